@@ -1,0 +1,971 @@
+//! Checking: turns a parsed [`Spec`] into a validated [`Deployment`], applying defaults and
+//! reporting every problem at once, each located at the value that causes it.
+//!
+//! Invariant: check does no I/O and never stops at the first problem.
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::diag::{did_you_mean, Code, Diagnostic, Span};
+use crate::model::*;
+use crate::spec::{self, Located, Spec, TargetName};
+use crate::target::Target;
+
+/// Import methods Glance knows.
+pub const IMPORT_METHODS: &[&str] = &[
+    "glance-direct",
+    "web-download",
+    "copy-image",
+    "glance-download",
+];
+
+/// Heat parameters dcnc derives from the spec; setting them under `parameters` would fight it.
+/// Each maps to the spec field that sets it.
+const OWNED_PARAMETERS: &[(&str, &str)] = &[
+    ("GlanceBackend", "(always `rbd`)"),
+    ("GlanceBackendID", "`store.id`"),
+    ("GlanceStoreDescription", "`store.description`"),
+    ("GlanceMultistoreConfig", "`stores` and the edge list"),
+    ("GlanceEnabledImportMethods", "`glance.import_methods`"),
+    (
+        "GlanceShowMultipleLocations",
+        "`glance.show_multiple_locations`",
+    ),
+    ("CephClusterName", "`cluster`"),
+    ("CephClientUserName", "`glance.client_user`"),
+    (
+        "CephExternalMultiConfig",
+        "the edge list (keys come from `openstack overcloud export ceph`)",
+    ),
+    ("CephPoolDefaultSize", "`ceph.pool_default_size`"),
+    ("NovaComputeAvailabilityZone", "`az`"),
+    ("CinderStorageAvailabilityZone", "`az`"),
+    ("NtpServer", "`central.ntp`"),
+];
+
+struct Checker {
+    diags: Vec<Diagnostic>,
+}
+
+impl Checker {
+    fn error(&mut self, code: Code, span: impl Into<Option<Span>>, msg: String) -> &mut Diagnostic {
+        self.diags.push(Diagnostic::error(code, span, msg));
+        self.diags.last_mut().expect("just pushed")
+    }
+
+    fn warning(
+        &mut self,
+        code: Code,
+        span: impl Into<Option<Span>>,
+        msg: String,
+    ) -> &mut Diagnostic {
+        self.diags.push(Diagnostic::warning(code, span, msg));
+        self.diags.last_mut().expect("just pushed")
+    }
+
+    /// Parses a located name into its newtype, reporting `code` when it is invalid.
+    fn name<T>(
+        &mut self,
+        value: &str,
+        span: Option<Span>,
+        what: &str,
+        code: Code,
+        parse: fn(&str) -> Option<T>,
+        rule: &str,
+    ) -> Option<T> {
+        let parsed = parse(value);
+        if parsed.is_none() {
+            self.error(code, span, format!("invalid {what} `{value}`"))
+                .help = Some(format!("a {what} is {rule}"));
+        }
+        parsed
+    }
+}
+
+/// A value from the spec or its default; `span` is where it was written, if it was.
+fn or_default<T: Clone>(v: &Option<Located<T>>, default: T) -> (T, Option<Span>) {
+    match v {
+        Some(l) => (l.value.clone(), Some(l.span)),
+        None => (default, None),
+    }
+}
+
+/// Checks a spec, for `target` if given, else for the spec's own target. Returns the deployment
+/// when there is no error, and every diagnostic found.
+pub fn check(spec: &Spec, target: Option<TargetName>) -> (Option<Deployment>, Vec<Diagnostic>) {
+    let mut c = Checker { diags: Vec::new() };
+    let target = Target::get(
+        target
+            .or(spec.target.as_ref().map(|t| t.value))
+            .unwrap_or(TargetName::Wallaby),
+    );
+    let glance = check_glance(&mut c, spec, target);
+
+    let mut sites = Vec::with_capacity(spec.edges.len() + 1);
+    let mut site_spans = Vec::with_capacity(spec.edges.len() + 1);
+    if let Some((site, spans)) = check_central(&mut c, &spec.central, target) {
+        sites.push(site);
+        site_spans.push(spans);
+    }
+    if spec.edges.is_empty() {
+        c.warning(Code::NoEdges, None, "the spec has no edge site".into())
+            .help = Some(
+            "add sites under `edges:`; each needs `name`, `fsid`, `mons` and `glance_api`".into(),
+        );
+    }
+    for edge in &spec.edges {
+        if let Some((site, spans)) = check_edge(&mut c, spec, edge, target) {
+            sites.push(site);
+            site_spans.push(spans);
+        }
+    }
+    if sites.len() == spec.edges.len() + 1 {
+        check_across_sites(&mut c, &sites, &site_spans);
+        resolve_stores(&mut c, spec, target, &mut sites);
+    }
+
+    let (region, _) = or_default(&spec.region, "regionOne".to_string());
+    let (tht, _) = or_default(
+        &spec.tht,
+        "/usr/share/openstack-tripleo-heat-templates".to_string(),
+    );
+    let (work_dir, _) = or_default(&spec.work_dir, "$HOME/dcnc-work".to_string());
+    let (ceph_conf_dir, conf_dir_span) = or_default(&spec.ceph.conf_dir, "/etc/ceph".to_string());
+    if !ceph_conf_dir.starts_with('/') || ceph_conf_dir.contains(['\'', '"', '\n', ' ', '$']) {
+        c.error(
+            Code::WrongType,
+            conf_dir_span,
+            format!("`{ceph_conf_dir}` is not a plain absolute path"),
+        )
+        .help = Some("write an absolute path without quotes, spaces or `$`".into());
+    }
+    for (v, what) in [(&spec.tht, "tht"), (&spec.work_dir, "work_dir")] {
+        if let Some(v) = v {
+            if v.value.is_empty() || v.value.contains(['\'', '"', '\n', '`']) {
+                c.error(
+                    Code::WrongType,
+                    v.span,
+                    format!("`{what}` must be a path without quotes or backticks"),
+                );
+            }
+        }
+    }
+
+    let mut diags = c.diags;
+    crate::diag::sort(&mut diags);
+    if crate::diag::has_errors(&diags) {
+        return (None, diags);
+    }
+    let deployment = Deployment {
+        target,
+        region,
+        tht,
+        work_dir,
+        glance: glance.expect("no errors means glance settings are valid"),
+        ceph_conf_dir,
+        pool_default_size: spec.ceph.pool_default_size.as_ref().map(|l| l.value),
+        sites,
+    };
+    (Some(deployment), diags)
+}
+
+fn check_glance(c: &mut Checker, spec: &Spec, target: &Target) -> Option<GlanceSettings> {
+    let g = &spec.glance;
+    let (pool, pool_span) = or_default(&g.pool, "images".to_string());
+    let pool = c.name(
+        &pool,
+        pool_span,
+        "pool name",
+        Code::BadPool,
+        PoolName::parse,
+        PoolName::RULE,
+    );
+
+    let mut import_methods = Vec::new();
+    match &g.import_methods {
+        Some(list) => {
+            for m in &list.value {
+                if IMPORT_METHODS.contains(&m.value.as_str()) {
+                    import_methods.push(m.value.clone());
+                } else {
+                    let d = c.error(
+                        Code::UnknownImportMethod,
+                        m.span,
+                        format!("unknown import method `{}`", m.value),
+                    );
+                    d.help = Some(
+                        match did_you_mean(&m.value, IMPORT_METHODS.iter().copied()) {
+                            Some(s) => format!("did you mean `{s}`?"),
+                            None => format!("glance knows {}", IMPORT_METHODS.join(", ")),
+                        },
+                    );
+                }
+            }
+            if !list.value.iter().any(|m| m.value == "copy-image") {
+                c.warning(Code::CopyImageMissing, list.span, "`copy-image` is not enabled".into())
+                    .help = Some("without it an image cannot be copied from central to an edge store; add `copy-image`".into());
+            }
+        }
+        None => {
+            import_methods.extend(["glance-direct", "web-download", "copy-image"].map(String::from))
+        }
+    }
+
+    let (client_user, user_span) =
+        or_default(&g.client_user, target.default_client_user.to_string());
+    let probe = client_user.replace("{cluster}", "x");
+    let user_ok = if client_user.matches('{').count() != client_user.matches("{cluster}").count() {
+        c.error(
+            Code::BadClientUser,
+            user_span,
+            format!("invalid cephx user `{client_user}`"),
+        )
+        .help = Some("the only placeholder is `{cluster}`".into());
+        false
+    } else if CephUser::parse(&probe).is_none() {
+        let help = if probe.starts_with("client.") {
+            format!(
+                "drop the `client.` prefix: `{}`",
+                client_user.trim_start_matches("client.")
+            )
+        } else {
+            format!("a cephx user is {}", CephUser::RULE)
+        };
+        c.error(
+            Code::BadClientUser,
+            user_span,
+            format!("invalid cephx user `{client_user}`"),
+        )
+        .help = Some(help);
+        false
+    } else {
+        true
+    };
+    if user_ok && target.multistore_by_heat && client_user != "openstack" {
+        c.error(
+            Code::BadClientUser,
+            user_span,
+            format!("target `{}` can only give central Glance the `openstack` user's key", target.id),
+        )
+        .help = Some("`openstack overcloud export ceph` exports the key of the user TripleO created (`openstack`); remove `client_user`".into());
+    }
+
+    let (caps_mon, mon_span) = or_default(&g.caps.mon, "profile rbd".to_string());
+    let default_osd = format!(
+        "profile rbd pool={}",
+        pool.as_ref().map_or("images", |p| p.as_str())
+    );
+    let (caps_osd, osd_span) = or_default(&g.caps.osd, default_osd);
+    for (caps, span, kind) in [(&caps_mon, mon_span, "mon"), (&caps_osd, osd_span, "osd")] {
+        let trimmed = caps.trim_start();
+        if let Some(prefix) = ["mon:", "osd:", "mgr:"]
+            .iter()
+            .find(|p| trimmed.starts_with(**p))
+        {
+            c.error(
+                Code::BadCaps,
+                span,
+                format!("{kind} caps start with a stray `{prefix}`"),
+            )
+            .help = Some(format!(
+                "write only the capability, e.g. `{}`",
+                trimmed[prefix.len()..].trim()
+            ));
+        } else if trimmed.is_empty() || caps.contains(['\'', '"', '\n']) {
+            c.error(
+                Code::BadCaps,
+                span,
+                format!("{kind} caps `{caps}` are not a capability string"),
+            )
+            .help = Some("e.g. `profile rbd pool=images`, without quotes".into());
+        }
+    }
+    if let Some(pool) = &pool {
+        if g.caps.osd.is_some() && !caps_osd.contains(&format!("pool={pool}")) {
+            c.warning(
+                Code::BadCaps,
+                osd_span,
+                format!("osd caps do not grant the images pool `{pool}`"),
+            )
+            .help = Some(format!("glance needs e.g. `profile rbd pool={pool}`"));
+        }
+    }
+    if (g.caps.mon.is_some() || g.caps.osd.is_some()) && target.multistore_by_heat {
+        c.warning(
+            Code::BadCaps,
+            osd_span.or(mon_span),
+            format!("`glance.caps` are not used by target `{}`", target.id),
+        )
+        .help = Some(
+            "TripleO creates the `openstack` user with its own caps; remove `glance.caps`".into(),
+        );
+    }
+    let show = g.show_multiple_locations.as_ref().is_none_or(|l| l.value);
+    Some(GlanceSettings {
+        pool: pool?,
+        import_methods,
+        show_multiple_locations: show,
+        client_user,
+        caps_mon,
+        caps_osd,
+    })
+}
+
+/// Where the names of one site were written, for cross-site diagnostics.
+#[derive(Default, Clone, Copy)]
+struct SiteSpans {
+    name: Option<Span>,
+    stack: Option<Span>,
+    cluster: Option<Span>,
+    store: Option<Span>,
+    az: Option<Span>,
+    fsid: Option<Span>,
+}
+
+struct Common {
+    cluster: Option<ClusterName>,
+    fsid: Option<Fsid>,
+    mons: Vec<MonAddr>,
+    store: Option<StoreId>,
+    description: String,
+}
+
+fn check_common(
+    c: &mut Checker,
+    cluster: (String, Option<Span>),
+    fsid: &Located<String>,
+    mons: &Located<Vec<Located<String>>>,
+    store: &spec::Store,
+    spans: &mut SiteSpans,
+) -> Common {
+    spans.cluster = cluster.1;
+    let cluster_name = match ClusterName::parse(&cluster.0) {
+        Some(n) => Some(n),
+        None => {
+            let d = c.error(
+                Code::BadClusterName,
+                cluster.1.or(spans.name),
+                format!("invalid ceph cluster name `{}`", cluster.0),
+            );
+            d.help = Some(if cluster.1.is_none() {
+                "the cluster name defaults to the site name, which must then be letters and digits only; set `cluster:` explicitly".into()
+            } else {
+                format!("TripleO's CephClusterName allows {}", ClusterName::RULE)
+            });
+            None
+        }
+    };
+    spans.fsid = Some(fsid.span);
+    let fsid_v = Fsid::parse(&fsid.value);
+    if fsid_v.is_none() {
+        let d = c.error(
+            Code::BadFsid,
+            fsid.span,
+            format!("fsid `{}` is not a UUID", fsid.value),
+        );
+        d.help = Some(if Fsid::parse(&fsid.value.to_lowercase()).is_some() {
+            format!("write it in lower case: `{}`", fsid.value.to_lowercase())
+        } else {
+            format!("an fsid is {} (see `ceph fsid`)", Fsid::RULE)
+        });
+    }
+    let mut mon_addrs = Vec::new();
+    if mons.value.is_empty() {
+        c.error(Code::BadMon, mons.span, "no ceph mon address".into())
+            .help =
+            Some("list the cluster's monitor IPs, e.g. `[172.16.11.1, 172.16.11.2]`".into());
+    }
+    for m in &mons.value {
+        match MonAddr::parse(m.value.trim()) {
+            Some(a) => mon_addrs.push(a),
+            None => {
+                c.error(Code::BadMon, m.span, format!("mon address `{}` is not an IP address", m.value))
+                    .help = Some("write an IPv4 or IPv6 address, optionally with a port: `172.16.11.1`, `172.16.11.1:6789`, `[fd00::1]:3300`".into());
+            }
+        }
+    }
+    let (id, id_span) = match (&store.id, &cluster_name) {
+        (Some(l), _) => (l.value.clone(), Some(l.span)),
+        (None, Some(n)) => (n.to_string(), cluster.1),
+        (None, None) => (String::new(), None),
+    };
+    spans.store = id_span.or(spans.cluster).or(spans.name);
+    let store_id = if id.is_empty() {
+        None
+    } else {
+        let parsed = StoreId::parse(&id);
+        if parsed.is_none() {
+            let d = c.error(
+                Code::BadStoreId,
+                id_span,
+                format!("invalid store id `{id}`"),
+            );
+            d.help = Some(if id.starts_with("os_glance_") {
+                "ids starting with `os_glance_` are reserved by glance; choose another".into()
+            } else {
+                format!("a store id is {}", StoreId::RULE)
+            });
+        }
+        parsed
+    };
+    let description = match &store.description {
+        Some(d) if d.value.contains(['\n', '\'']) => {
+            c.error(
+                Code::WrongType,
+                d.span,
+                "store description may not contain newlines or `'`".into(),
+            );
+            String::new()
+        }
+        Some(d) => d.value.clone(),
+        None => format!("{id} rbd glance store"),
+    };
+    Common {
+        cluster: cluster_name,
+        fsid: fsid_v,
+        mons: mon_addrs,
+        store: store_id,
+        description,
+    }
+}
+
+fn check_roles(
+    c: &mut Checker,
+    roles: &[spec::Role],
+    stack: &str,
+    kind: SiteKind,
+    target: &Target,
+) -> Vec<RoleCount> {
+    let mut out = Vec::new();
+    let mut seen: HashMap<&str, Span> = HashMap::new();
+    for r in roles {
+        if let Some(first) = seen.insert(&r.name.value, r.name.span) {
+            c.error(
+                Code::Duplicate,
+                r.name.span,
+                format!("role `{}` listed twice", r.name.value),
+            )
+            .help = Some(format!(
+                "first listed at line {}; merge the counts",
+                first.line
+            ));
+        }
+        let Some(info) = target.role(&r.name.value) else {
+            let d = c.error(
+                Code::UnknownRole,
+                r.name.span,
+                format!("unknown role `{}`", r.name.value),
+            );
+            d.help = Some(
+                match did_you_mean(&r.name.value, target.roles.iter().map(|r| r.name)) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => format!(
+                        "target `{}` knows {}",
+                        target.id,
+                        target
+                            .roles
+                            .iter()
+                            .map(|r| r.name)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                },
+            );
+            continue;
+        };
+        let fits = match kind {
+            SiteKind::Central => info.central,
+            SiteKind::Edge => info.edge,
+        };
+        if !fits {
+            c.warning(
+                Code::UnknownRole,
+                r.name.span,
+                format!(
+                    "role `{}` is not meant for {} sites",
+                    r.name.value,
+                    match kind {
+                        SiteKind::Central => "central",
+                        SiteKind::Edge => "edge",
+                    }
+                ),
+            );
+        }
+        let hint = match &r.hint {
+            Some(h) => {
+                if h.value.is_empty() || h.value.contains(['\'', '"', '\n', ',']) {
+                    c.error(
+                        Code::WrongType,
+                        h.span,
+                        format!(
+                            "scheduler hint `{}` may not be empty or contain quotes or commas",
+                            h.value
+                        ),
+                    );
+                }
+                h.value.clone()
+            }
+            None => format!("{}-{}-%index%", stack, r.name.value.to_lowercase()),
+        };
+        let (flavor, flavor_span) = or_default(&r.flavor, "baremetal".to_string());
+        if flavor.is_empty() || flavor.contains(['\'', '"', '\n']) {
+            c.error(
+                Code::WrongType,
+                flavor_span,
+                format!("invalid flavor `{flavor}`"),
+            );
+        }
+        out.push(RoleCount {
+            name: r.name.value.clone(),
+            count: r.count.value,
+            hint,
+            flavor,
+        });
+    }
+    out
+}
+
+fn default_roles(kind: SiteKind) -> Vec<RoleCount> {
+    let r = |name: &str, count| RoleCount {
+        name: name.to_string(),
+        count,
+        hint: String::new(),
+        flavor: "baremetal".to_string(),
+    };
+    match kind {
+        SiteKind::Central => vec![r("Controller", 3), r("ComputeHCI", 3)],
+        SiteKind::Edge => vec![r("DistributedComputeHCI", 3)],
+    }
+}
+
+fn with_default_hints(mut roles: Vec<RoleCount>, stack: &str) -> Vec<RoleCount> {
+    for r in &mut roles {
+        if r.hint.is_empty() {
+            r.hint = format!("{}-{}-%index%", stack, r.name.to_lowercase());
+        }
+    }
+    roles
+}
+
+fn check_parameters(
+    c: &mut Checker,
+    params: &spec::Parameters,
+    site: &str,
+    kind: SiteKind,
+    out: &mut BTreeMap<String, serde_json::Value>,
+) {
+    for (k, v) in params {
+        let key = k.value.as_str();
+        if let Some((_, field)) = OWNED_PARAMETERS.iter().find(|(p, _)| *p == key) {
+            c.error(
+                Code::OwnedParameter,
+                k.span,
+                format!("`{key}` is generated by dcnc"),
+            )
+            .help = Some(format!("set {field} in the spec instead"));
+            continue;
+        }
+        if key.ends_with("Count")
+            || key.ends_with("SchedulerHints")
+            || (key.starts_with("Overcloud") && key.ends_with("Flavor"))
+        {
+            c.error(
+                Code::OwnedParameter,
+                k.span,
+                format!("`{key}` is generated by dcnc from `roles`"),
+            )
+            .help = Some("set `count`, `hint` or `flavor` of the role instead".into());
+            continue;
+        }
+        if key.is_empty()
+            || !key
+                .chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == ':')
+        {
+            c.error(
+                Code::WrongType,
+                k.span,
+                format!("`{key}` is not a heat parameter name"),
+            );
+            continue;
+        }
+        match (key, kind) {
+            ("CinderVolumeCluster", SiteKind::Edge) if v.value.as_str() != Some(site) => {
+                c.error(Code::VolumeCluster, v.span, format!("CinderVolumeCluster must be the site name `{site}`"))
+                    .help = Some("otherwise volumes and images made from them land at another site; remove this parameter, dcnc sets it".into());
+                continue;
+            }
+            ("NovaCrossAZAttach", SiteKind::Edge) if v.value != serde_json::Value::Bool(false) => {
+                c.error(Code::CrossAzAttach, v.span, "NovaCrossAZAttach must be false at an edge site".into())
+                    .help = Some("with cross-AZ attach, boot-from-volume builds the volume at central and the boot fails; remove this parameter, dcnc sets it to false".into());
+                continue;
+            }
+            _ => {}
+        }
+        out.insert(key.to_string(), v.value.clone());
+    }
+}
+
+fn check_path(c: &mut Checker, p: &Located<String>) -> String {
+    if p.value.is_empty() || p.value.contains(['\'', '"', '\n', '`', '$']) {
+        c.error(
+            Code::WrongType,
+            p.span,
+            format!("`{}` is not a plain path", p.value),
+        )
+        .help = Some("write a path without quotes, backticks or `$`".into());
+    }
+    p.value.clone()
+}
+
+fn check_central(c: &mut Checker, s: &spec::Central, target: &Target) -> Option<(Site, SiteSpans)> {
+    let mut spans = SiteSpans::default();
+    let (stack, stack_span) = or_default(&s.stack, "control-plane".to_string());
+    spans.stack = stack_span;
+    spans.name = stack_span;
+    let stack_name = c.name(
+        &stack,
+        stack_span,
+        "stack name",
+        Code::BadStackName,
+        StackName::parse,
+        StackName::RULE,
+    );
+    let common = check_common(
+        c,
+        or_default(&s.cluster, "central".to_string()),
+        &s.fsid,
+        &s.mons,
+        &s.store,
+        &mut spans,
+    );
+    let roles = match &s.roles {
+        Some(r) => check_roles(c, r, &stack, SiteKind::Central, target),
+        None => with_default_hints(default_roles(SiteKind::Central), &stack),
+    };
+    let mut parameters = BTreeMap::new();
+    check_parameters(c, &s.parameters, &stack, SiteKind::Central, &mut parameters);
+    let ntp = s
+        .ntp
+        .iter()
+        .map(|n| {
+            if n.value.is_empty() || n.value.contains(['\'', '"', '\n', ',', ' ']) {
+                c.error(
+                    Code::WrongType,
+                    n.span,
+                    format!("`{}` is not an NTP server name or address", n.value),
+                );
+            }
+            n.value.clone()
+        })
+        .collect();
+    let environment_files = s
+        .environment_files
+        .iter()
+        .map(|p| check_path(c, p))
+        .collect();
+    let roles_file = s.roles_file.as_ref().map(|p| check_path(c, p));
+    let network_data = s.network_data.as_ref().map(|p| check_path(c, p));
+    let site = Site {
+        kind: SiteKind::Central,
+        name: SiteName::parse(stack_name.as_ref()?.as_str())?,
+        stack: stack_name?,
+        cluster: common.cluster?,
+        fsid: common.fsid?,
+        mons: common.mons,
+        store: common.store?,
+        store_description: common.description,
+        az: None,
+        glance_endpoint: None,
+        remote_stores: Vec::new(),
+        roles,
+        roles_file,
+        network_data,
+        environment_files,
+        ntp,
+        parameters,
+    };
+    Some((site, spans))
+}
+
+fn check_edge(
+    c: &mut Checker,
+    spec: &Spec,
+    e: &spec::Edge,
+    target: &'static Target,
+) -> Option<(Site, SiteSpans)> {
+    let defaults = &spec.edge_defaults;
+    let mut spans = SiteSpans {
+        name: Some(e.name.span),
+        ..SiteSpans::default()
+    };
+    let name = c.name(
+        &e.name.value,
+        Some(e.name.span),
+        "site name",
+        Code::BadName,
+        SiteName::parse,
+        SiteName::RULE,
+    );
+    let (stack, stack_span) = or_default(&e.stack, e.name.value.clone());
+    spans.stack = stack_span.or(spans.name);
+    let stack_name = c.name(
+        &stack,
+        spans.stack,
+        "stack name",
+        Code::BadStackName,
+        StackName::parse,
+        StackName::RULE,
+    );
+    let common = check_common(
+        c,
+        or_default(&e.cluster, e.name.value.clone()),
+        &e.fsid,
+        &e.mons,
+        &e.store,
+        &mut spans,
+    );
+    let (az, az_span) = or_default(&e.az, e.name.value.clone());
+    spans.az = az_span.or(spans.name);
+    if az.is_empty() || az == "nova" || az.contains(['\'', '"', '\n', ',', ' ']) {
+        c.error(
+            Code::Duplicate,
+            spans.az,
+            format!("`{az}` cannot be an edge availability zone"),
+        )
+        .help =
+            Some("each edge needs its own zone, not the default `nova`; use the site name".into());
+    }
+    let (port, _) = or_default(&defaults.glance_port, 9292);
+    let endpoint = Endpoint::parse(e.glance_api.value.trim(), port);
+    if endpoint.is_none() {
+        c.error(Code::BadEndpoint, e.glance_api.span, format!("`{}` is not a glance API address", e.glance_api.value))
+            .help = Some("write the IP of the site's local Glance, optionally with a port or as a URL: `172.16.13.212`, `http://172.16.13.212:9292`".into());
+    }
+    let role_list = e.roles.as_ref().or(defaults.roles.as_ref());
+    let roles = match role_list {
+        Some(r) => check_roles(c, r, &stack, SiteKind::Edge, target),
+        None => with_default_hints(default_roles(SiteKind::Edge), &stack),
+    };
+    let glance_nodes: u32 = roles
+        .iter()
+        .filter(|r| target.role(&r.name).is_some_and(|i| i.edge_glance))
+        .map(|r| r.count)
+        .sum();
+    if glance_nodes == 0 && role_list.is_some() {
+        let span = e
+            .roles
+            .as_ref()
+            .and_then(|r| r.first())
+            .map(|r| r.name.span)
+            .unwrap_or(e.name.span);
+        c.error(Code::NoGlanceAtEdge, span, format!("no node at edge `{}` runs glance", e.name.value))
+            .help = Some("give `DistributedComputeHCI` or `DistributedCompute` a count of at least 1; nova at the edge needs its local glance".into());
+    }
+    let mut parameters = BTreeMap::new();
+    check_parameters(
+        c,
+        &defaults.parameters,
+        &e.name.value,
+        SiteKind::Edge,
+        &mut parameters,
+    );
+    check_parameters(
+        c,
+        &e.parameters,
+        &e.name.value,
+        SiteKind::Edge,
+        &mut parameters,
+    );
+    let environment_files = defaults
+        .environment_files
+        .iter()
+        .chain(&e.environment_files)
+        .map(|p| check_path(c, p))
+        .collect();
+    let network_data = e
+        .network_data
+        .as_ref()
+        .or(defaults.network_data.as_ref())
+        .map(|p| check_path(c, p));
+    let site = Site {
+        kind: SiteKind::Edge,
+        name: name?,
+        stack: stack_name?,
+        cluster: common.cluster?,
+        fsid: common.fsid?,
+        mons: common.mons,
+        store: common.store?,
+        store_description: common.description,
+        az: Some(az),
+        glance_endpoint: endpoint,
+        remote_stores: Vec::new(),
+        roles,
+        roles_file: None,
+        network_data,
+        environment_files,
+        ntp: spec.central.ntp.iter().map(|n| n.value.clone()).collect(),
+        parameters,
+    };
+    Some((site, spans))
+}
+
+/// Names that must be unique across sites, and clusters that must differ from every stack.
+fn check_across_sites(c: &mut Checker, sites: &[Site], spans: &[SiteSpans]) {
+    fn unique<'a>(
+        c: &mut Checker,
+        what: &str,
+        items: impl Iterator<Item = (&'a str, Option<Span>)>,
+        code: Code,
+    ) {
+        let mut seen: HashMap<&str, Option<Span>> = HashMap::new();
+        for (v, span) in items {
+            if let Some(first) = seen.get(v) {
+                let d = c.error(code, span, format!("{what} `{v}` is used twice"));
+                d.help = Some(match first {
+                    Some(s) => format!("first used at line {}; every site needs its own", s.line),
+                    None => "every site needs its own".to_string(),
+                });
+            } else {
+                seen.insert(v, span);
+            }
+        }
+    }
+    let z = || sites.iter().zip(spans);
+    unique(
+        c,
+        "site name",
+        z().map(|(s, sp)| (s.name.as_str(), sp.name)),
+        Code::Duplicate,
+    );
+    unique(
+        c,
+        "stack name",
+        z().map(|(s, sp)| (s.stack.as_str(), sp.stack)),
+        Code::Duplicate,
+    );
+    unique(
+        c,
+        "ceph cluster name",
+        z().map(|(s, sp)| (s.cluster.as_str(), sp.cluster.or(sp.name))),
+        Code::Duplicate,
+    );
+    unique(
+        c,
+        "store id",
+        z().map(|(s, sp)| (s.store.as_str(), sp.store)),
+        Code::Duplicate,
+    );
+    unique(
+        c,
+        "availability zone",
+        z().filter_map(|(s, sp)| Some((s.az.as_deref()?, sp.az))),
+        Code::Duplicate,
+    );
+    unique(
+        c,
+        "ceph fsid",
+        z().map(|(s, sp)| (s.fsid.as_str(), sp.fsid)),
+        Code::SharedCluster,
+    );
+
+    let mut mon_owner: HashMap<std::net::IpAddr, &str> = HashMap::new();
+    for (s, sp) in z() {
+        for m in &s.mons {
+            if let Some(other) = mon_owner.get(&m.ip).filter(|o| **o != s.name.as_str()) {
+                c.error(
+                    Code::SharedCluster,
+                    sp.fsid,
+                    format!("mon `{}` of `{}` is also a mon of `{other}`", m.ip, s.name),
+                )
+                .help = Some(
+                    "each site has its own ceph cluster; a shared mon means a copy-paste mistake"
+                        .into(),
+                );
+            } else {
+                mon_owner.insert(m.ip, s.name.as_str());
+            }
+        }
+    }
+    // A site's cluster may share its own stack's name (the seed's `dcn0`), never another site's.
+    let stack_owner: HashMap<&str, &str> = sites
+        .iter()
+        .map(|s| (s.stack.as_str(), s.name.as_str()))
+        .collect();
+    for (s, sp) in z() {
+        if let Some(other) = stack_owner
+            .get(s.cluster.as_str())
+            .filter(|o| **o != s.name.as_str())
+        {
+            c.error(
+                Code::ClusterIsStack,
+                sp.cluster.or(sp.name),
+                format!(
+                    "ceph cluster name `{}` is the stack name of site `{other}`",
+                    s.cluster
+                ),
+            )
+            .help = Some("give each ceph cluster a name that no other site's stack has".into());
+        }
+    }
+}
+
+/// Resolves which other stores each site's Glance uses: central uses every edge's; an edge uses
+/// the ones it lists (default: central's, where the target supports it), never another edge's.
+fn resolve_stores(c: &mut Checker, spec: &Spec, target: &Target, sites: &mut [Site]) {
+    let by_id: HashMap<&str, usize> = sites
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.store.as_str(), i))
+        .collect();
+    let mut remote: Vec<Vec<usize>> = vec![Vec::new(); sites.len()];
+    remote[0] = (1..sites.len()).collect();
+    for (i, edge) in spec.edges.iter().enumerate() {
+        let site_index = i + 1;
+        let Some(list) = &edge.stores else {
+            if target.edges_get_central_store {
+                remote[site_index].push(0);
+            }
+            continue;
+        };
+        for id in list {
+            match by_id.get(id.value.as_str()) {
+                None => {
+                    let d = c.error(
+                        Code::UnknownStore,
+                        id.span,
+                        format!("no store `{}`", id.value),
+                    );
+                    d.help = Some(match did_you_mean(&id.value, by_id.keys().copied()) {
+                        Some(s) => format!("did you mean `{s}`?"),
+                        None => "list store ids of the central site".into(),
+                    });
+                }
+                Some(&j) if j == site_index => {
+                    c.warning(
+                        Code::UnknownStore,
+                        id.span,
+                        format!("`{}` is this site's own store", id.value),
+                    )
+                    .help = Some("its own store is always there; remove it from `stores`".into());
+                }
+                Some(&j) if sites[j].kind == SiteKind::Edge => {
+                    c.error(Code::ForeignEdgeKey, id.span, format!("edge `{}` would receive the cephx key of edge `{}`", edge.name.value, sites[j].name))
+                        .help = Some("an edge may only use its own store and the central one; copy images through central".into());
+                }
+                Some(&j) if !target.edges_get_central_store => {
+                    c.error(
+                        Code::UnknownStore,
+                        id.span,
+                        format!("target `{}` cannot give edges the central store", target.id),
+                    )
+                    .help = Some("use target `wallaby`, or remove `stores`".into());
+                    let _ = j;
+                }
+                Some(&j) => remote[site_index].push(j),
+            }
+        }
+    }
+    for (site, r) in sites.iter_mut().zip(remote) {
+        site.remote_stores = r;
+    }
+}

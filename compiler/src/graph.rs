@@ -1,0 +1,246 @@
+//! The deployment as a dependency graph of steps (deploy central, export it, deploy each edge,
+//! gather the edges' Ceph clients, update central), and its order.
+//!
+//! Edges of the graph are data dependencies: a step needs what its predecessors produced. The
+//! order is a topological sort that prefers steps in the order they were added, so it is stable.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::fmt::Write as _;
+
+use petgraph::graph::{DiGraph, NodeIndex};
+use petgraph::Direction;
+
+use crate::model::Deployment;
+
+/// What a step does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum StepKind {
+    /// Deploy the central stack with Glance on its own store.
+    DeployCentral,
+    /// `openstack overcloud export` of the control plane (and its Ceph, where edges use it).
+    ExportCentral,
+    /// Deploy edge site `sites[i]`.
+    DeployEdge(usize),
+    /// Point edge `sites[i]`'s Nova at its local Glance and its Glance at its own store (out of band).
+    ConfigureEdge(usize),
+    /// Bring the edges' Ceph clients (conf + key) to central: `export ceph`, or generated keys.
+    GatherEdgeClients,
+    /// Give central Glance every edge store.
+    UpdateCentral,
+}
+
+/// One node of the deployment graph.
+#[derive(Clone, Debug)]
+pub struct Step {
+    pub kind: StepKind,
+    /// Stable id, e.g. `deploy-dcn0`.
+    pub id: String,
+    /// What the step does, in a few words.
+    pub title: String,
+    /// The command that runs it, relative to the output directory.
+    pub command: String,
+}
+
+/// The steps of a deployment and their dependencies.
+pub struct Plan {
+    pub graph: DiGraph<Step, &'static str>,
+    /// Every node, in the order to run them.
+    pub order: Vec<NodeIndex>,
+}
+
+impl Plan {
+    pub fn steps(&self) -> impl Iterator<Item = &Step> {
+        self.order.iter().map(|&i| &self.graph[i])
+    }
+}
+
+/// Builds the step graph of a checked deployment.
+pub fn plan(d: &Deployment) -> Plan {
+    let mut g: DiGraph<Step, &'static str> = DiGraph::new();
+    let central = d.central();
+    let cdir = format!("stacks/{}", central.stack);
+    let by_heat = d.target.multistore_by_heat;
+    let add =
+        |g: &mut DiGraph<Step, &'static str>, kind, id: String, title: String, command: String| {
+            g.add_node(Step {
+                kind,
+                id,
+                title,
+                command,
+            })
+        };
+    let deploy_c = add(
+        &mut g,
+        StepKind::DeployCentral,
+        format!("deploy-{}", central.stack),
+        format!(
+            "deploy {} with glance on store {}",
+            central.stack, central.store
+        ),
+        format!("{cdir}/deploy.sh"),
+    );
+    let export_c = add(
+        &mut g,
+        StepKind::ExportCentral,
+        format!("export-{}", central.stack),
+        format!("export {} for the edge stacks", central.stack),
+        format!("{cdir}/export.sh"),
+    );
+    g.add_edge(deploy_c, export_c, "deployed stack");
+
+    let mut edge_deploys = Vec::new();
+    for (i, e) in d.sites.iter().enumerate().skip(1) {
+        let n = add(
+            &mut g,
+            StepKind::DeployEdge(i),
+            format!("deploy-{}", e.stack),
+            format!("deploy edge {} (ceph cluster {})", e.stack, e.cluster),
+            format!("stacks/{}/deploy.sh", e.stack),
+        );
+        g.add_edge(export_c, n, "control plane export");
+        edge_deploys.push(n);
+        if !by_heat {
+            let conf = add(
+                &mut g,
+                StepKind::ConfigureEdge(i),
+                format!("configure-{}", e.stack),
+                format!("point {}'s nova at its local glance", e.stack),
+                format!("stacks/{}/configure.sh", e.stack),
+            );
+            g.add_edge(n, conf, "deployed stack");
+        }
+    }
+    if !edge_deploys.is_empty() {
+        let gather = add(
+            &mut g,
+            StepKind::GatherEdgeClients,
+            "gather-edge-ceph-clients".to_string(),
+            if by_heat {
+                "export the edges' ceph clients for central".to_string()
+            } else {
+                "make glance keys on the edge clusters and install them at central".to_string()
+            },
+            format!(
+                "{cdir}/{}",
+                if by_heat {
+                    "export-edges.sh"
+                } else {
+                    "ceph-clients.sh"
+                }
+            ),
+        );
+        for &n in &edge_deploys {
+            g.add_edge(n, gather, "edge ceph cluster");
+        }
+        let update = add(
+            &mut g,
+            StepKind::UpdateCentral,
+            format!("update-{}", central.stack),
+            format!("give central glance the {} edge stores", edge_deploys.len()),
+            if by_heat {
+                format!("{cdir}/deploy.sh update")
+            } else {
+                format!("{cdir}/configure.sh")
+            },
+        );
+        g.add_edge(gather, update, "edge ceph clients");
+        g.add_edge(deploy_c, update, "deployed stack");
+    }
+    let order = topo_order(&g);
+    Plan { graph: g, order }
+}
+
+/// Kahn's algorithm, taking the lowest-numbered ready node first: deterministic, and it keeps the
+/// order steps were added in wherever dependencies allow.
+fn topo_order<N, E>(g: &DiGraph<N, E>) -> Vec<NodeIndex> {
+    let mut indegree: Vec<usize> = g
+        .node_indices()
+        .map(|n| g.neighbors_directed(n, Direction::Incoming).count())
+        .collect();
+    let mut ready: BinaryHeap<Reverse<NodeIndex>> = g
+        .node_indices()
+        .filter(|n| indegree[n.index()] == 0)
+        .map(Reverse)
+        .collect();
+    let mut order = Vec::with_capacity(g.node_count());
+    while let Some(Reverse(n)) = ready.pop() {
+        order.push(n);
+        for m in g.neighbors_directed(n, Direction::Outgoing) {
+            indegree[m.index()] -= 1;
+            if indegree[m.index()] == 0 {
+                ready.push(Reverse(m));
+            }
+        }
+    }
+    assert_eq!(
+        order.len(),
+        g.node_count(),
+        "the step graph is acyclic by construction"
+    );
+    order
+}
+
+/// The graph in Graphviz DOT.
+pub fn to_dot(p: &Plan) -> String {
+    let mut s = String::from("digraph dcn {\n  rankdir=LR;\n  node [shape=box];\n");
+    for &n in &p.order {
+        let step = &p.graph[n];
+        let _ = writeln!(
+            s,
+            "  \"{}\" [label=\"{}\\n{}\"];",
+            step.id,
+            step.id,
+            step.title.replace('"', "'")
+        );
+    }
+    for &n in &p.order {
+        let mut outs: Vec<_> = p.graph.edges_directed(n, Direction::Outgoing).collect();
+        outs.sort_by_key(|e| petgraph::visit::EdgeRef::target(e));
+        for e in outs {
+            let (a, b) = (&p.graph[n], &p.graph[petgraph::visit::EdgeRef::target(&e)]);
+            let _ = writeln!(
+                s,
+                "  \"{}\" -> \"{}\" [label=\"{}\"];",
+                a.id,
+                b.id,
+                e.weight()
+            );
+        }
+    }
+    s.push_str("}\n");
+    s
+}
+
+/// The graph as a mermaid flowchart.
+pub fn to_mermaid(p: &Plan) -> String {
+    let mut s = String::from("flowchart LR\n");
+    for &n in &p.order {
+        let step = &p.graph[n];
+        let _ = writeln!(
+            s,
+            "  n{}[\"{}<br/>{}\"]",
+            n.index(),
+            step.id,
+            step.title.replace('"', "'")
+        );
+    }
+    for &n in &p.order {
+        let mut outs: Vec<_> = p.graph.neighbors_directed(n, Direction::Outgoing).collect();
+        outs.sort();
+        for m in outs {
+            let _ = writeln!(s, "  n{} --> n{}", n.index(), m.index());
+        }
+    }
+    s
+}
+
+/// The order as numbered lines: `1. deploy-control-plane  stacks/control-plane/deploy.sh`.
+pub fn to_order(p: &Plan) -> String {
+    let width = p.steps().map(|s| s.id.len()).max().unwrap_or(0);
+    let mut s = String::new();
+    for (i, step) in p.steps().enumerate() {
+        let _ = writeln!(s, "{:>3}. {:<width$}  {}", i + 1, step.id, step.command);
+    }
+    s
+}

@@ -1,0 +1,242 @@
+//! The `dcnc` command line: reads the spec, runs the pipeline, maps outcomes to exit codes
+//! (0 ok, 1 spec errors, 2 usage or I/O errors).
+
+use std::io::{IsTerminal, Write as _};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use dcnc::diag::{self, Code, Diagnostic, Style};
+
+/// Compiles one spec of a multistore Glance DCN deployment (central site + edge sites, each with
+/// its own Ceph cluster) into TripleO environment files, deploy scripts, glance/nova
+/// configuration and Ceph client files.
+#[derive(Parser)]
+#[command(name = "dcnc", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check a spec and report every problem found
+    Check {
+        /// The spec file (dcn.yaml)
+        spec: PathBuf,
+        #[command(flatten)]
+        report: Report,
+    },
+    /// Check a spec and write the complete output tree
+    Build {
+        /// The spec file (dcn.yaml)
+        spec: PathBuf,
+        /// Output directory; replaced as a whole
+        #[arg(short, long, default_value = "out")]
+        out: PathBuf,
+        /// Replace the output directory even if dcnc did not write it
+        #[arg(long)]
+        force: bool,
+        #[command(flatten)]
+        report: Report,
+    },
+    /// Print the deployment's step graph
+    Graph {
+        /// The spec file (dcn.yaml)
+        spec: PathBuf,
+        /// Output format
+        #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
+        format: GraphFormat,
+        #[command(flatten)]
+        report: Report,
+    },
+    /// Print the JSON schema of the spec
+    Schema,
+    /// Explain a diagnostic code, e.g. `dcnc explain DCN010`
+    Explain {
+        /// The code
+        code: String,
+    },
+}
+
+#[derive(clap::Args)]
+struct Report {
+    /// Compile for this release target instead of the spec's `target`
+    #[arg(long, value_enum)]
+    target: Option<TargetArg>,
+    /// How to print diagnostics
+    #[arg(long, value_enum, default_value_t = MessageFormat::Human)]
+    message_format: MessageFormat,
+    /// Treat warnings as errors
+    #[arg(long)]
+    deny_warnings: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum TargetArg {
+    Wallaby,
+    UssuriPoc,
+}
+
+impl From<TargetArg> for dcnc::spec::TargetName {
+    fn from(t: TargetArg) -> Self {
+        match t {
+            TargetArg::Wallaby => dcnc::spec::TargetName::Wallaby,
+            TargetArg::UssuriPoc => dcnc::spec::TargetName::UssuriPoc,
+        }
+    }
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum MessageFormat {
+    Human,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum GraphFormat {
+    /// Graphviz DOT
+    Dot,
+    /// A mermaid flowchart
+    Mermaid,
+    /// The numbered order of steps
+    Order,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Schema => {
+            print!("{}", dcnc::spec::json_schema());
+            ExitCode::SUCCESS
+        }
+        Command::Explain { code } => explain(&code),
+        Command::Check { spec, report } => run(&spec, &report, |_| Ok(())),
+        Command::Graph {
+            spec,
+            format,
+            report,
+        } => run(&spec, &report, |c| {
+            let text = match format {
+                GraphFormat::Dot => dcnc::graph::to_dot(&c.plan),
+                GraphFormat::Mermaid => dcnc::graph::to_mermaid(&c.plan),
+                GraphFormat::Order => dcnc::graph::to_order(&c.plan),
+            };
+            print!("{text}");
+            Ok(())
+        }),
+        Command::Build {
+            spec,
+            out,
+            force,
+            report,
+        } => run(&spec, &report, |c| {
+            let tree = c.emit();
+            dcnc::write::write_tree(&tree, &out, force).map_err(|e| e.to_string())?;
+            eprintln!("wrote {} files to {}", tree.len(), out.display());
+            Ok(())
+        }),
+    }
+}
+
+fn explain(code: &str) -> ExitCode {
+    match Code::ALL
+        .iter()
+        .find(|c| c.as_str().eq_ignore_ascii_case(code))
+    {
+        Some(c) => {
+            println!("{}: {}", c.as_str(), c.title());
+            ExitCode::SUCCESS
+        }
+        None => {
+            eprintln!(
+                "error: no diagnostic code `{code}`; codes are DCN001 to {}",
+                Code::ALL.last().map_or("", |c| c.as_str())
+            );
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Reads and compiles the spec, prints diagnostics, then runs `then` on success.
+fn run(
+    path: &Path,
+    report: &Report,
+    then: impl FnOnce(&dcnc::Compiled) -> Result<(), String>,
+) -> ExitCode {
+    let name = path.display().to_string();
+    let text = match read_spec(path) {
+        Ok(t) => t,
+        Err(ReadError::Io(msg)) => {
+            eprintln!("error: {name}: {msg}");
+            return ExitCode::from(2);
+        }
+        Err(ReadError::Spec(d)) => {
+            print_diags(&name, "", &[d], report);
+            return ExitCode::from(1);
+        }
+    };
+    let compiled = dcnc::compile(&text, report.target.map(Into::into));
+    let diags = match &compiled {
+        Ok(c) => c.diagnostics.clone(),
+        Err(d) => d.clone(),
+    };
+    print_diags(&name, &text, &diags, report);
+    let compiled = match compiled {
+        Ok(c) => c,
+        Err(_) => return ExitCode::from(1),
+    };
+    if report.deny_warnings && !diags.is_empty() {
+        eprintln!("error: warnings are denied (--deny-warnings)");
+        return ExitCode::from(1);
+    }
+    match then(&compiled) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+enum ReadError {
+    Io(String),
+    Spec(Diagnostic),
+}
+
+fn read_spec(path: &Path) -> Result<String, ReadError> {
+    let meta = std::fs::metadata(path).map_err(|e| ReadError::Io(e.to_string()))?;
+    if meta.is_dir() {
+        return Err(ReadError::Io(
+            "is a directory; pass the spec file (dcn.yaml)".into(),
+        ));
+    }
+    let bytes = std::fs::read(path).map_err(|e| ReadError::Io(e.to_string()))?;
+    String::from_utf8(bytes).map_err(|e| {
+        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let line = valid.iter().filter(|&&b| b == b'\n').count() as u32 + 1;
+        let column = valid.iter().rev().take_while(|&&b| b != b'\n').count() as u32 + 1;
+        ReadError::Spec(
+            Diagnostic::error(
+                Code::Syntax,
+                diag::Span::new(line, column, 1),
+                "the spec is not UTF-8 text",
+            )
+            .with_help("save the file as UTF-8"),
+        )
+    })
+}
+
+fn print_diags(name: &str, text: &str, diags: &[Diagnostic], report: &Report) {
+    if diags.is_empty() {
+        return;
+    }
+    let out = match report.message_format {
+        MessageFormat::Json => diag::render_json(name, diags),
+        MessageFormat::Human => {
+            let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            diag::render_human(name, text, diags, Style { color })
+        }
+    };
+    let _ = std::io::stderr().write_all(out.as_bytes());
+}

@@ -1,0 +1,350 @@
+//! The validated deployment: what `check` produces and every later phase reads.
+//!
+//! Names are newtypes that can only hold valid values, so emitters never re-check them. Nothing
+//! here is optional that a later phase needs: defaults were applied by `check`.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::net::IpAddr;
+
+use serde::Serialize;
+
+use crate::target::Target;
+
+macro_rules! name_type {
+    ($(#[$doc:meta])* $name:ident, $valid:expr, $rule:literal) => {
+        $(#[$doc])*
+        #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            /// What a valid value looks like, for error messages.
+            pub const RULE: &'static str = $rule;
+
+            pub fn parse(s: &str) -> Option<Self> {
+                let valid: fn(&str) -> bool = $valid;
+                valid(s).then(|| $name(s.to_string()))
+            }
+
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+
+fn is_alnum(c: char) -> bool {
+    c.is_ascii_alphanumeric()
+}
+
+name_type!(
+    /// A Ceph cluster name as TripleO's `CephClusterName` allows it: `[a-zA-Z0-9]+`.
+    ClusterName,
+    |s| !s.is_empty() && s.len() <= 64 && s.chars().all(is_alnum),
+    "letters and digits only (`[a-zA-Z0-9]+`)"
+);
+
+name_type!(
+    /// A heat stack name: a letter, then letters, digits, `_`, `-` or `.`; at most 255 characters.
+    StackName,
+    |s| s.len() <= 255
+        && s.starts_with(|c: char| c.is_ascii_alphabetic())
+        && s.chars().all(|c| is_alnum(c) || "_-.".contains(c)),
+    "a letter followed by letters, digits, `_`, `-` or `.` (at most 255)"
+);
+
+name_type!(
+    /// A site name, used in file names of the output tree: no path separators, no dot files.
+    SiteName,
+    |s| !s.is_empty()
+        && s.len() <= 128
+        && s.starts_with(is_alnum)
+        && s.chars().all(|c| is_alnum(c) || "_-.".contains(c)),
+    "a letter or digit followed by letters, digits, `_`, `-` or `.`"
+);
+
+name_type!(
+    /// A Glance store id: `GlanceBackendID`'s pattern `[a-zA-Z0-9_-]+`, not the reserved `os_glance_` prefix.
+    StoreId,
+    |s| !s.is_empty()
+        && s.len() <= 255
+        && s.chars().all(|c| is_alnum(c) || c == '_' || c == '-')
+        && !s.starts_with("os_glance_"),
+    "letters, digits, `_` or `-` (`[a-zA-Z0-9_-]+`), not starting with `os_glance_`"
+);
+
+name_type!(
+    /// A cephx user name without the `client.` prefix, e.g. `openstack` or `dcn0.glance`.
+    CephUser,
+    |s| !s.is_empty()
+        && s.len() <= 128
+        && !s.starts_with("client.")
+        && s.starts_with(is_alnum)
+        && s.chars().all(|c| is_alnum(c) || "_-.".contains(c)),
+    "letters, digits, `_`, `-` or `.`, without the `client.` prefix"
+);
+
+name_type!(
+    /// A Ceph pool name.
+    PoolName,
+    |s| !s.is_empty()
+        && s.len() <= 128
+        && s.starts_with(is_alnum)
+        && s.chars().all(|c| is_alnum(c) || "_-.".contains(c)),
+    "letters, digits, `_`, `-` or `.`"
+);
+
+name_type!(
+    /// A Ceph fsid: a UUID in its canonical lower-case 8-4-4-4-12 hex form.
+    Fsid,
+    |s| {
+        let b = s.as_bytes();
+        b.len() == 36
+            && b.iter().enumerate().all(|(i, &c)| match i {
+                8 | 13 | 18 | 23 => c == b'-',
+                _ => c.is_ascii_digit() || (b'a'..=b'f').contains(&c),
+            })
+    },
+    "a UUID like `6a9c7e52-2b1f-4e0a-9c55-1d2f3a4b5c60` (lower-case hex)"
+);
+
+/// A Ceph monitor address: an IP with an optional port.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct MonAddr {
+    pub ip: IpAddr,
+    pub port: Option<u16>,
+}
+
+impl MonAddr {
+    /// Accepts `1.2.3.4`, `1.2.3.4:6789`, `fd00::1`, `[fd00::1]` and `[fd00::1]:6789`.
+    pub fn parse(s: &str) -> Option<Self> {
+        if let Ok(ip) = s.parse::<IpAddr>() {
+            return Some(MonAddr { ip, port: None });
+        }
+        if let Some(rest) = s.strip_prefix('[') {
+            let (ip, after) = rest.split_once(']')?;
+            let ip: std::net::Ipv6Addr = ip.parse().ok()?;
+            let port = match after {
+                "" => None,
+                p => Some(p.strip_prefix(':')?.parse().ok()?),
+            };
+            return Some(MonAddr {
+                ip: IpAddr::V6(ip),
+                port,
+            });
+        }
+        let (ip, port) = s.rsplit_once(':')?;
+        let ip: std::net::Ipv4Addr = ip.parse().ok()?;
+        Some(MonAddr {
+            ip: IpAddr::V4(ip),
+            port: Some(port.parse().ok()?),
+        })
+    }
+}
+
+impl fmt::Display for MonAddr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.ip, self.port) {
+            (IpAddr::V4(ip), None) => write!(f, "{ip}"),
+            (IpAddr::V4(ip), Some(p)) => write!(f, "{ip}:{p}"),
+            (IpAddr::V6(ip), None) => write!(f, "[{ip}]"),
+            (IpAddr::V6(ip), Some(p)) => write!(f, "[{ip}]:{p}"),
+        }
+    }
+}
+
+impl Serialize for MonAddr {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// An HTTP endpoint of a Glance API: host (an IP) and port.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Endpoint {
+    /// `http://<host>:<port>`, with IPv6 hosts in brackets.
+    pub url: String,
+}
+
+impl Endpoint {
+    /// Accepts an IP, `IP:port`, `[v6]:port`, or an `http(s)://` URL of those.
+    pub fn parse(s: &str, default_port: u16) -> Option<Self> {
+        let (scheme, rest) = match s.split_once("://") {
+            Some((sch @ ("http" | "https"), rest)) => (sch, rest.trim_end_matches('/')),
+            Some(_) => return None,
+            None => ("http", s),
+        };
+        let addr = MonAddr::parse(rest)?;
+        let port = addr.port.unwrap_or(default_port);
+        let host = MonAddr { port: None, ..addr };
+        Some(Endpoint {
+            url: format!("{scheme}://{host}:{port}"),
+        })
+    }
+}
+
+/// A role of a stack with its node count.
+#[derive(Clone, Debug, Serialize)]
+pub struct RoleCount {
+    pub name: String,
+    pub count: u32,
+    pub hint: String,
+    pub flavor: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SiteKind {
+    Central,
+    Edge,
+}
+
+/// One site: a heat stack with its own Ceph cluster, which is also one Glance store.
+#[derive(Clone, Debug, Serialize)]
+pub struct Site {
+    pub kind: SiteKind,
+    pub name: SiteName,
+    pub stack: StackName,
+    pub cluster: ClusterName,
+    pub fsid: Fsid,
+    pub mons: Vec<MonAddr>,
+    pub store: StoreId,
+    pub store_description: String,
+    /// Availability zone (edges only; central compute stays in the default zone).
+    pub az: Option<String>,
+    /// The site's local Glance API, which the site's Nova asks (edges only).
+    pub glance_endpoint: Option<Endpoint>,
+    /// Indexes into [`Deployment::sites`] of the other sites whose stores this site's Glance uses.
+    pub remote_stores: Vec<usize>,
+    pub roles: Vec<RoleCount>,
+    pub roles_file: Option<String>,
+    pub network_data: Option<String>,
+    pub environment_files: Vec<String>,
+    pub ntp: Vec<String>,
+    /// Extra heat parameters from the spec, already checked against what dcnc owns.
+    pub parameters: BTreeMap<String, serde_json::Value>,
+}
+
+/// Glance settings shared by every site.
+#[derive(Clone, Debug, Serialize)]
+pub struct GlanceSettings {
+    pub pool: PoolName,
+    pub import_methods: Vec<String>,
+    pub show_multiple_locations: bool,
+    /// cephx user template; `{cluster}` becomes an edge's cluster name.
+    pub client_user: String,
+    pub caps_mon: String,
+    pub caps_osd: String,
+}
+
+/// A checked deployment. `sites[0]` is the central site; the rest are edges in spec order.
+#[derive(Debug)]
+pub struct Deployment {
+    pub target: &'static Target,
+    pub region: String,
+    pub tht: String,
+    pub work_dir: String,
+    pub glance: GlanceSettings,
+    pub ceph_conf_dir: String,
+    pub pool_default_size: Option<u32>,
+    pub sites: Vec<Site>,
+}
+
+impl Deployment {
+    pub fn central(&self) -> &Site {
+        &self.sites[0]
+    }
+
+    pub fn edges(&self) -> &[Site] {
+        &self.sites[1..]
+    }
+
+    /// The cephx user central Glance uses on `site`'s cluster.
+    pub fn client_user(&self, site: &Site) -> String {
+        match site.kind {
+            SiteKind::Central => "openstack".to_string(),
+            SiteKind::Edge => self
+                .glance
+                .client_user
+                .replace("{cluster}", site.cluster.as_str()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_hold_only_valid_values() {
+        assert!(ClusterName::parse("dcn0").is_some());
+        assert!(ClusterName::parse("control-plane").is_none());
+        assert!(ClusterName::parse("").is_none());
+        assert!(StackName::parse("control-plane").is_some());
+        assert!(StackName::parse("0abc").is_none());
+        assert!(StoreId::parse("os_glance_staging_store").is_none());
+        assert!(StoreId::parse("dcn_0-a").is_some());
+        assert!(SiteName::parse("../x").is_none());
+        assert!(SiteName::parse(".hidden").is_none());
+        assert!(CephUser::parse("client.openstack").is_none());
+        assert!(CephUser::parse("dcn0.glance").is_some());
+    }
+
+    #[test]
+    fn fsid_is_a_canonical_uuid() {
+        assert!(Fsid::parse("6a9c7e52-2b1f-4e0a-9c55-1d2f3a4b5c60").is_some());
+        assert!(Fsid::parse("6A9C7E52-2b1f-4e0a-9c55-1d2f3a4b5c60").is_none());
+        assert!(Fsid::parse("6a9c7e522b1f4e0a9c551d2f3a4b5c60").is_none());
+        assert!(Fsid::parse("6a9c7e52-2b1f-4e0a-9c55-1d2f3a4b5c6g").is_none());
+    }
+
+    #[test]
+    fn mon_addresses() {
+        for ok in [
+            "10.0.0.1",
+            "10.0.0.1:6789",
+            "fd00::1",
+            "[fd00::1]",
+            "[fd00::1]:3300",
+        ] {
+            assert!(MonAddr::parse(ok).is_some(), "{ok}");
+        }
+        for bad in [
+            "host",
+            "10.0.0",
+            "10.0.0.1:",
+            "10.0.0.1:99999",
+            "[fd00::1",
+            "fd00::1:x",
+        ] {
+            assert!(MonAddr::parse(bad).is_none(), "{bad}");
+        }
+        assert_eq!(
+            MonAddr::parse("[fd00::1]:3300").unwrap().to_string(),
+            "[fd00::1]:3300"
+        );
+    }
+
+    #[test]
+    fn endpoints_get_a_scheme_and_port() {
+        let e = |s| Endpoint::parse(s, 9292).map(|e| e.url);
+        assert_eq!(
+            e("172.16.13.212").as_deref(),
+            Some("http://172.16.13.212:9292")
+        );
+        assert_eq!(
+            e("https://10.0.0.1:443/").as_deref(),
+            Some("https://10.0.0.1:443")
+        );
+        assert_eq!(e("fd00::5").as_deref(), Some("http://[fd00::5]:9292"));
+        assert_eq!(e("ftp://10.0.0.1"), None);
+        assert_eq!(e("glance.example"), None);
+    }
+}
