@@ -3,7 +3,7 @@
 //!
 //! Invariant: check does no I/O and never stops at the first problem.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::diag::{did_you_mean, Code, Diagnostic, Span};
 use crate::model::*;
@@ -746,12 +746,14 @@ fn check_edge(
         Some(r) => check_roles(c, r, &stack, SiteKind::Edge, target),
         None => with_default_hints(default_roles(SiteKind::Edge), &stack),
     };
+    let all_known =
+        role_list.is_none_or(|l| l.iter().all(|r| target.role(&r.name.value).is_some()));
     let glance_nodes: u32 = roles
         .iter()
         .filter(|r| target.role(&r.name).is_some_and(|i| i.edge_glance))
         .map(|r| r.count)
         .sum();
-    if glance_nodes == 0 && role_list.is_some() {
+    if glance_nodes == 0 && role_list.is_some() && all_known {
         let span = e
             .roles
             .as_ref()
@@ -811,15 +813,16 @@ fn check_edge(
 
 /// Names that must be unique across sites, and clusters that must differ from every stack.
 fn check_across_sites(c: &mut Checker, sites: &[Site], spans: &[SiteSpans]) {
-    fn unique<'a>(
-        c: &mut Checker,
-        what: &str,
-        items: impl Iterator<Item = (&'a str, Option<Span>)>,
-        code: Code,
-    ) {
+    // Names default to the site name, so one repeated name repeats them all: report each place
+    // once, under the first (most basic) name.
+    let mut reported: HashSet<Option<Span>> = HashSet::new();
+    let mut unique = |c: &mut Checker, what: &str, items: Vec<(&str, Option<Span>)>, code: Code| {
         let mut seen: HashMap<&str, Option<Span>> = HashMap::new();
         for (v, span) in items {
             if let Some(first) = seen.get(v) {
+                if !reported.insert(span) {
+                    continue;
+                }
                 let d = c.error(code, span, format!("{what} `{v}` is used twice"));
                 d.help = Some(match first {
                     Some(s) => format!("first used at line {}; every site needs its own", s.line),
@@ -829,60 +832,50 @@ fn check_across_sites(c: &mut Checker, sites: &[Site], spans: &[SiteSpans]) {
                 seen.insert(v, span);
             }
         }
-    }
+    };
     let z = || sites.iter().zip(spans);
+    let dup = Code::Duplicate;
     unique(
         c,
         "site name",
-        z().map(|(s, sp)| (s.name.as_str(), sp.name)),
-        Code::Duplicate,
+        z().map(|(s, sp)| (s.name.as_str(), sp.name)).collect(),
+        dup,
     );
     unique(
         c,
         "stack name",
-        z().map(|(s, sp)| (s.stack.as_str(), sp.stack)),
-        Code::Duplicate,
+        z().map(|(s, sp)| (s.stack.as_str(), sp.stack)).collect(),
+        dup,
     );
-    unique(
-        c,
-        "ceph cluster name",
-        z().map(|(s, sp)| (s.cluster.as_str(), sp.cluster.or(sp.name))),
-        Code::Duplicate,
-    );
+    let clusters = z().map(|(s, sp)| (s.cluster.as_str(), sp.cluster.or(sp.name)));
+    unique(c, "ceph cluster name", clusters.collect(), dup);
     unique(
         c,
         "store id",
-        z().map(|(s, sp)| (s.store.as_str(), sp.store)),
-        Code::Duplicate,
+        z().map(|(s, sp)| (s.store.as_str(), sp.store)).collect(),
+        dup,
     );
-    unique(
-        c,
-        "availability zone",
-        z().filter_map(|(s, sp)| Some((s.az.as_deref()?, sp.az))),
-        Code::Duplicate,
-    );
-    unique(
-        c,
-        "ceph fsid",
-        z().map(|(s, sp)| (s.fsid.as_str(), sp.fsid)),
-        Code::SharedCluster,
-    );
+    let azs = z().filter_map(|(s, sp)| Some((s.az.as_deref()?, sp.az)));
+    unique(c, "availability zone", azs.collect(), dup);
+    let fsids = z().map(|(s, sp)| (s.fsid.as_str(), sp.fsid));
+    unique(c, "ceph fsid", fsids.collect(), Code::SharedCluster);
 
-    let mut mon_owner: HashMap<std::net::IpAddr, &str> = HashMap::new();
-    for (s, sp) in z() {
+    let mut mon_owner: HashMap<std::net::IpAddr, usize> = HashMap::new();
+    for (i, (s, sp)) in z().enumerate() {
         for m in &s.mons {
-            if let Some(other) = mon_owner.get(&m.ip).filter(|o| **o != s.name.as_str()) {
-                c.error(
-                    Code::SharedCluster,
-                    sp.fsid,
-                    format!("mon `{}` of `{}` is also a mon of `{other}`", m.ip, s.name),
-                )
-                .help = Some(
-                    "each site has its own ceph cluster; a shared mon means a copy-paste mistake"
-                        .into(),
-                );
-            } else {
-                mon_owner.insert(m.ip, s.name.as_str());
+            match mon_owner.get(&m.ip) {
+                Some(&j) if j != i => {
+                    let msg = format!(
+                        "mon `{}` of site `{}` is also a mon of site `{}`",
+                        m.ip, s.name, sites[j].name
+                    );
+                    c.error(Code::SharedCluster, sp.fsid, msg).help = Some(
+                        "each site has its own ceph cluster; a shared mon address is a copy-paste mistake".into(),
+                    );
+                }
+                _ => {
+                    mon_owner.insert(m.ip, i);
+                }
             }
         }
     }

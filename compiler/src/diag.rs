@@ -198,7 +198,8 @@ pub fn render_human(file: &str, source: &str, diags: &[Diagnostic], style: Style
             }
         }
         if let Some(help) = &d.help {
-            let _ = writeln!(out, "  = {}: {help}", style.paint("1", "help"));
+            let pad = " ".repeat(d.span.map_or(1, |s| s.line.to_string().len()));
+            let _ = writeln!(out, "{pad} = {}: {help}", style.paint("1", "help"));
         }
         out.push('\n');
     }

@@ -1,0 +1,247 @@
+//! Integration tests that drive the `dcnc` binary over the fixtures.
+//!
+//! Adding a case is adding a file: a good spec under `fixtures/` (its `# dcnc-test: targets=...`
+//! header says which release targets to build it for), or a bad one under `fixtures/bad/` (its
+//! `# expect: DCNxxx` lines say which diagnostics it must produce). Snapshots live in `snapshots/`.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+fn dcnc(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_dcnc"))
+        .args(args)
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("dcnc runs")
+}
+
+fn yaml_files(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    v.sort();
+    v
+}
+
+/// Values of `# key: value` header lines of a fixture.
+fn header(text: &str, key: &str) -> Vec<String> {
+    let prefix = format!("# {key}");
+    text.lines()
+        .take_while(|l| l.starts_with('#'))
+        .filter_map(|l| l.strip_prefix(&prefix))
+        .map(|v| v.trim_start_matches([':', '=']).trim().to_string())
+        .collect()
+}
+
+fn settings() -> insta::Settings {
+    let mut s = insta::Settings::clone_current();
+    s.set_snapshot_path(root().join("snapshots"));
+    s.set_prepend_module_to_snapshot(false);
+    s.set_omit_expression(true);
+    s
+}
+
+/// Every file under `dir` (relative path -> (mode, content)), the manifest included.
+fn read_tree(dir: &Path) -> BTreeMap<String, (u32, String)> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let rel = p.strip_prefix(dir).unwrap().to_string_lossy().into_owned();
+                let mode = fs::metadata(&p).unwrap().permissions().mode() & 0o777;
+                out.insert(rel, (mode, fs::read_to_string(&p).unwrap()));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn good_fixtures_build_deterministically_and_match_snapshots() {
+    let fixtures = yaml_files(&root().join("fixtures"));
+    assert!(
+        fixtures.len() >= 2,
+        "fixtures/ has the seed and five-edges specs"
+    );
+    for spec in fixtures {
+        let text = fs::read_to_string(&spec).unwrap();
+        let name = spec.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(
+            text.starts_with("# yaml-language-server: $schema="),
+            "{name} starts with the schema modeline"
+        );
+        let targets = header(&text, "dcnc-test: targets")
+            .first()
+            .map(|t| t.split(',').map(str::to_string).collect::<Vec<_>>())
+            .unwrap_or_else(|| vec![String::new()]);
+        for target in targets {
+            let tmp = tempfile::tempdir().unwrap();
+            let mut trees = Vec::new();
+            for run in ["a", "b"] {
+                let out = tmp.path().join(run);
+                let mut args = vec!["build", spec.to_str().unwrap(), "-o", out.to_str().unwrap()];
+                if !target.is_empty() {
+                    args.extend(["--target", &target]);
+                }
+                let o = dcnc(&args);
+                assert!(
+                    o.status.success(),
+                    "{name} {target}: {}",
+                    String::from_utf8_lossy(&o.stderr)
+                );
+                trees.push(read_tree(&out));
+            }
+            assert_eq!(trees[0], trees[1], "{name} {target}: two builds differ");
+            let tree = &trees[0];
+            let mut snap = String::new();
+            for (path, (mode, content)) in tree {
+                if path.ends_with(".sh") {
+                    assert_eq!(*mode, 0o755, "{path} is executable");
+                } else {
+                    assert_eq!(*mode, 0o644, "{path} is not executable");
+                }
+                assert!(!content.contains("AQ"), "{path}: no cephx key material");
+                snap.push_str(&format!("=== {path} ({mode:o})\n{content}\n"));
+            }
+            settings().bind(|| {
+                insta::assert_snapshot!(format!("build@{name}@{target}"), snap);
+            });
+        }
+    }
+}
+
+#[test]
+fn bad_fixtures_report_located_diagnostics() {
+    let fixtures = yaml_files(&root().join("fixtures/bad"));
+    assert!(!fixtures.is_empty());
+    for spec in fixtures {
+        let text = fs::read_to_string(&spec).unwrap();
+        let name = spec.file_name().unwrap().to_string_lossy().into_owned();
+        let rel = format!("fixtures/bad/{name}");
+        let expected = header(&text, "expect");
+        assert!(!expected.is_empty(), "{name} declares `# expect: DCNxxx`");
+
+        let human = dcnc(&["check", &rel]);
+        assert_eq!(human.status.code(), Some(1), "{name} exits 1");
+        let stderr = String::from_utf8(human.stderr).unwrap();
+
+        let json = dcnc(&["check", &rel, "--message-format", "json"]);
+        assert_eq!(json.status.code(), Some(1));
+        let lines = String::from_utf8(json.stderr).unwrap();
+        let diags: Vec<serde_json::Value> = lines
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+            .collect();
+        for code in &expected {
+            let found = diags.iter().find(|d| d["code"] == code.as_str());
+            let d = found.unwrap_or_else(|| panic!("{name}: no {code} in {lines}"));
+            assert!(d["line"].as_u64().unwrap() > 0, "{name}: {code} has a line");
+            assert!(
+                d["column"].as_u64().unwrap() > 0,
+                "{name}: {code} has a column"
+            );
+            assert_eq!(d["file"], rel.as_str());
+        }
+        settings().bind(|| {
+            insta::assert_snapshot!(format!("check@{name}"), stderr);
+        });
+    }
+}
+
+#[test]
+fn io_and_usage_errors_exit_2() {
+    let o = dcnc(&["check", "fixtures/no-such-spec.yaml"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no-such-spec.yaml"));
+    let o = dcnc(&["check", "fixtures"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("is a directory"));
+    let o = dcnc(&["bogus"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn build_refuses_a_directory_it_did_not_write() {
+    let tmp = tempfile::tempdir().unwrap();
+    fs::write(tmp.path().join("mine.txt"), "keep").unwrap();
+    let out = tmp.path().to_str().unwrap();
+    let o = dcnc(&["build", "fixtures/seed-multistore.yaml", "-o", out]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--force"));
+    assert_eq!(
+        fs::read_to_string(tmp.path().join("mine.txt")).unwrap(),
+        "keep"
+    );
+}
+
+#[test]
+fn graph_prints_dot_mermaid_and_order() {
+    let dot = dcnc(&["graph", "fixtures/seed-multistore.yaml"]);
+    assert!(dot.status.success());
+    let dot = String::from_utf8(dot.stdout).unwrap();
+    assert!(dot.starts_with("digraph dcn {"));
+    assert!(dot.contains("\"export-control-plane\" -> \"deploy-dcn0\""));
+    let mmd = dcnc(&[
+        "graph",
+        "fixtures/seed-multistore.yaml",
+        "--format",
+        "mermaid",
+    ]);
+    assert!(String::from_utf8(mmd.stdout)
+        .unwrap()
+        .starts_with("flowchart LR"));
+    let order = dcnc(&[
+        "graph",
+        "fixtures/seed-multistore.yaml",
+        "--format",
+        "order",
+    ]);
+    let order = String::from_utf8(order.stdout).unwrap();
+    let pos = |s: &str| order.find(s).unwrap_or_else(|| panic!("{s} in {order}"));
+    assert!(pos("deploy-control-plane") < pos("export-control-plane"));
+    assert!(pos("export-control-plane") < pos("deploy-dcn0"));
+    assert!(pos("deploy-dcn1") < pos("gather-edge-ceph-clients"));
+    assert!(pos("gather-edge-ceph-clients") < pos("update-control-plane"));
+}
+
+#[test]
+fn explain_knows_every_code() {
+    let o = dcnc(&["explain", "DCN010"]);
+    assert!(o.status.success());
+    assert!(String::from_utf8_lossy(&o.stdout).contains("cluster name"));
+    assert_eq!(dcnc(&["explain", "DCN999"]).status.code(), Some(2));
+}
+
+/// The committed schema is what the spec types generate. `DCNC_UPDATE_SCHEMA=1` rewrites it.
+#[test]
+fn committed_schema_is_current() {
+    let path = root().join("schema/dcn.schema.json");
+    let o = dcnc(&["schema"]);
+    assert!(o.status.success());
+    let fresh = String::from_utf8(o.stdout).unwrap();
+    if std::env::var_os("DCNC_UPDATE_SCHEMA").is_some() {
+        fs::write(&path, &fresh).unwrap();
+    }
+    let committed = fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == fresh,
+        "schema/dcn.schema.json is stale: run `DCNC_UPDATE_SCHEMA=1 cargo test --test cli committed_schema_is_current`"
+    );
+}
