@@ -196,7 +196,7 @@ pub fn to_dot(p: &Plan) -> String {
     }
     for &n in &p.order {
         let mut outs: Vec<_> = p.graph.edges_directed(n, Direction::Outgoing).collect();
-        outs.sort_by_key(|e| petgraph::visit::EdgeRef::target(e));
+        outs.sort_by_key(petgraph::visit::EdgeRef::target);
         for e in outs {
             let (a, b) = (&p.graph[n], &p.graph[petgraph::visit::EdgeRef::target(&e)]);
             let _ = writeln!(
