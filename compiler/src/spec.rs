@@ -68,6 +68,8 @@ impl<T: JsonSchema> JsonSchema for Located<T> {
     }
 }
 
+const FSID_PATTERN: &str = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$";
+
 /// A multistore DCN deployment: one central site and any number of edge sites, each with its own
 /// Ceph cluster, compiled by dcnc into TripleO environment files, scripts and configuration.
 #[derive(Deserialize, JsonSchema, Debug)]
@@ -242,7 +244,7 @@ pub struct Central {
     )]
     pub cluster: Option<Located<String>>,
     /// Ceph cluster fsid (a UUID).
-    #[schemars(example = &"6a9c7e52-2b1f-4e0a-9c55-1d2f3a4b5c60")]
+    #[schemars(example = &"6a9c7e52-2b1f-4e0a-9c55-1d2f3a4b5c60", regex(pattern = FSID_PATTERN))]
     pub fsid: Located<String>,
     /// Ceph monitor addresses: IPv4 or IPv6, optionally with a port.
     pub mons: Located<Vec<Located<String>>>,
@@ -309,6 +311,7 @@ pub struct Edge {
     #[schemars(regex(pattern = r"^[a-zA-Z0-9]+$"))]
     pub cluster: Option<Located<String>>,
     /// Ceph cluster fsid (a UUID).
+    #[schemars(regex(pattern = FSID_PATTERN))]
     pub fsid: Located<String>,
     /// Ceph monitor addresses: IPv4 or IPv6, optionally with a port.
     pub mons: Located<Vec<Located<String>>>,
