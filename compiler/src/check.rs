@@ -118,6 +118,7 @@ pub fn check(spec: &Spec, target: Option<TargetName>) -> (Option<Deployment>, Ve
             site_spans.push(spans);
         }
     }
+    check_key_mix(&mut c, spec);
     if sites.len() == spec.edges.len() + 1 {
         check_across_sites(&mut c, &sites, &site_spans);
         resolve_stores(&mut c, spec, target, &mut sites);
@@ -311,7 +312,7 @@ fn check_glance(c: &mut Checker, spec: &Spec, target: &Target) -> Option<GlanceS
 }
 
 /// Where the names of one site were written, for cross-site diagnostics.
-#[derive(Default, Clone, Copy)]
+#[derive(Default, Clone)]
 struct SiteSpans {
     name: Option<Span>,
     stack: Option<Span>,
@@ -319,6 +320,8 @@ struct SiteSpans {
     store: Option<Span>,
     az: Option<Span>,
     fsid: Option<Span>,
+    /// One span per parsed mon address, in order.
+    mons: Vec<Span>,
 }
 
 struct Common {
@@ -376,7 +379,10 @@ fn check_common(
     }
     for m in &mons.value {
         match MonAddr::parse(m.value.trim()) {
-            Some(a) => mon_addrs.push(a),
+            Some(a) => {
+                mon_addrs.push(a);
+                spans.mons.push(m.span);
+            }
             None => {
                 c.error(Code::BadMon, m.span, format!("mon address `{}` is not an IP address", m.value))
                     .help = Some("write an IPv4 or IPv6 address, optionally with a port: `172.16.11.1`, `172.16.11.1:6789`, `[fd00::1]:3300`".into());
@@ -676,6 +682,7 @@ fn check_central(c: &mut Checker, s: &spec::Central, target: &Target) -> Option<
         store_description: common.description,
         az: None,
         glance_endpoint: None,
+        key: None,
         remote_stores: Vec::new(),
         roles,
         roles_file,
@@ -800,6 +807,7 @@ fn check_edge(
         store_description: common.description,
         az: Some(az),
         glance_endpoint: endpoint,
+        key: check_key(c, e, target),
         remote_stores: Vec::new(),
         roles,
         roles_file: None,
@@ -809,6 +817,73 @@ fn check_edge(
         parameters,
     };
     Some((site, spans))
+}
+
+fn check_key(c: &mut Checker, e: &spec::Edge, target: &Target) -> Option<KeySource> {
+    let k = e.key.as_ref()?;
+    if !target.multistore_by_heat {
+        c.error(
+            Code::KeySource,
+            k.span,
+            format!("target `{}` makes its keys itself", target.id),
+        )
+        .help = Some(
+            "ceph-clients.sh creates each edge's glance key at apply time; remove `key`".into(),
+        );
+        return None;
+    }
+    match (&k.value.env, &k.value.file) {
+        (Some(var), None) => {
+            let ok = var.starts_with(|ch: char| ch.is_ascii_alphabetic() || ch == '_')
+                && var
+                    .chars()
+                    .all(|ch| ch.is_ascii_alphanumeric() || ch == '_');
+            if !ok {
+                c.error(
+                    Code::KeySource,
+                    k.span,
+                    format!("`{var}` is not an environment variable name"),
+                );
+                return None;
+            }
+            Some(KeySource::Env(var.clone()))
+        }
+        (None, Some(path)) => {
+            if !path.starts_with('/') || path.contains(['\'', '"', '\n', '`', '$']) {
+                c.error(
+                    Code::KeySource,
+                    k.span,
+                    format!("`{path}` is not a plain absolute path"),
+                );
+                return None;
+            }
+            Some(KeySource::File(path.clone()))
+        }
+        _ => {
+            c.error(
+                Code::KeySource,
+                k.span,
+                "a key reference names exactly one of `env` or `file`".into(),
+            )
+            .help = Some(
+                "e.g. `key: {env: DCN0_CEPH_KEY}` or `key: {file: /root/keys/dcn0.key}`".into(),
+            );
+            None
+        }
+    }
+}
+
+/// Edges give keys all by reference or all through `export ceph`: the two cannot be mixed,
+/// since central receives them in one `CephExternalMultiConfig`.
+fn check_key_mix(c: &mut Checker, spec: &Spec) {
+    let with: Vec<&spec::Edge> = spec.edges.iter().filter(|e| e.key.is_some()).collect();
+    if with.is_empty() || with.len() == spec.edges.len() {
+        return;
+    }
+    for e in spec.edges.iter().filter(|e| e.key.is_none()) {
+        c.error(Code::KeySource, e.name.span, format!("edge `{}` has no `key`, but other edges do", e.name.value))
+            .help = Some("central gets every edge key in one CephExternalMultiConfig: give each edge a `key`, or none".into());
+    }
 }
 
 /// Names that must be unique across sites, and clusters that must differ from every stack.
@@ -860,22 +935,24 @@ fn check_across_sites(c: &mut Checker, sites: &[Site], spans: &[SiteSpans]) {
     let fsids = z().map(|(s, sp)| (s.fsid.as_str(), sp.fsid));
     unique(c, "ceph fsid", fsids.collect(), Code::SharedCluster);
 
-    let mut mon_owner: HashMap<std::net::IpAddr, usize> = HashMap::new();
+    // Two mons are the same when their IPs match and their ports match or one has none.
+    let mut mon_owner: HashMap<std::net::IpAddr, Vec<(Option<u16>, usize)>> = HashMap::new();
     for (i, (s, sp)) in z().enumerate() {
-        for m in &s.mons {
-            match mon_owner.get(&m.ip) {
-                Some(&j) if j != i => {
-                    let msg = format!(
-                        "mon `{}` of site `{}` is also a mon of site `{}`",
-                        m.ip, s.name, sites[j].name
-                    );
-                    c.error(Code::SharedCluster, sp.fsid, msg).help = Some(
-                        "each site has its own ceph cluster; a shared mon address is a copy-paste mistake".into(),
-                    );
-                }
-                _ => {
-                    mon_owner.insert(m.ip, i);
-                }
+        for (m, span) in s.mons.iter().zip(&sp.mons) {
+            let owners = mon_owner.entry(m.ip).or_default();
+            let clash = owners.iter().find(|(port, j)| {
+                *j != i && (port.is_none() || m.port.is_none() || *port == m.port)
+            });
+            if let Some(&(_, j)) = clash {
+                let msg = format!(
+                    "mon `{m}` of site `{}` is also a mon of site `{}`",
+                    s.name, sites[j].name
+                );
+                c.error(Code::SharedCluster, *span, msg).help = Some(
+                    "each site has its own ceph cluster; a shared mon address is a copy-paste mistake".into(),
+                );
+            } else {
+                owners.push((m.port, i));
             }
         }
     }

@@ -77,6 +77,7 @@ codes! {
     BadPool = "DCN030", "pool name is invalid";
     CopyImageMissing = "DCN031", "copy-image import method is not enabled";
     NoEdges = "DCN032", "the spec has no edge site";
+    KeySource = "DCN033", "a cephx key reference is invalid or not usable here";
 }
 
 impl std::fmt::Display for Code {

@@ -190,6 +190,16 @@ impl Endpoint {
     }
 }
 
+/// Where a generated script reads a cephx key from at run time.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", content = "name", rename_all = "lowercase")]
+pub enum KeySource {
+    /// An environment variable.
+    Env(String),
+    /// A file.
+    File(String),
+}
+
 /// A role of a stack with its node count.
 #[derive(Clone, Debug, Serialize)]
 pub struct RoleCount {
@@ -221,6 +231,8 @@ pub struct Site {
     pub az: Option<String>,
     /// The site's local Glance API, which the site's Nova asks (edges only).
     pub glance_endpoint: Option<Endpoint>,
+    /// Where the key of this edge's `openstack` user comes from, when not from `export ceph`.
+    pub key: Option<KeySource>,
     /// Indexes into [`Deployment::sites`] of the other sites whose stores this site's Glance uses.
     pub remote_stores: Vec<usize>,
     pub roles: Vec<RoleCount>,

@@ -326,6 +326,10 @@ pub struct Edge {
     /// Stores of other sites this site's Glance uses besides its own. Default: the central store.
     /// Never another edge's store: that would ship one edge's key to another.
     pub stores: Option<Vec<Located<String>>>,
+    /// Where the cephx key of the `openstack` user on this edge's cluster comes from, for
+    /// central Glance (wallaby). Default: `openstack overcloud export ceph` reads it from the
+    /// deployed stack. The key itself is never written in the spec nor in the output tree.
+    pub key: Option<Located<KeyRef>>,
     /// Roles and node counts. Default: `edge_defaults.roles`.
     pub roles: Option<Vec<Role>>,
     /// A network data file passed with `-n`. Default: `edge_defaults.network_data`.
@@ -336,6 +340,17 @@ pub struct Edge {
     /// Extra heat parameters for this stack, over `edge_defaults.parameters`.
     #[serde(default)]
     pub parameters: Parameters,
+}
+
+/// A reference to a cephx key kept outside the spec; read by the generated scripts at run time.
+#[derive(Deserialize, JsonSchema, Debug, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct KeyRef {
+    /// Name of an environment variable that holds the key when the scripts run.
+    #[schemars(regex(pattern = r"^[A-Za-z_][A-Za-z0-9_]*$"), example = &"DCN0_CEPH_KEY")]
+    pub env: Option<String>,
+    /// Path of a file (on the undercloud) that holds the key.
+    pub file: Option<String>,
 }
 
 /// Hard limits on what a spec may be, so no input can exhaust time or memory.

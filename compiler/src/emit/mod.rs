@@ -326,6 +326,8 @@ pub fn emit(d: &Deployment, plan: &Plan) -> Tree {
                         context! {
                             stack => e.stack.as_str(), cluster => e.cluster.as_str(), name => e.name.as_str(),
                             fsid => e.fsid.as_str(), mons => v(&e.mons), user => d.client_user(e),
+                            mon_ips => e.mons.iter().map(|m| m.ip.to_string()).collect::<Vec<_>>().join(","),
+                            key => v(&e.key),
                         }
                     })
                     .collect();
@@ -336,6 +338,7 @@ pub fn emit(d: &Deployment, plan: &Plan) -> Tree {
                             "export-edges.sh.j2",
                             context! {
                                 edges => edges.clone(), edge_export => EDGE_CEPH_EXPORT,
+                                keys_by_ref => d.edges().iter().any(|e| e.key.is_some()),
                                 client_user => &d.glance.client_user, ..site_ctx.clone()
                             },
                         ),
