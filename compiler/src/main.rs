@@ -37,6 +37,9 @@ enum Command {
         /// Replace the output directory even if dcnc did not write it
         #[arg(long)]
         force: bool,
+        /// Write nothing; exit 1 if the output directory differs from what would be written
+        #[arg(long)]
+        check: bool,
         #[command(flatten)]
         report: Report,
     },
@@ -111,7 +114,7 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Explain { code } => explain(&code),
-        Command::Check { spec, report } => run(&spec, &report, |_| Ok(())),
+        Command::Check { spec, report } => run(&spec, &report, |_| Ok(Outcome::Ok)),
         Command::Graph {
             spec,
             format,
@@ -123,18 +126,28 @@ fn main() -> ExitCode {
                 GraphFormat::Order => dcnc::graph::to_order(&c.plan),
             };
             print!("{text}");
-            Ok(())
+            Ok(Outcome::Ok)
         }),
         Command::Build {
             spec,
             out,
             force,
+            check,
             report,
         } => run(&spec, &report, |c| {
             let tree = c.emit();
-            dcnc::write::write_tree(&tree, &out, force).map_err(|e| e.to_string())?;
-            eprintln!("wrote {} files to {}", tree.len(), out.display());
-            Ok(())
+            if check {
+                return check_build(&tree, &spec, &out);
+            }
+            let w = dcnc::write::write_tree(&tree, &out, force).map_err(|e| e.to_string())?;
+            eprintln!(
+                "{}: {} files written, {} unchanged, {} removed",
+                out.display(),
+                w.written,
+                w.unchanged,
+                w.removed
+            );
+            Ok(Outcome::Ok)
         }),
     }
 }
@@ -158,11 +171,51 @@ fn explain(code: &str) -> ExitCode {
     }
 }
 
+/// How a command ended, when it did not fail.
+enum Outcome {
+    Ok,
+    /// The command ran and found a difference (exit 1), e.g. `build --check`.
+    Differs,
+}
+
+/// `build --check`: compares the tree with the directory and prints what differs.
+fn check_build(tree: &dcnc::emit::Tree, spec: &Path, out: &Path) -> Result<Outcome, String> {
+    let drift = dcnc::write::check_tree(tree, out).map_err(|e| e.to_string())?;
+    if drift.is_clean() {
+        eprintln!("{}: up to date ({} files)", out.display(), tree.len());
+        return Ok(Outcome::Ok);
+    }
+    let mut text = String::new();
+    for p in &drift.missing {
+        text.push_str(&format!("missing: {p}\n"));
+    }
+    for (p, _) in &drift.changed {
+        text.push_str(&format!("changed: {p}\n"));
+    }
+    for p in &drift.extra {
+        text.push_str(&format!("extra:   {p}\n"));
+    }
+    for (_, diff) in &drift.changed {
+        text.push_str(diff);
+    }
+    print!("{text}");
+    eprintln!(
+        "{} is out of date: {} missing, {} changed, {} extra; run `dcnc build {} -o {}`",
+        out.display(),
+        drift.missing.len(),
+        drift.changed.len(),
+        drift.extra.len(),
+        spec.display(),
+        out.display()
+    );
+    Ok(Outcome::Differs)
+}
+
 /// Reads and compiles the spec, prints diagnostics, then runs `then` on success.
 fn run(
     path: &Path,
     report: &Report,
-    then: impl FnOnce(&dcnc::Compiled) -> Result<(), String>,
+    then: impl FnOnce(&dcnc::Compiled) -> Result<Outcome, String>,
 ) -> ExitCode {
     let name = path.display().to_string();
     let text = match read_spec(path) {
@@ -191,7 +244,8 @@ fn run(
         return ExitCode::from(1);
     }
     match then(&compiled) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(Outcome::Ok) => ExitCode::SUCCESS,
+        Ok(Outcome::Differs) => ExitCode::from(1),
         Err(msg) => {
             eprintln!("error: {msg}");
             ExitCode::from(2)
