@@ -97,11 +97,12 @@ struct Found {
     bytes: Option<Vec<u8>>,
 }
 
-/// What is in `out` now: every entry but the manifest (relative path -> file), and the paths
-/// the manifest says dcnc wrote. `None` when `out` does not exist.
-fn scan(
-    out: &Path,
-) -> Result<Option<(BTreeMap<String, Found>, Option<BTreeSet<String>>)>, WriteError> {
+/// The entries of an output directory (relative path -> file) and the paths its manifest lists.
+type Scan = (BTreeMap<String, Found>, Option<BTreeSet<String>>);
+
+/// What is in `out` now: every entry but the manifest, and the paths the manifest says dcnc
+/// wrote (`None` without a manifest). `None` when `out` does not exist.
+fn scan(out: &Path) -> Result<Option<Scan>, WriteError> {
     match fs::symlink_metadata(out) {
         Ok(m) if !m.is_dir() => return Err(WriteError::NotADirectory(out.to_path_buf())),
         Ok(_) => {}
