@@ -17,7 +17,7 @@ CJ="$VENV/bin/check-jsonschema"
 SCHEMA="$ROOT/schema/dcn.schema.json"
 
 fail=0
-"$CJ" --schemafile "$SCHEMA" "$ROOT"/fixtures/*.yaml || fail=1
+"$CJ" --schemafile "$SCHEMA" "$ROOT"/fixtures/*.yaml "$ROOT"/fixtures/changes/*.yaml || fail=1
 for spec in "$ROOT"/fixtures/bad/*.yaml; do
   if grep -q '^# schema: rejects' "$spec"; then
     if "$CJ" --schemafile "$SCHEMA" "$spec" >/dev/null 2>&1; then

@@ -9,6 +9,7 @@ pub mod diag;
 pub mod emit;
 pub mod graph;
 pub mod model;
+pub mod plan;
 pub mod spec;
 pub mod target;
 pub mod write;

@@ -53,6 +53,18 @@ enum Command {
         #[command(flatten)]
         report: Report,
     },
+    /// List the steps to run again to go from one spec to another, in order, and why
+    Plan {
+        /// The spec as deployed now
+        old: PathBuf,
+        /// The spec to deploy
+        new: PathBuf,
+        /// Output format
+        #[arg(long, value_enum, default_value_t = PlanFormat::Human)]
+        format: PlanFormat,
+        #[command(flatten)]
+        report: Report,
+    },
     /// Print the JSON schema of the spec
     Schema,
     /// Explain a diagnostic code, e.g. `dcnc explain DCN010`
@@ -97,6 +109,12 @@ enum MessageFormat {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
+enum PlanFormat {
+    Human,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
 enum GraphFormat {
     /// Graphviz DOT
     Dot,
@@ -128,6 +146,28 @@ fn main() -> ExitCode {
             print!("{text}");
             Ok(Outcome::Ok)
         }),
+        Command::Plan {
+            old,
+            new,
+            format,
+            report,
+        } => {
+            let before = match load(&old, &report) {
+                Ok(c) => c,
+                Err(code) => return code,
+            };
+            run(&new, &report, |after| {
+                let p = dcnc::plan::plan_change(&before, after);
+                match format {
+                    PlanFormat::Human => print!("{}", dcnc::plan::render(&p)),
+                    PlanFormat::Json => println!(
+                        "{}",
+                        serde_json::to_string_pretty(&p).expect("plans serialize")
+                    ),
+                }
+                Ok(Outcome::Ok)
+            })
+        }
         Command::Build {
             spec,
             out,
@@ -211,38 +251,44 @@ fn check_build(tree: &dcnc::emit::Tree, spec: &Path, out: &Path) -> Result<Outco
     Ok(Outcome::Differs)
 }
 
-/// Reads and compiles the spec, prints diagnostics, then runs `then` on success.
-fn run(
-    path: &Path,
-    report: &Report,
-    then: impl FnOnce(&dcnc::Compiled) -> Result<Outcome, String>,
-) -> ExitCode {
+/// Reads and compiles a spec and prints its diagnostics. Fails with the exit code to use.
+fn load(path: &Path, report: &Report) -> Result<dcnc::Compiled, ExitCode> {
     let name = path.display().to_string();
     let text = match read_spec(path) {
         Ok(t) => t,
         Err(ReadError::Io(msg)) => {
             eprintln!("error: {name}: {msg}");
-            return ExitCode::from(2);
+            return Err(ExitCode::from(2));
         }
         Err(ReadError::Spec(d)) => {
             print_diags(&name, "", &[d], report);
-            return ExitCode::from(1);
+            return Err(ExitCode::from(1));
         }
     };
     let compiled = dcnc::compile(&text, report.target.map(Into::into));
     let diags = match &compiled {
-        Ok(c) => c.diagnostics.clone(),
-        Err(d) => d.clone(),
+        Ok(c) => &c.diagnostics,
+        Err(d) => d,
     };
-    print_diags(&name, &text, &diags, report);
-    let compiled = match compiled {
-        Ok(c) => c,
-        Err(_) => return ExitCode::from(1),
-    };
-    if report.deny_warnings && !diags.is_empty() {
+    print_diags(&name, &text, diags, report);
+    let compiled = compiled.map_err(|_| ExitCode::from(1))?;
+    if report.deny_warnings && !compiled.diagnostics.is_empty() {
         eprintln!("error: warnings are denied (--deny-warnings)");
-        return ExitCode::from(1);
+        return Err(ExitCode::from(1));
     }
+    Ok(compiled)
+}
+
+/// Loads the spec, then runs `then` on it.
+fn run(
+    path: &Path,
+    report: &Report,
+    then: impl FnOnce(&dcnc::Compiled) -> Result<Outcome, String>,
+) -> ExitCode {
+    let compiled = match load(path, report) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
     match then(&compiled) {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,
         Ok(Outcome::Differs) => ExitCode::from(1),

@@ -245,3 +245,63 @@ fn committed_schema_is_current() {
         "schema/dcn.schema.json is stale: run `DCNC_UPDATE_SCHEMA=1 cargo test --test cli committed_schema_is_current`"
     );
 }
+
+/// Every `fixtures/changes/*.yaml` names the spec it changes (`plan-from=`): the plan from that
+/// spec and the `build --check` report of the new spec against the old tree are snapshot-tested.
+#[test]
+fn change_fixtures_plan_and_diff() {
+    let fixtures = yaml_files(&root().join("fixtures/changes"));
+    assert!(!fixtures.is_empty());
+    for new in fixtures {
+        let text = fs::read_to_string(&new).unwrap();
+        let name = new.file_name().unwrap().to_string_lossy().into_owned();
+        let line = header(&text, "dcnc-test:");
+        let field = |key: &str| {
+            line.iter()
+                .flat_map(|l| l.split_whitespace())
+                .find_map(|w| w.strip_prefix(key))
+                .unwrap_or_else(|| panic!("{name}: header names {key}"))
+                .to_string()
+        };
+        let old = new.parent().unwrap().join(field("plan-from="));
+        let (old, new) = (old.to_str().unwrap(), new.to_str().unwrap());
+        for target in field("targets=").split(',') {
+            let plan = dcnc(&["plan", old, new, "--target", target]);
+            assert!(
+                plan.status.success(),
+                "{}",
+                String::from_utf8_lossy(&plan.stderr)
+            );
+            let json = dcnc(&["plan", old, new, "--target", target, "--format", "json"]);
+            let json: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+            assert!(
+                !json["run"].as_array().unwrap().is_empty(),
+                "{name}: something to run"
+            );
+
+            let tmp = tempfile::tempdir().unwrap();
+            let out = tmp.path().join("out");
+            let out = out.to_str().unwrap();
+            assert!(dcnc(&["build", old, "-o", out, "--target", target])
+                .status
+                .success());
+            let check = dcnc(&["build", new, "-o", out, "--target", target, "--check"]);
+            assert_eq!(
+                check.status.code(),
+                Some(1),
+                "{name}: the old tree is out of date"
+            );
+            let same = dcnc(&["plan", new, new, "--target", target]);
+            assert!(String::from_utf8_lossy(&same.stdout).starts_with("nothing to do"));
+
+            let snap = format!(
+                "$ dcnc plan OLD NEW --target {target}\n{}\n$ dcnc build NEW -o OLD_TREE --check\n{}",
+                String::from_utf8(plan.stdout).unwrap(),
+                String::from_utf8(check.stdout).unwrap()
+            );
+            settings().bind(|| {
+                insta::assert_snapshot!(format!("change@{name}@{target}"), snap);
+            });
+        }
+    }
+}

@@ -386,3 +386,29 @@ fn strip_comments(ini: &str) -> String {
     }
     out
 }
+
+/// The step that applies a generated file, if any: what must run again when the file changes.
+/// Top-level files (README, graph, deploy-all.sh) and the client confs (which scripts embed or
+/// TripleO writes) belong to no step.
+pub fn owner(d: &Deployment, path: &str) -> Option<StepKind> {
+    let rest = path.strip_prefix("stacks/")?;
+    let (stack, file) = rest.split_once('/')?;
+    let index = d.sites.iter().position(|s| s.stack.as_str() == stack)?;
+    let by_heat = d.target.multistore_by_heat;
+    Some(if index == 0 {
+        match file {
+            "export.sh" => StepKind::ExportCentral,
+            "export-edges.sh" | "ceph-clients.sh" => StepKind::GatherEdgeClients,
+            "env/glance-multistore.yaml" | "configure.sh" => StepKind::UpdateCentral,
+            "glance-api.conf" if d.sites.len() > 1 => StepKind::UpdateCentral,
+            _ => StepKind::DeployCentral,
+        }
+    } else {
+        match file {
+            "configure.sh" | "glance-api.conf" | "nova.conf" if !by_heat => {
+                StepKind::ConfigureEdge(index)
+            }
+            _ => StepKind::DeployEdge(index),
+        }
+    })
+}

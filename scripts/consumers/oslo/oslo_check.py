@@ -128,6 +128,22 @@ def slim(data):
     return out
 
 
+def only_groups(opt_data, sections):
+    """The part of opt_data the validator reads for a file with these
+    sections.  Without --check-defaults it looks up nothing but
+    options[<section>] and deprecated_options[<section>] of the sections in
+    the file, so its verdict is the same as with the whole data, and parsing
+    a few KiB of YAML instead of hundreds saves about a second per file."""
+    return {
+        'generator_options': opt_data.get('generator_options', {}),
+        'options': {g: v for g, v in opt_data['options'].items()
+                    if g in sections},
+        'deprecated_options': {g: v for g, v in
+                               opt_data['deprecated_options'].items()
+                               if g in sections},
+    }
+
+
 def store_driver_opts():
     """{backend type: [cfg.Opt]} the way glance_store registers a store id's
     group: driver OPTIONS (+ MULTI_BACKEND_OPTIONS from driver.Store)."""
@@ -535,7 +551,7 @@ def main(argv):
                 if prepared is None:
                     continue
                 data_path = os.path.join(tmp, 'opt-data-%d.yaml' % i)
-                dump_yaml(prepared[1], data_path)
+                dump_yaml(only_groups(prepared[1], prepared[0]), data_path)
                 runs[i] = pool.submit(run_validator, venv, path, data_path)
         for i, (path, prepared, finish) in enumerate(jobs):
             if prepared is not None:

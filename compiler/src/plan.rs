@@ -1,0 +1,191 @@
+//! Planning a change: which steps of the deployment must run again when the spec changes, in
+//! which order, and why. Derived from the step graph and from the files each step applies.
+//!
+//! Invariant: plan does no I/O; it compares two compiled specs.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use serde::Serialize;
+
+use crate::emit::{self, Tree};
+use crate::graph::{Plan, StepKind};
+use crate::Compiled;
+
+/// A step to run, with the reasons.
+#[derive(Debug, Serialize, PartialEq, Eq)]
+pub struct Rerun {
+    pub step: String,
+    pub command: String,
+    pub reasons: Vec<String>,
+}
+
+/// What to do to go from one spec to another.
+#[derive(Debug, Serialize, PartialEq, Eq)]
+pub struct ChangePlan {
+    /// Steps to run, in order.
+    pub run: Vec<Rerun>,
+    /// Steps of the new deployment that need nothing.
+    pub unchanged: Vec<String>,
+    /// Stacks of the old spec that the new one no longer has.
+    pub removed_stacks: Vec<String>,
+}
+
+/// The files each step applies, with their bytes, by step id.
+fn step_inputs(c: &Compiled, tree: &Tree) -> HashMap<String, BTreeMap<String, String>> {
+    let mut by_kind: HashMap<StepKind, BTreeMap<String, String>> = HashMap::new();
+    for (path, a) in tree {
+        if let Some(kind) = emit::owner(&c.deployment, path) {
+            by_kind
+                .entry(kind)
+                .or_default()
+                .insert(path.clone(), a.content.clone());
+        }
+    }
+    c.plan
+        .steps()
+        .map(|s| (s.id.clone(), by_kind.remove(&s.kind).unwrap_or_default()))
+        .collect()
+}
+
+fn kind_of(p: &Plan, id: &str) -> Option<StepKind> {
+    p.steps().find(|s| s.id == id).map(|s| s.kind)
+}
+
+/// Compares two compiled specs and lists the steps to run again.
+pub fn plan_change(old: &Compiled, new: &Compiled) -> ChangePlan {
+    let old_inputs = step_inputs(old, &old.emit());
+    let new_inputs = step_inputs(new, &new.emit());
+    let mut reasons: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut add = |id: &str, why: String| reasons.entry(id.to_string()).or_default().push(why);
+
+    for step in new.plan.steps() {
+        let Some(before) = old_inputs.get(&step.id) else {
+            add(&step.id, "new step".to_string());
+            continue;
+        };
+        let now = &new_inputs[&step.id];
+        let changed: BTreeSet<&String> = now
+            .iter()
+            .filter(|(p, c)| before.get(*p) != Some(*c))
+            .map(|(p, _)| p)
+            .chain(before.keys().filter(|p| !now.contains_key(*p)))
+            .collect();
+        if !changed.is_empty() {
+            let files: Vec<&str> = changed.iter().map(|s| s.as_str()).collect();
+            add(&step.id, format!("changed: {}", files.join(", ")));
+        }
+    }
+    let removed_stacks: Vec<String> = old
+        .deployment
+        .sites
+        .iter()
+        .map(|s| s.stack.to_string())
+        .filter(|s| !new.deployment.sites.iter().any(|n| n.stack.as_str() == s))
+        .collect();
+
+    // Consequences along the graph, in order.
+    let by_heat = new.deployment.target.multistore_by_heat;
+    let steps: Vec<_> = new.plan.steps().collect();
+    let has = |reasons: &BTreeMap<String, Vec<String>>, id: &str| reasons.contains_key(id);
+    let gather = steps.iter().find(|s| s.kind == StepKind::GatherEdgeClients);
+    let update = steps.iter().find(|s| s.kind == StepKind::UpdateCentral);
+    for s in &steps {
+        let StepKind::DeployEdge(i) = s.kind else {
+            continue;
+        };
+        let is_new = kind_of(&old.plan, &s.id).is_none();
+        if !by_heat && !is_new && has(&reasons, &s.id) {
+            if let Some(conf) = steps.iter().find(|t| t.kind == StepKind::ConfigureEdge(i)) {
+                let why = format!("deploying {} reverts its out-of-band edits", s.id);
+                reasons.entry(conf.id.clone()).or_default().push(why);
+            }
+        }
+        if is_new {
+            if let Some(g) = gather {
+                let why = format!("new edge from {}", s.id);
+                reasons.entry(g.id.clone()).or_default().push(why);
+            }
+        }
+    }
+    if !removed_stacks.is_empty() {
+        if let Some(u) = update {
+            let why = format!("edge stores removed: {}", removed_stacks.join(", "));
+            reasons.entry(u.id.clone()).or_default().push(why);
+        }
+    }
+    if let (Some(g), Some(u)) = (gather, update) {
+        if has(&reasons, &g.id) {
+            let why = format!("needs the output of {}", g.id);
+            reasons.entry(u.id.clone()).or_default().push(why);
+        }
+    }
+    // Central with edges is only ever deployed with its edge stores: with heat, a change to its
+    // files means `deploy.sh update`; without heat, the deploy reverts configure.sh's edits.
+    let deploy_central = steps.iter().find(|s| s.kind == StepKind::DeployCentral);
+    if let (Some(d), Some(u)) = (deploy_central, update) {
+        if kind_of(&old.plan, &d.id).is_some() {
+            if let Some(why) = reasons.get(&d.id).cloned() {
+                let u_reasons = reasons.entry(u.id.clone()).or_default();
+                if by_heat {
+                    u_reasons.extend(why);
+                    reasons.remove(&d.id);
+                } else {
+                    u_reasons.push(format!("deploying {} reverts configure.sh's edits", d.id));
+                }
+            }
+        }
+    }
+
+    let mut run = Vec::new();
+    let mut unchanged = Vec::new();
+    for s in steps {
+        match reasons.remove(&s.id) {
+            Some(r) => run.push(Rerun {
+                step: s.id.clone(),
+                command: s.command.clone(),
+                reasons: r,
+            }),
+            None => unchanged.push(s.id.clone()),
+        }
+    }
+    ChangePlan {
+        run,
+        unchanged,
+        removed_stacks,
+    }
+}
+
+/// The plan as text for people.
+pub fn render(p: &ChangePlan) -> String {
+    let mut s = String::new();
+    if p.run.is_empty() && p.removed_stacks.is_empty() {
+        s.push_str("nothing to do: every step is unchanged\n");
+        return s;
+    }
+    let total = p.run.len() + p.unchanged.len();
+    s.push_str(&format!(
+        "{} of {total} steps to run, in this order:\n",
+        p.run.len()
+    ));
+    let width = p.run.iter().map(|r| r.step.len()).max().unwrap_or(0);
+    for (i, r) in p.run.iter().enumerate() {
+        s.push_str(&format!(
+            "{:>3}. {:<width$}  {}\n",
+            i + 1,
+            r.step,
+            r.command
+        ));
+        for why in &r.reasons {
+            s.push_str(&format!("     {:<width$}  - {why}\n", ""));
+        }
+    }
+    if !p.unchanged.is_empty() {
+        s.push_str(&format!("unchanged: {}\n", p.unchanged.join(", ")));
+    }
+    for stack in &p.removed_stacks {
+        s.push_str(&format!(
+            "removed: stack {stack} is no longer in the spec; delete it yourself (`openstack overcloud delete {stack}`) after the steps above\n"
+        ));
+    }
+    s
+}
