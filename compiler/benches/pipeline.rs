@@ -1,0 +1,2 @@
+//! Placeholder replaced by the performance work (issue 9).
+fn main() {}
