@@ -67,10 +67,10 @@ enum Command {
     },
     /// Print the JSON schema of the spec
     Schema,
-    /// Explain a diagnostic code, e.g. `dcnc explain DCN010`
+    /// Explain a diagnostic code, e.g. `dcnc explain DCN010`, or list them all
     Explain {
-        /// The code
-        code: String,
+        /// The code; without it, the whole catalogue
+        code: Option<String>,
     },
 }
 
@@ -131,7 +131,7 @@ fn main() -> ExitCode {
             print!("{}", dcnc::spec::json_schema());
             ExitCode::SUCCESS
         }
-        Command::Explain { code } => explain(&code),
+        Command::Explain { code } => explain(code.as_deref()),
         Command::Check { spec, report } => run(&spec, &report, |_| Ok(Outcome::Ok)),
         Command::Graph {
             spec,
@@ -192,20 +192,23 @@ fn main() -> ExitCode {
     }
 }
 
-fn explain(code: &str) -> ExitCode {
+fn explain(code: Option<&str>) -> ExitCode {
+    let Some(code) = code else {
+        let all: Vec<&str> = Code::ALL.iter().map(|c| c.explanation()).collect();
+        print!("{}", all.join("\n"));
+        return ExitCode::SUCCESS;
+    };
     match Code::ALL
         .iter()
         .find(|c| c.as_str().eq_ignore_ascii_case(code))
     {
         Some(c) => {
-            println!("{}: {}", c.as_str(), c.title());
+            print!("{}", c.explanation());
             ExitCode::SUCCESS
         }
         None => {
-            eprintln!(
-                "error: no diagnostic code `{code}`; codes are DCN001 to {}",
-                Code::ALL.last().map_or("", |c| c.as_str())
-            );
+            let last = Code::ALL.last().map_or("", |c| c.as_str());
+            eprintln!("error: no diagnostic code `{code}`; codes are DCN001 to {last} (`dcnc explain` lists them)");
             ExitCode::from(2)
         }
     }
@@ -260,8 +263,8 @@ fn load(path: &Path, report: &Report) -> Result<dcnc::Compiled, ExitCode> {
             eprintln!("error: {name}: {msg}");
             return Err(ExitCode::from(2));
         }
-        Err(ReadError::Spec(d)) => {
-            print_diags(&name, "", &[d], report);
+        Err(ReadError::Spec(d, lossy)) => {
+            print_diags(&name, &lossy, &[d], report);
             return Err(ExitCode::from(1));
         }
     };
@@ -273,7 +276,9 @@ fn load(path: &Path, report: &Report) -> Result<dcnc::Compiled, ExitCode> {
     print_diags(&name, &text, diags, report);
     let compiled = compiled.map_err(|_| ExitCode::from(1))?;
     if report.deny_warnings && !compiled.diagnostics.is_empty() {
-        eprintln!("error: warnings are denied (--deny-warnings)");
+        if let MessageFormat::Human = report.message_format {
+            eprintln!("error: warnings are denied (--deny-warnings)");
+        }
         return Err(ExitCode::from(1));
     }
     Ok(compiled)
@@ -301,7 +306,8 @@ fn run(
 
 enum ReadError {
     Io(String),
-    Spec(Diagnostic),
+    /// A problem with the spec's bytes, and the text as far as it can be shown.
+    Spec(Diagnostic, String),
 }
 
 fn read_spec(path: &Path) -> Result<String, ReadError> {
@@ -323,6 +329,7 @@ fn read_spec(path: &Path) -> Result<String, ReadError> {
                 "the spec is not UTF-8 text",
             )
             .with_help("save the file as UTF-8"),
+            String::from_utf8_lossy(e.as_bytes()).into_owned(),
         )
     })
 }

@@ -368,21 +368,31 @@ pub fn parse(text: &str) -> Result<Spec, Diagnostic> {
             ),
         ));
     }
-    if text.trim().is_empty() {
+    if text
+        .lines()
+        .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
+    {
         return Err(
             Diagnostic::error(Code::WrongType, None, "the spec is empty").with_help(
                 "a spec needs at least `central:` with `fsid` and `mons`; see `dcnc schema`",
             ),
         );
     }
-    let options = serde_saphyr::options! { strict_booleans: true };
+    // serde-saphyr's default budget bounds events, nodes, depth and alias expansion, so an alias
+    // bomb or deep nesting ends in an error, not exhaustion.
+    let options = serde_saphyr::options! { strict_booleans: true, strict_indentation: true };
     serde_saphyr::from_str_with_options::<Spec>(text, options).map_err(|e| from_yaml_error(&e))
 }
 
 fn from_yaml_error(e: &serde_saphyr::Error) -> Diagnostic {
     use serde_saphyr::Error as E;
     let span = e.location().map(|l| span_of(&l)).filter(|s| s.line > 0);
-    match e.without_snippet() {
+    // Unwrap the snippet and alias wrappers to the error itself.
+    let mut inner = e;
+    while let E::AliasError { error, .. } | E::WithSnippet { error, .. } = inner {
+        inner = error;
+    }
+    match inner {
         E::SerdeUnknownField {
             field, expected, ..
         } => {
@@ -419,6 +429,15 @@ fn from_yaml_error(e: &serde_saphyr::Error) -> Diagnostic {
             span,
             format!("expected {expected}, found {unexpected}"),
         ),
+        E::Budget { .. } => Diagnostic::error(
+            Code::Syntax,
+            span,
+            "the spec is too large or expands too much to read",
+        )
+        .with_help("dcnc reads at most 250,000 YAML nodes and 1,000,000 events; aliases count every time they are expanded"),
+        E::Unexpected { expected, .. } => {
+            Diagnostic::error(Code::WrongType, span, format!("expected {expected}"))
+        }
         E::DuplicateMappingKey { key, .. } => Diagnostic::error(
             Code::DuplicateKey,
             span,

@@ -131,18 +131,20 @@ fn good_fixtures_build_deterministically_and_match_snapshots() {
 fn bad_fixtures_report_located_diagnostics() {
     let fixtures = yaml_files(&root().join("fixtures/bad"));
     assert!(!fixtures.is_empty());
+    let mut covered = std::collections::BTreeSet::new();
     for spec in fixtures {
-        let text = fs::read_to_string(&spec).unwrap();
+        let text = String::from_utf8_lossy(&fs::read(&spec).unwrap()).into_owned();
         let name = spec.file_name().unwrap().to_string_lossy().into_owned();
         let rel = format!("fixtures/bad/{name}");
         let expected = header(&text, "expect");
         assert!(!expected.is_empty(), "{name} declares `# expect: DCNxxx`");
 
-        let human = dcnc(&["check", &rel]);
+        // Warnings are denied, so fixtures of warning-level checks fail too.
+        let human = dcnc(&["check", &rel, "--deny-warnings"]);
         assert_eq!(human.status.code(), Some(1), "{name} exits 1");
         let stderr = String::from_utf8(human.stderr).unwrap();
 
-        let json = dcnc(&["check", &rel, "--message-format", "json"]);
+        let json = dcnc(&["check", &rel, "--message-format", "json", "--deny-warnings"]);
         assert_eq!(json.status.code(), Some(1));
         let lines = String::from_utf8(json.stderr).unwrap();
         let diags: Vec<serde_json::Value> = lines
@@ -152,17 +154,60 @@ fn bad_fixtures_report_located_diagnostics() {
         for code in &expected {
             let found = diags.iter().find(|d| d["code"] == code.as_str());
             let d = found.unwrap_or_else(|| panic!("{name}: no {code} in {lines}"));
-            assert!(d["line"].as_u64().unwrap() > 0, "{name}: {code} has a line");
-            assert!(
-                d["column"].as_u64().unwrap() > 0,
-                "{name}: {code} has a column"
-            );
+            // Only problems of the spec as a whole have no position.
+            if !["empty.yaml", "no-edges.yaml"].contains(&name.as_str()) {
+                assert!(d["line"].as_u64().unwrap() > 0, "{name}: {code} has a line");
+                assert!(
+                    d["column"].as_u64().unwrap() > 0,
+                    "{name}: {code} has a column"
+                );
+            }
             assert_eq!(d["file"], rel.as_str());
+            covered.insert(code.clone());
         }
         settings().bind(|| {
             insta::assert_snapshot!(format!("check@{name}"), stderr);
         });
     }
+    // Every diagnostic code has a bad fixture.
+    let catalogue = String::from_utf8(dcnc(&["explain"]).stdout).unwrap();
+    let codes: Vec<&str> = catalogue
+        .lines()
+        .filter_map(|l| l.strip_prefix("# "))
+        .filter_map(|l| l.split(':').next())
+        .collect();
+    assert!(codes.len() >= 28, "{codes:?}");
+    for code in codes {
+        assert!(
+            covered.contains(code),
+            "no fixture in fixtures/bad expects {code}"
+        );
+    }
+}
+
+#[test]
+fn huge_and_odd_inputs_end_in_clear_errors() {
+    let tmp = tempfile::tempdir().unwrap();
+    // 50 MB of edges: stopped by the parser's budget, not by running out of memory.
+    let big = tmp.path().join("big.yaml");
+    let mut text = String::from(
+        "central:\n  fsid: 6a9c7e52-2b1f-4e0a-9c55-1d2f3a4b5c60\n  mons: [10.0.0.1]\nedges:\n",
+    );
+    let mut i = 0u64;
+    while text.len() < 50 * 1024 * 1024 {
+        text.push_str(&format!(
+            "  - name: e{i}\n    fsid: 00000000-0000-4000-8000-{i:012x}\n    mons: [10.9.9.9]\n    glance_api: 10.8.8.8\n"
+        ));
+        i += 1;
+    }
+    fs::write(&big, &text).unwrap();
+    let o = dcnc(&["check", big.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("too large"), "{err}");
+    // A path through a regular file: an I/O error, exit 2.
+    let o = dcnc(&["check", "fixtures/seed-multistore.yaml/x.yaml"]);
+    assert_eq!(o.status.code(), Some(2));
 }
 
 #[test]
