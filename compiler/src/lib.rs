@@ -6,6 +6,7 @@
 
 pub mod check;
 pub mod diag;
+pub mod docs;
 pub mod emit;
 pub mod graph;
 pub mod model;

@@ -31,7 +31,7 @@ enum Command {
     Build {
         /// The spec file (dcn.yaml)
         spec: PathBuf,
-        /// Output directory; replaced as a whole
+        /// Output directory: dcnc replaces the files it wrote there and keeps any others
         #[arg(short, long, default_value = "out")]
         out: PathBuf,
         /// Replace the output directory even if dcnc did not write it
@@ -67,6 +67,12 @@ enum Command {
     },
     /// Print the JSON schema of the spec
     Schema,
+    /// Write the book's generated reference pages into DIR
+    #[command(hide = true)]
+    Docs {
+        /// Directory to write cli.md, spec.md and checks.md into
+        dir: PathBuf,
+    },
     /// Explain a diagnostic code, e.g. `dcnc explain DCN010`, or list them all
     Explain {
         /// The code; without it, the whole catalogue
@@ -132,6 +138,21 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Explain { code } => explain(code.as_deref()),
+        Command::Docs { dir } => {
+            use clap::CommandFactory;
+            let written = std::fs::create_dir_all(&dir).and_then(|()| {
+                dcnc::docs::pages(&Cli::command())
+                    .into_iter()
+                    .try_for_each(|(name, text)| std::fs::write(dir.join(name), text))
+            });
+            match written {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("error: {}: {e}", dir.display());
+                    ExitCode::from(2)
+                }
+            }
+        }
         Command::Check { spec, report } => run(&spec, &report, |_| Ok(Outcome::Ok)),
         Command::Graph {
             spec,

@@ -350,3 +350,24 @@ fn change_fixtures_plan_and_diff() {
         }
     }
 }
+
+/// The book's reference pages are what `dcnc docs` generates. `DCNC_UPDATE_DOCS=1` rewrites them.
+#[test]
+fn committed_reference_pages_are_current() {
+    let committed = root().join("book/src/reference");
+    let tmp = tempfile::tempdir().unwrap();
+    let target = if std::env::var_os("DCNC_UPDATE_DOCS").is_some() {
+        committed.clone()
+    } else {
+        tmp.path().to_path_buf()
+    };
+    assert!(dcnc(&["docs", target.to_str().unwrap()]).status.success());
+    for page in ["cli.md", "spec.md", "checks.md"] {
+        let fresh = fs::read_to_string(target.join(page)).unwrap();
+        let old = fs::read_to_string(committed.join(page)).unwrap_or_default();
+        assert!(
+            old == fresh,
+            "book/src/reference/{page} is stale: run `DCNC_UPDATE_DOCS=1 cargo test --test cli committed_reference_pages_are_current`"
+        );
+    }
+}
