@@ -414,11 +414,11 @@ fn check_common(
         parsed
     };
     let description = match &store.description {
-        Some(d) if d.value.contains(['\n', '\'']) => {
+        Some(d) if d.value.contains(['\n', '\'', '$']) => {
             c.error(
                 Code::WrongType,
                 d.span,
-                "store description may not contain newlines or `'`".into(),
+                "store description may not contain newlines, `'` or `$`".into(),
             );
             String::new()
         }
