@@ -15,12 +15,7 @@ trap 'rm -rf "$WORK"' EXIT
 
 fail=0
 checked=0
-for spec in "$ROOT"/fixtures/*.yaml; do
-  name="$(basename "$spec" .yaml)"
-  targets="$(sed -n 's/^# dcnc-test: targets=//p' "$spec")"
-  for target in ${targets//,/ }; do
-    out="$WORK/$name-$target"
-    "$DCNC" build "$spec" -o "$out" --target "$target" 2>/dev/null
+while read -r name target out; do
     # The release the tree was made for, as its README states it.
     version="$(sed -n 's/.*(tripleo-heat-templates \([0-9.]*\)).*/\1/p' "$out/README.md")"
     if [ -z "$version" ]; then
@@ -49,7 +44,6 @@ for spec in "$ROOT"/fixtures/*.yaml; do
       rm -f "$roles_file"
       checked=$((checked + 1))
     done
-  done
-done
+done < <("$ROOT/scripts/fixture-trees.sh" "$WORK" "$DCNC")
 echo "check-tht: $checked stacks checked, $([ "$fail" = 0 ] && echo ok || echo FAILED)"
 [ "$fail" = 0 ]

@@ -59,6 +59,9 @@ pub struct Target {
     pub default_client_user: &'static str,
     /// Where a stack's config download goes (shell, with `$WORK` and `$STACK` set).
     pub config_download_dir: &'static str,
+    /// The nova.conf `[glance]` option that points an edge's Nova at its Glance: what puppet-nova
+    /// writes for GlanceApiEdge (`endpoint_override`), or the proof of concept's `api_servers`.
+    pub nova_glance_option: &'static str,
 }
 
 pub static WALLABY: Target = Target {
@@ -79,6 +82,7 @@ pub static WALLABY: Target = Target {
     edges_get_central_store: true,
     default_client_user: "openstack",
     config_download_dir: "$HOME/overcloud-deploy/$STACK/config-download",
+    nova_glance_option: "endpoint_override",
 };
 
 pub static USSURI_POC: Target = Target {
@@ -99,6 +103,7 @@ pub static USSURI_POC: Target = Target {
     edges_get_central_store: false,
     default_client_user: "{cluster}.glance",
     config_download_dir: "$WORK/$STACK/config-download",
+    nova_glance_option: "api_servers",
 };
 
 impl Target {

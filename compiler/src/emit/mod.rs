@@ -174,6 +174,7 @@ pub fn emit(d: &Deployment, plan: &Plan) -> Tree {
         by_heat => by_heat,
         pool_default_size => d.pool_default_size,
         config_download_dir => d.target.config_download_dir,
+        nova_glance_option => d.target.nova_glance_option,
     };
 
     // Top level: order, graph, client confs.

@@ -25,7 +25,6 @@ needs oslo.config and glance_store.
 """
 
 import concurrent.futures
-import copy
 import difflib
 import glob
 import os
@@ -49,9 +48,8 @@ BACKEND_TYPES = {'rbd', 'file', 'http', 'swift', 'cinder', 's3'}
 IMPORT_METHODS = {'glance-direct', 'web-download', 'copy-image',
                   'glance-download'}
 RESERVED_PREFIX = 'os_glance_'
-# Keys of an option entry that the validator or this script reads.  The
-# rest (mostly `help`) is dropped from the per-file opt-data to keep the YAML
-# the validator parses small.
+# Keys of a generator option entry that this script reads (the validator
+# itself reads only name and dest); `help` and the rest are dropped.
 KEEP_KEYS = ('name', 'dest', 'default', 'type', 'choices', 'min', 'max',
              'deprecated_for_removal', 'deprecated_since',
              'deprecated_reason', 'deprecated_opts', 'namespace')
@@ -121,48 +119,64 @@ def base_opt_data(venv, name, namespaces):
 
 
 def slim(data):
-    out = copy.deepcopy(data)
-    for group in out['options'].values():
-        group['opts'] = [{k: o.get(k) for k in KEEP_KEYS}
-                         for o in group['opts']]
-    return out
+    """Generator data without the help texts."""
+    options = {}
+    for g, v in data['options'].items():
+        options[g] = {k: v[k] for k in v if k != 'opts'}
+        options[g]['opts'] = [{k: o.get(k) for k in KEEP_KEYS}
+                              for o in v['opts']]
+    return {'options': options,
+            'deprecated_options': data.get('deprecated_options') or {},
+            'generator_options': data.get('generator_options') or {}}
 
 
 def only_groups(opt_data, sections):
     """The part of opt_data the validator reads for a file with these
-    sections.  Without --check-defaults it looks up nothing but
-    options[<section>] and deprecated_options[<section>] of the sections in
-    the file, so its verdict is the same as with the whole data, and parsing
-    a few KiB of YAML instead of hundreds saves about a second per file."""
+    sections.  Without --check-defaults it looks up nothing but the `name`
+    and `dest` of options[<section>] and deprecated_options[<section>] for
+    the sections in the file, so its verdict is the same as with the whole
+    data; writing and parsing a few KiB of YAML instead of hundreds saves
+    about a second per file."""
+    options = {}
+    for g, v in opt_data['options'].items():
+        if g in sections:
+            options[g] = dict(v)
+            options[g]['opts'] = [{'name': o['name'], 'dest': o.get('dest')}
+                                  for o in v['opts']]
     return {
         'generator_options': opt_data.get('generator_options', {}),
-        'options': {g: v for g, v in opt_data['options'].items()
-                    if g in sections},
+        'options': options,
         'deprecated_options': {g: v for g, v in
                                opt_data['deprecated_options'].items()
                                if g in sections},
     }
 
 
-def store_driver_opts():
-    """{backend type: [cfg.Opt]} the way glance_store registers a store id's
-    group: driver OPTIONS (+ MULTI_BACKEND_OPTIONS from driver.Store)."""
-    from glance_store import driver as gs_driver
-    from stevedore import driver as sv_driver
-    opts = {}
-    failed = {}
-    for btype in sorted(BACKEND_TYPES):
-        try:
-            mgr = sv_driver.DriverManager(
-                'glance_store.drivers', btype, invoke_on_load=False)
-            cls = mgr.driver
-        except Exception as e:  # the driver's imports failed
-            failed[btype] = '%s: %s' % (type(e).__name__, e)
-            continue
-        opts[btype] = list(cls.OPTIONS or []) + list(
+class StoreDrivers:
+    """The options glance_store registers in a store id's group for a given
+    store type: the driver's OPTIONS plus MULTI_BACKEND_OPTIONS
+    (store_description, weight).  Drivers are imported when first needed."""
+
+    def __init__(self):
+        self.opts = {}
+        self.failed = {}
+
+    def load(self, btype):
+        if btype in self.opts or btype in self.failed:
+            return
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')  # eventlet's, from imports
+            try:
+                from glance_store import driver as gs_driver
+                from stevedore import driver as sv_driver
+                cls = sv_driver.DriverManager(
+                    'glance_store.drivers', btype, invoke_on_load=False).driver
+            except Exception as e:  # unknown type, or its imports failed
+                self.failed[btype] = '%s: %s' % (type(e).__name__, e)
+                return
+        self.opts[btype] = list(cls.OPTIONS or []) + list(
             getattr(cls, 'MULTI_BACKEND_OPTIONS',
                     gs_driver.Store.MULTI_BACKEND_OPTIONS))
-    return opts, failed
 
 
 def add_store_groups(opt_data, backends, driver_opts):
@@ -268,7 +282,7 @@ def validator_report(path, result, opt_data, sections, report):
         m2 = re.match(r'^(.+)/([^/]+) is not part of the sample config$', msg)
         if level == 'ERROR' and m2:
             section, option = m2.groups()
-            why = msg.split(' ', 1)[1]
+            why = msg
             known = []
             for o2 in opt_data['options'].get(section, {}).get('opts', []):
                 known += [n for n in (o2['name'], o2.get('dest')) if n]
@@ -442,7 +456,7 @@ def glance_value_checks(path, sections, backends, report):
                 conf_owner[ceph_conf] = sid
 
 
-def prepare_glance(path, base, driver_opts, driver_failed, report):
+def prepare_glance(path, base, drivers, report):
     """Parse one glance-api.conf and build its opt-data: (sections, data)."""
     sections = parse_conf(path, report)
     if sections is None:
@@ -450,11 +464,18 @@ def prepare_glance(path, base, driver_opts, driver_failed, report):
     backends = parse_backends(path, value(sections, 'DEFAULT',
                                           'enabled_backends'), report)
     for sid, btype in backends:
-        if btype in driver_failed:
+        if btype not in BACKEND_TYPES:
+            continue  # reported by parse_backends
+        drivers.load(btype)
+        if btype in drivers.failed:
             report.error(path, sid, '-', 'cannot validate: glance_store '
                          'driver %s does not import here (%s)'
-                         % (btype, driver_failed[btype]))
-    opt_data = add_store_groups(copy.deepcopy(base), backends, driver_opts)
+                         % (btype, drivers.failed[btype]))
+    opt_data = {'options': dict(base['options']),
+                'deprecated_options': {g: list(v) for g, v in
+                                       base['deprecated_options'].items()},
+                'generator_options': base.get('generator_options', {})}
+    opt_data = add_store_groups(opt_data, backends, drivers.opts)
     return sections, opt_data, backends
 
 
@@ -527,18 +548,12 @@ def main(argv):
     if not glance_files:
         report.error(os.path.join(tree, 'stacks'), '-', '-',
                      'no stacks/*/glance-api.conf in the tree')
-    with warnings.catch_warnings():
-        warnings.simplefilter('ignore')  # eventlet's, from driver imports
-        driver_opts, driver_failed = store_driver_opts()
-    if 'rbd' not in driver_opts:
-        sys.stderr.write('oslo_check: glance_store rbd driver does not '
-                         'import: %s\n' % driver_failed.get('rbd'))
-        return 2
+    drivers = StoreDrivers()
 
     jobs = []  # (path, prepared, finish)
     for path in glance_files:
-        jobs.append((path, prepare_glance(path, glance_base, driver_opts,
-                                          driver_failed, report),
+        jobs.append((path, prepare_glance(path, glance_base, drivers,
+                                          report),
                      finish_glance))
     for path in nova_files:
         jobs.append((path, prepare_nova(path, nova_base, report),
