@@ -499,25 +499,26 @@ def finish_nova(path, prepared, result, report):
     sections, opt_data, _ = prepared
     validator_report(path, result, opt_data, sections, report)
     check_types(path, opt_data, sections, report)
-    raw = value(sections, 'glance', 'api_servers')
-    if raw is not None:
+    # The edge's own glance: `api_servers` (a list, the proof of concept) or `endpoint_override`
+    # (what puppet-nova writes for GlanceApiEdge); each must be an http(s) URL with a port.
+    for option in ('api_servers', 'endpoint_override'):
+        raw = value(sections, 'glance', option)
+        if raw is None:
+            continue
         servers = [s.strip() for s in raw.split(',')]
         if not any(servers):
-            report.error(path, 'glance', 'api_servers', 'empty')
+            report.error(path, 'glance', option, 'empty')
         for s in servers:
             try:
                 u = urlsplit(s)
                 port = u.port
             except ValueError as e:
-                report.error(path, 'glance', 'api_servers',
-                             '%r is not a URL: %s' % (s, e))
+                report.error(path, 'glance', option, '%r is not a URL: %s' % (s, e))
                 continue
             if u.scheme not in ('http', 'https') or not u.hostname:
-                report.error(path, 'glance', 'api_servers',
-                             '%r is not an http(s) URL' % s)
+                report.error(path, 'glance', option, '%r is not an http(s) URL' % s)
             elif port is None:
-                report.error(path, 'glance', 'api_servers',
-                             '%r has no port' % s)
+                report.error(path, 'glance', option, '%r has no port' % s)
 
 
 # ---------------------------------------------------------------- main

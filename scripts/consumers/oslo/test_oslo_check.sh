@@ -99,9 +99,9 @@ expect_fail "backend section missing" \
     'control-plane/glance-api.conf: \[DEFAULT\] enabled_backends: store dcn1 has no \[dcn1\] section' \
     drop_section
 
-bad_nova_name() { sed -i 's/^api_servers =/api_server =/' "$(edge_nova)"; }
+bad_nova_name() { sed -i 's/^endpoint_override =/endpoint_overide =/' "$(edge_nova)"; }
 expect_fail "bad nova option name" \
-    'dcn0/nova.conf: \[glance\] api_server: oslo-config-validator: glance/api_server is not part of the sample config' \
+    'dcn0/nova.conf: \[glance\] endpoint_overide: oslo-config-validator: glance/endpoint_overide is not part of the sample config' \
     bad_nova_name
 
 nova_unknown_group() { printf '\n[cinderr]\ncross_az_attach = False\n' >>"$(edge_nova)"; }
@@ -109,9 +109,9 @@ expect_fail "nova unknown group" \
     'dcn0/nova.conf: \[cinderr\] cross_az_attach: .*is not part of the sample config \(no such group\)' \
     nova_unknown_group
 
-nova_no_port() { sed -i 's#^api_servers = \(http://[^:]*\):9292#api_servers = \1#' "$(edge_nova)"; }
-expect_fail "nova api_servers without port" \
-    "dcn0/nova.conf: \[glance\] api_servers: 'http://[^']*' has no port" \
+nova_no_port() { sed -i 's#^endpoint_override = \(http://[^:]*\):9292#endpoint_override = \1#' "$(edge_nova)"; }
+expect_fail "nova endpoint_override without port" \
+    "dcn0/nova.conf: \[glance\] endpoint_override: 'http://[^']*' has no port" \
     nova_no_port
 
 nova_bad_bool() { sed -i 's/^cross_az_attach = .*/cross_az_attach = maybe/' "$(edge_nova)"; }
