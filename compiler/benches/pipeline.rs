@@ -59,33 +59,53 @@ fn spec_text(n: usize, target: &str) -> String {
 }
 
 struct Settings {
-    sizes: &'static [usize],
+    /// Sizes of the in-memory phases (parse, check, plan, emit).
+    sizes: Vec<usize>,
+    /// Sizes of the phases that write files.
+    write_sizes: Vec<usize>,
     samples: usize,
     warm_up: Duration,
     measurement: Duration,
 }
 
+/// Full: N = 10, 100, 1000. Smoke (`DCNC_BENCH_SMOKE=1`, `-- --quick`, or criterion's test mode
+/// under `cargo test --all-targets`): N = 10, 100 in memory and N = 10 on disk, short
+/// measurements. `DCNC_BENCH_SIZES=1000,5000` replaces the sizes of every phase.
 fn settings() -> Settings {
     let args: Vec<String> = std::env::args().collect();
     let smoke = std::env::var("DCNC_BENCH_SMOKE").is_ok_and(|v| !v.is_empty() && v != "0")
         || args.iter().any(|a| a == "--quick")
-        // `cargo test --all-targets` runs benches without `--bench`: criterion's test mode.
         || !args.iter().any(|a| a == "--bench");
-    if smoke {
+    let mut s = if smoke {
         Settings {
-            sizes: &[10, 100],
+            sizes: vec![10, 100],
+            write_sizes: vec![10],
             samples: 10,
-            warm_up: Duration::from_millis(200),
-            measurement: Duration::from_millis(500),
+            warm_up: Duration::from_millis(100),
+            measurement: Duration::from_millis(300),
         }
     } else {
         Settings {
-            sizes: &[10, 100, 1000],
+            sizes: vec![10, 100, 1000],
+            write_sizes: vec![10, 100, 1000],
             samples: 10,
-            warm_up: Duration::from_secs(1),
-            measurement: Duration::from_secs(3),
+            warm_up: Duration::from_millis(500),
+            measurement: Duration::from_secs(2),
         }
+    };
+    if let Ok(list) = std::env::var("DCNC_BENCH_SIZES") {
+        let sizes: Vec<usize> = list
+            .split(',')
+            .map(|n| {
+                n.trim()
+                    .parse()
+                    .expect("DCNC_BENCH_SIZES: comma-separated numbers")
+            })
+            .collect();
+        s.sizes.clone_from(&sizes);
+        s.write_sizes = sizes;
     }
+    s
 }
 
 /// Everything each phase needs, made once per size.
@@ -137,9 +157,10 @@ fn group<'a>(
 
 fn bench(c: &mut Criterion, s: &Settings, fixtures: &[Fixture]) {
     let per_site = |f: &Fixture| Throughput::Elements(f.n as u64);
+    let in_memory = || fixtures.iter().filter(|f| s.sizes.contains(&f.n));
 
     let mut g = group(c, "parse", s);
-    for f in fixtures {
+    for f in in_memory() {
         g.throughput(Throughput::Bytes(f.text.len() as u64));
         g.bench_function(f.n.to_string(), |b| {
             b.iter(|| dcnc::spec::parse(black_box(&f.text)).expect("valid spec"))
@@ -148,7 +169,7 @@ fn bench(c: &mut Criterion, s: &Settings, fixtures: &[Fixture]) {
     g.finish();
 
     let mut g = group(c, "check", s);
-    for f in fixtures {
+    for f in in_memory() {
         g.throughput(per_site(f));
         g.bench_function(f.n.to_string(), |b| {
             b.iter(|| dcnc::check::check(black_box(&f.spec), None))
@@ -157,7 +178,7 @@ fn bench(c: &mut Criterion, s: &Settings, fixtures: &[Fixture]) {
     g.finish();
 
     let mut g = group(c, "plan", s);
-    for f in fixtures {
+    for f in in_memory() {
         g.throughput(per_site(f));
         g.bench_function(f.n.to_string(), |b| {
             b.iter(|| dcnc::graph::plan(black_box(&f.deployment)))
@@ -166,7 +187,7 @@ fn bench(c: &mut Criterion, s: &Settings, fixtures: &[Fixture]) {
     g.finish();
 
     let mut g = group(c, "emit", s);
-    for f in fixtures {
+    for f in in_memory() {
         g.throughput(Throughput::Bytes(f.bytes));
         g.bench_function(f.n.to_string(), |b| {
             b.iter(|| dcnc::emit::emit(black_box(&f.deployment), black_box(&f.plan)))
@@ -174,26 +195,9 @@ fn bench(c: &mut Criterion, s: &Settings, fixtures: &[Fixture]) {
     }
     g.finish();
 
-    // A fresh empty directory per iteration; creating and removing it is not timed.
-    let mut g = group(c, "write", s);
-    for f in fixtures {
-        g.throughput(Throughput::Bytes(f.bytes));
-        g.bench_function(f.n.to_string(), |b| {
-            b.iter_batched(
-                || tempfile::tempdir().expect("a temporary directory"),
-                |dir| {
-                    write(&f.tree, &dir.path().join("out"));
-                    dir
-                },
-                BatchSize::PerIteration,
-            )
-        });
-    }
-    g.finish();
-
     // An unchanged rebuild: scan and compare, write nothing.
     let mut g = group(c, "write_unchanged", s);
-    for f in fixtures {
+    for f in fixtures.iter().filter(|f| s.write_sizes.contains(&f.n)) {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let out = dir.path().join("out");
         write(&f.tree, &out);
@@ -203,6 +207,27 @@ fn bench(c: &mut Criterion, s: &Settings, fixtures: &[Fixture]) {
                 let w = dcnc::write::write_tree(black_box(&f.tree), &out, false).expect("write");
                 assert_eq!(w.written, 0, "an unchanged rebuild wrote files");
             })
+        });
+    }
+    g.finish();
+
+    // A build into a directory that does not exist yet. Every iteration gets its own directory,
+    // all removed once the size is done: removing a tree between iterations would make the
+    // file system's deferred work land in the next measurement.
+    let mut g = group(c, "write", s);
+    for f in fixtures.iter().filter(|f| s.write_sizes.contains(&f.n)) {
+        let root = tempfile::tempdir().expect("a temporary directory");
+        let mut k = 0u32;
+        g.throughput(Throughput::Bytes(f.bytes));
+        g.bench_function(f.n.to_string(), |b| {
+            b.iter_batched(
+                || {
+                    k += 1;
+                    root.path().join(format!("out{k}"))
+                },
+                |out| write(&f.tree, &out),
+                BatchSize::PerIteration,
+            )
         });
     }
     g.finish();
@@ -217,9 +242,17 @@ fn main() {
     let mut c = Criterion::default()
         .sample_size(s.samples)
         .warm_up_time(s.warm_up)
-        .measurement_time(s.measurement)
-        .configure_from_args();
-    let fixtures: Vec<Fixture> = s.sizes.iter().map(|&n| Fixture::new(n)).collect();
+        .measurement_time(s.measurement);
+    // HTML plots cost more CPU than the code measured; `DCNC_BENCH_PLOTS=1` keeps them.
+    if std::env::var_os("DCNC_BENCH_PLOTS").is_none() {
+        c = c.without_plots();
+    }
+    let mut c = c.configure_from_args();
+    let mut sizes = s.sizes.clone();
+    sizes.extend(&s.write_sizes);
+    sizes.sort_unstable();
+    sizes.dedup();
+    let fixtures: Vec<Fixture> = sizes.into_iter().map(Fixture::new).collect();
     bench(&mut c, &s, &fixtures);
     c.final_summary();
 }

@@ -40,6 +40,7 @@ const OWNED_PARAMETERS: &[(&str, &str)] = &[
     ("NovaComputeAvailabilityZone", "`az`"),
     ("CinderStorageAvailabilityZone", "`az`"),
     ("NtpServer", "`central.ntp`"),
+    ("GlanceStagingNfsShare", "`glance.staging_nfs_share`"),
 ];
 
 struct Checker {
@@ -106,6 +107,7 @@ pub fn check(spec: &Spec, target: Option<TargetName>) -> (Option<Deployment>, Ve
         sites.push(site);
         site_spans.push(spans);
     }
+    check_staging(&mut c, spec, sites.first(), glance.as_ref());
     if spec.edges.is_empty() {
         c.warning(Code::NoEdges, None, "the spec has no edge site".into())
             .help = Some(
@@ -167,6 +169,42 @@ pub fn check(spec: &Spec, target: Option<TargetName>) -> (Option<Deployment>, Ve
         sites,
     };
     (Some(deployment), diags)
+}
+
+/// glance-direct stages an upload on the glance-api that received it; with several central
+/// controllers, the import may run on another one unless the staging area is shared.
+fn check_staging(
+    c: &mut Checker,
+    spec: &Spec,
+    central: Option<&Site>,
+    glance: Option<&GlanceSettings>,
+) {
+    let (Some(central), Some(glance)) = (central, glance) else {
+        return;
+    };
+    let apis: u32 = central
+        .roles
+        .iter()
+        .filter(|r| r.name == "Controller")
+        .map(|r| r.count)
+        .sum();
+    if apis > 1
+        && glance.staging_nfs_share.is_none()
+        && glance.import_methods.iter().any(|m| m == "glance-direct")
+    {
+        let span = spec
+            .glance
+            .import_methods
+            .as_ref()
+            .and_then(|l| l.value.iter().find(|m| m.value == "glance-direct"))
+            .map(|m| m.span);
+        c.warning(
+            Code::SharedStaging,
+            span,
+            format!("glance-direct with {apis} central glance-api nodes needs a shared staging area"),
+        )
+        .help = Some("set `glance.staging_nfs_share: host:/path` (GlanceStagingNfsShare), or import with web-download or copy-image only".into());
+    }
 }
 
 fn check_glance(c: &mut Checker, spec: &Spec, target: &Target) -> Option<GlanceSettings> {
@@ -300,6 +338,27 @@ fn check_glance(c: &mut Checker, spec: &Spec, target: &Target) -> Option<GlanceS
             "TripleO creates the `openstack` user with its own caps; remove `glance.caps`".into(),
         );
     }
+    let staging_nfs_share = match &g.staging_nfs_share {
+        Some(share) => {
+            let ok = share
+                .value
+                .split_once(":/")
+                .is_some_and(|(host, _)| !host.is_empty())
+                && !share.value.contains(['\'', '"', '\n', ' ', '$', '`']);
+            if !ok {
+                c.error(
+                    Code::SharedStaging,
+                    share.span,
+                    format!("`{}` is not an NFS share", share.value),
+                )
+                .help = Some(
+                    "write it as `host:/path`, e.g. `192.168.24.1:/export/glance-staging`".into(),
+                );
+            }
+            Some(share.value.clone())
+        }
+        None => None,
+    };
     let show = g.show_multiple_locations.as_ref().is_none_or(|l| l.value);
     Some(GlanceSettings {
         pool: pool?,
@@ -308,6 +367,7 @@ fn check_glance(c: &mut Checker, spec: &Spec, target: &Target) -> Option<GlanceS
         client_user,
         caps_mon,
         caps_osd,
+        staging_nfs_share,
     })
 }
 

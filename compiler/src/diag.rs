@@ -87,6 +87,7 @@ codes! {
     CopyImageMissing = "DCN031";
     NoEdges = "DCN032";
     KeySource = "DCN033";
+    SharedStaging = "DCN034";
 }
 
 impl std::fmt::Display for Code {

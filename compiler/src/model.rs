@@ -254,6 +254,8 @@ pub struct GlanceSettings {
     pub client_user: String,
     pub caps_mon: String,
     pub caps_osd: String,
+    /// NFS share for the central glance-api staging area, if any.
+    pub staging_nfs_share: Option<String>,
 }
 
 /// A checked deployment. `sites[0]` is the central site; the rest are edges in spec order.

@@ -152,6 +152,11 @@ pub struct Glance {
     /// Capabilities of that user on each edge cluster.
     #[serde(default)]
     pub caps: Caps,
+    /// An NFS share (`host:/path`) mounted as the staging area of every central glance-api
+    /// (`GlanceStagingNfsShare`), so that a glance-direct upload staged on one controller can be
+    /// imported by another.
+    #[schemars(example = &"192.168.24.1:/export/glance-staging")]
+    pub staging_nfs_share: Option<Located<String>>,
 }
 
 fn default_pool() -> &'static str {
