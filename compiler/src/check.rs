@@ -10,6 +10,9 @@ use crate::model::*;
 use crate::spec::{self, Located, Spec, TargetName};
 use crate::target::Target;
 
+/// The import methods of TripleO's DCN environments: copy-image moves images to the edges.
+pub const DEFAULT_IMPORT_METHODS: [&str; 2] = ["web-download", "copy-image"];
+
 /// Import methods Glance knows.
 pub const IMPORT_METHODS: &[&str] = &[
     "glance-direct",
@@ -99,7 +102,12 @@ pub fn check(spec: &Spec, target: Option<TargetName>) -> (Option<Deployment>, Ve
             .or(spec.target.as_ref().map(|t| t.value))
             .unwrap_or(TargetName::Wallaby),
     );
+    let topology = spec
+        .topology
+        .as_ref()
+        .map_or(Topology::Multistore, |t| t.value);
     let glance = check_glance(&mut c, spec, target);
+    check_topology(&mut c, spec, topology);
 
     let mut sites = Vec::with_capacity(spec.edges.len() + 1);
     let mut site_spans = Vec::with_capacity(spec.edges.len() + 1);
@@ -123,7 +131,9 @@ pub fn check(spec: &Spec, target: Option<TargetName>) -> (Option<Deployment>, Ve
     check_key_mix(&mut c, spec);
     if sites.len() == spec.edges.len() + 1 {
         check_across_sites(&mut c, &sites, &site_spans);
-        resolve_stores(&mut c, spec, target, &mut sites);
+        if topology == Topology::Multistore {
+            resolve_stores(&mut c, spec, target, &mut sites);
+        }
     }
 
     let (region, _) = or_default(&spec.region, "regionOne".to_string());
@@ -160,6 +170,7 @@ pub fn check(spec: &Spec, target: Option<TargetName>) -> (Option<Deployment>, Ve
     }
     let deployment = Deployment {
         target,
+        topology,
         region,
         tht,
         work_dir,
@@ -169,6 +180,129 @@ pub fn check(spec: &Spec, target: Option<TargetName>) -> (Option<Deployment>, Ve
         sites,
     };
     (Some(deployment), diags)
+}
+
+/// Settings of one topology written in the other, and the cache against the largest image.
+fn check_topology(c: &mut Checker, spec: &Spec, topology: Topology) {
+    match topology {
+        Topology::Multistore => {
+            if let Some(cache) = &spec.glance.cache {
+                c.error(Code::WrongTopology, cache.span, "`glance.cache` needs `topology: glance-cache`".into())
+                    .help = Some("multistore edges have their own store; remove `glance.cache`, or set `topology: glance-cache`".into());
+            }
+        }
+        Topology::GlanceCache => {
+            for e in &spec.edges {
+                if let Some(first) = e.stores.as_ref().and_then(|s| s.first()) {
+                    c.error(
+                        Code::WrongTopology,
+                        first.span,
+                        format!(
+                            "edge `{}` lists `stores`, which needs `topology: multistore`",
+                            e.name.value
+                        ),
+                    )
+                    .help = Some(
+                        "in the glance-cache topology edges have no stores; remove `stores`".into(),
+                    );
+                }
+                if let Some(k) = &e.key {
+                    c.error(Code::WrongTopology, k.span, format!("edge `{}` has a `key`, which needs `topology: multistore`", e.name.value))
+                        .help = Some("central Glance uses no edge cluster in the glance-cache topology; remove `key`".into());
+                }
+            }
+        }
+    }
+}
+
+/// A byte count in the largest binary unit that keeps it readable, e.g. `10 GiB`.
+fn human_size(bytes: u64) -> String {
+    let units = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < units.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    let text = format!("{value:.1}");
+    format!("{} {}", text.trim_end_matches(".0"), units[unit])
+}
+
+/// The edge cache settings, with defaults; `None` outside the glance-cache topology.
+fn check_cache(c: &mut Checker, spec: &Spec) -> Option<CacheSettings> {
+    let glance_cache = spec
+        .topology
+        .as_ref()
+        .is_some_and(|t| t.value == Topology::GlanceCache);
+    let quantity = |c: &mut Checker,
+                    q: &Option<Located<spec::Quantity>>,
+                    default: u64,
+                    parse: fn(&str) -> Option<u64>,
+                    what: &str| {
+        let Some(q) = q else {
+            return default;
+        };
+        parse(&q.value.0).unwrap_or_else(|| {
+            c.error(
+                Code::BadQuantity,
+                q.span,
+                format!("`{}` is not a {what}", q.value.0),
+            )
+            .help = Some(if what == "size" {
+                "write bytes or a number with a unit: `10GiB`, `500MB`".into()
+            } else {
+                "write seconds or a number with a unit: `86400`, `1d`, `5m`".into()
+            });
+            default
+        })
+    };
+    let largest = spec.glance.largest_image.as_ref().map(|l| {
+        (
+            quantity(c, &spec.glance.largest_image, 0, parse_size, "size"),
+            l.span,
+        )
+    });
+    if !glance_cache {
+        return None;
+    }
+    let empty = spec::Cache::default();
+    let cache = spec.glance.cache.as_ref().map_or(&empty, |l| &l.value);
+    let (dir, dir_span) = or_default(&cache.dir, "/var/lib/glance/image-cache".to_string());
+    if !dir.starts_with('/') || dir.contains(['\'', '"', '\n', ' ', '$', '`']) {
+        c.error(
+            Code::WrongType,
+            dir_span,
+            format!("`{dir}` is not a plain absolute path"),
+        );
+    }
+    let max_size = quantity(c, &cache.max_size, 10 << 30, parse_size, "size");
+    if let Some((largest, span)) = largest {
+        if largest > max_size {
+            let at = cache.max_size.as_ref().map_or(span, |m| m.span);
+            c.warning(
+                Code::CacheTooSmall,
+                at,
+                format!(
+                    "the edge image cache ({}) cannot hold the largest image ({})",
+                    human_size(max_size),
+                    human_size(largest)
+                ),
+            )
+            .help = Some("raise `glance.cache.max_size` above `glance.largest_image`".into());
+        }
+    }
+    Some(CacheSettings {
+        dir,
+        max_size,
+        stall_time: quantity(c, &cache.stall_time, 86_400, parse_duration, "duration"),
+        prefetcher_interval: quantity(
+            c,
+            &cache.prefetcher_interval,
+            300,
+            parse_duration,
+            "duration",
+        ),
+    })
 }
 
 /// glance-direct stages an upload on the glance-api that received it; with several central
@@ -244,9 +378,7 @@ fn check_glance(c: &mut Checker, spec: &Spec, target: &Target) -> Option<GlanceS
                     .help = Some("without it an image cannot be copied from central to an edge store; add `copy-image`".into());
             }
         }
-        None => {
-            import_methods.extend(["glance-direct", "web-download", "copy-image"].map(String::from))
-        }
+        None => import_methods.extend(DEFAULT_IMPORT_METHODS.map(String::from)),
     }
 
     let (client_user, user_span) =
@@ -368,6 +500,7 @@ fn check_glance(c: &mut Checker, spec: &Spec, target: &Target) -> Option<GlanceS
         caps_mon,
         caps_osd,
         staging_nfs_share,
+        cache: check_cache(c, spec),
     })
 }
 

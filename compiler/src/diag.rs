@@ -88,6 +88,9 @@ codes! {
     NoEdges = "DCN032";
     KeySource = "DCN033";
     SharedStaging = "DCN034";
+    CacheTooSmall = "DCN035";
+    WrongTopology = "DCN036";
+    BadQuantity = "DCN037";
 }
 
 impl std::fmt::Display for Code {

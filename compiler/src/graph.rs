@@ -61,6 +61,8 @@ pub fn plan(d: &Deployment) -> Plan {
     let central = d.central();
     let cdir = format!("stacks/{}", central.stack);
     let by_heat = d.target.multistore_by_heat;
+    // Only multistore gives central the edge stores (and, without heat, edits confs by hand).
+    let multistore = d.topology == crate::model::Topology::Multistore;
     let add =
         |g: &mut DiGraph<Step, &'static str>, kind, id: String, title: String, command: String| {
             g.add_node(Step {
@@ -100,7 +102,7 @@ pub fn plan(d: &Deployment) -> Plan {
         );
         g.add_edge(export_c, n, "control plane export");
         edge_deploys.push(n);
-        if !by_heat {
+        if multistore && !by_heat {
             let conf = add(
                 &mut g,
                 StepKind::ConfigureEdge(i),
@@ -111,7 +113,7 @@ pub fn plan(d: &Deployment) -> Plan {
             g.add_edge(n, conf, "deployed stack");
         }
     }
-    if !edge_deploys.is_empty() {
+    if multistore && !edge_deploys.is_empty() {
         let gather = add(
             &mut g,
             StepKind::GatherEdgeClients,

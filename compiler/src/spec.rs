@@ -83,6 +83,12 @@ pub struct Spec {
     #[serde(default)]
     #[schemars(default = "default_target")]
     pub target: Option<Located<TargetName>>,
+    /// How edges get images. `multistore`: every site's Ceph is a Glance store; central Glance
+    /// copies images to edge stores, and edges boot them copy-on-write. `glance-cache`: central
+    /// Glance keeps images on swift; each edge's Glance caches the images its site uses.
+    #[serde(default)]
+    #[schemars(default = "default_topology")]
+    pub topology: Option<Located<Topology>>,
     /// Keystone region name.
     #[schemars(default = "default_region", example = &"regionOne")]
     pub region: Option<Located<String>>,
@@ -121,6 +127,20 @@ fn default_work_dir() -> &'static str {
     "$HOME/dcnc-work"
 }
 
+fn default_topology() -> &'static str {
+    "multistore"
+}
+
+/// How edge sites get their images.
+#[derive(Deserialize, JsonSchema, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum Topology {
+    /// One Glance store per site's Ceph cluster; images are copied to edges.
+    Multistore,
+    /// Central Glance on swift; an image cache in each edge's Glance.
+    GlanceCache,
+}
+
 /// A release target of TripleO.
 #[derive(Deserialize, JsonSchema, Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 #[serde(rename_all = "kebab-case")]
@@ -157,13 +177,92 @@ pub struct Glance {
     /// imported by another.
     #[schemars(example = &"192.168.24.1:/export/glance-staging")]
     pub staging_nfs_share: Option<Located<String>>,
+    /// The image cache of each edge's Glance (topology `glance-cache` only).
+    pub cache: Option<Located<Cache>>,
+    /// The size of the largest image you will serve, e.g. `20GiB`; dcnc warns when an edge cache
+    /// cannot hold it.
+    pub largest_image: Option<Located<Quantity>>,
+}
+
+/// The image cache of an edge Glance (`GlanceCacheEnabled` and its parameters).
+#[derive(Deserialize, JsonSchema, Debug, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Cache {
+    /// Directory of the cache on each edge glance-api node.
+    #[schemars(default = "default_cache_dir")]
+    pub dir: Option<Located<String>>,
+    /// Size the cache is pruned to: bytes, or a number with a unit (`KiB`, `MiB`, `GiB`, `TiB`,
+    /// `KB`, `MB`, `GB`, `TB`).
+    #[schemars(default = "default_cache_size", example = &"10GiB")]
+    pub max_size: Option<Located<Quantity>>,
+    /// How long an incomplete cache entry may sit before it is removed: seconds, or a number with
+    /// `s`, `m`, `h` or `d`.
+    #[schemars(default = "default_stall_time", example = &"1d")]
+    pub stall_time: Option<Located<Quantity>>,
+    /// How often the prefetcher caches the images queued for it: seconds, or with `s`, `m`, `h`, `d`.
+    #[schemars(default = "default_prefetch", example = &"5m")]
+    pub prefetcher_interval: Option<Located<Quantity>>,
+}
+
+fn default_cache_dir() -> &'static str {
+    "/var/lib/glance/image-cache"
+}
+fn default_cache_size() -> &'static str {
+    "10GiB"
+}
+fn default_stall_time() -> &'static str {
+    "1d"
+}
+fn default_prefetch() -> &'static str {
+    "5m"
+}
+
+/// A number, or a number with a unit, as written: `10737418240`, `10GiB`, `1d`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Quantity(pub String);
+
+impl<'de> Deserialize<'de> for Quantity {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Quantity;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a number, or a number with a unit such as `10GiB` or `1d`")
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Quantity, E> {
+                Ok(Quantity(v.to_string()))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Quantity, E> {
+                Ok(Quantity(v.to_string()))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Quantity, E> {
+                Ok(Quantity(v.to_string()))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl JsonSchema for Quantity {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Quantity".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "A number, or a number with a unit such as `10GiB` or `1d`.",
+            "oneOf": [
+                {"type": "integer", "minimum": 0},
+                {"type": "string", "pattern": "^[0-9]+(\\.[0-9]+)?\\s*[A-Za-z]*$"}
+            ]
+        })
+    }
 }
 
 fn default_pool() -> &'static str {
     "images"
 }
 fn default_import_methods() -> Vec<&'static str> {
-    vec!["glance-direct", "web-download", "copy-image"]
+    crate::check::DEFAULT_IMPORT_METHODS.to_vec()
 }
 fn default_true() -> bool {
     true

@@ -62,6 +62,9 @@ pub struct Target {
     /// The nova.conf `[glance]` option that points an edge's Nova at its Glance: what puppet-nova
     /// writes for GlanceApiEdge (`endpoint_override`), or the proof of concept's `api_servers`.
     pub nova_glance_option: &'static str,
+    /// The edge environment sets `NovaDisableImageDownloadToRbd: true`, which the glance-cache
+    /// topology (images not in the site's Ceph) must turn off.
+    pub nova_download_guard: bool,
 }
 
 pub static WALLABY: Target = Target {
@@ -83,6 +86,7 @@ pub static WALLABY: Target = Target {
     default_client_user: "openstack",
     config_download_dir: "$HOME/overcloud-deploy/$STACK/config-download",
     nova_glance_option: "endpoint_override",
+    nova_download_guard: true,
 };
 
 pub static USSURI_POC: Target = Target {
@@ -104,6 +108,7 @@ pub static USSURI_POC: Target = Target {
     default_client_user: "{cluster}.glance",
     config_download_dir: "$WORK/$STACK/config-download",
     nova_glance_option: "api_servers",
+    nova_download_guard: false,
 };
 
 impl Target {

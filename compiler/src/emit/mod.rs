@@ -164,7 +164,13 @@ pub fn emit(d: &Deployment, plan: &Plan) -> Tree {
         tree.insert(path, Artifact { content, mode });
     };
     let by_heat = d.target.multistore_by_heat;
+    let cache_topology = d.topology == crate::model::Topology::GlanceCache;
+    // Edges that use the central store need central's ceph export.
+    let edges_use_central = d.edges().iter().any(|e| e.remote_stores.contains(&0));
+    let has_step = |kind: StepKind| plan.steps().any(|s| s.kind == kind);
+    let has_edges = has_step(StepKind::UpdateCentral);
     let base = context! {
+        cache_topology => cache_topology,
         target => d.target.id,
         tht_version => d.target.tht_version,
         tht => &d.tht,
@@ -175,6 +181,7 @@ pub fn emit(d: &Deployment, plan: &Plan) -> Tree {
         pool_default_size => d.pool_default_size,
         config_download_dir => d.target.config_download_dir,
         nova_glance_option => d.target.nova_glance_option,
+        nova_download_guard => d.target.nova_download_guard,
     };
 
     // Top level: order, graph, client confs.
@@ -210,7 +217,7 @@ pub fn emit(d: &Deployment, plan: &Plan) -> Tree {
     }
 
     // One directory per stack.
-    for site in &d.sites {
+    for (index, site) in d.sites.iter().enumerate() {
         let dir = format!("stacks/{}", site.stack);
         let stores = stores_of(d, site);
         let remote = &stores[1..];
@@ -247,16 +254,24 @@ pub fn emit(d: &Deployment, plan: &Plan) -> Tree {
             ),
         );
 
-        let applied_by = if by_heat {
-            "TripleO renders this from the env files; it is here for review and validation."
+        let configured = if is_central {
+            has_edges && !by_heat
         } else {
+            has_step(StepKind::ConfigureEdge(index))
+        };
+        let applied_by = if configured {
             "configure.sh applies it."
+        } else {
+            "TripleO renders this from the env files; it is here for review and validation."
         };
         let glance_conf = render(
             "glance-api.conf.j2",
             context! { stores => v(&stores), applied_by => applied_by, ..site_ctx.clone() },
         );
-        put(format!("{dir}/glance-api.conf"), glance_conf.clone());
+        // Central's swift store in the glance-cache topology is TripleO's alone.
+        if !(is_central && cache_topology) {
+            put(format!("{dir}/glance-api.conf"), glance_conf.clone());
+        }
         let nova_conf = (!is_central).then(|| {
             render(
                 "nova.conf.j2",
@@ -269,7 +284,7 @@ pub fn emit(d: &Deployment, plan: &Plan) -> Tree {
 
         let (tht_environments, exports) = if is_central {
             (d.target.central_environments, Vec::new())
-        } else if by_heat {
+        } else if edges_use_central {
             (
                 d.target.edge_environments,
                 vec![central_export(d), central_ceph_export(d)],
@@ -277,7 +292,6 @@ pub fn emit(d: &Deployment, plan: &Plan) -> Tree {
         } else {
             (d.target.edge_environments, vec![central_export(d)])
         };
-        let has_edges = plan.steps().any(|s| s.kind == StepKind::UpdateCentral);
         let update_files: Vec<String> = if is_central && by_heat && has_edges {
             put(
                 format!("{dir}/env/glance-multistore.yaml"),
@@ -309,7 +323,7 @@ pub fn emit(d: &Deployment, plan: &Plan) -> Tree {
 
         if is_central {
             let mut central_exports = vec![central_export(d)];
-            if by_heat {
+            if edges_use_central {
                 central_exports.push(central_ceph_export(d));
             }
             put(
@@ -361,7 +375,7 @@ pub fn emit(d: &Deployment, plan: &Plan) -> Tree {
                     );
                 }
             }
-        } else if !by_heat {
+        } else if configured {
             put(
                 format!("{dir}/configure.sh"),
                 render(

@@ -367,6 +367,14 @@ def check_types(path, opt_data, sections, report):
 
 # ---------------------------------------------------------------- glance
 
+def is_cache_fragment(sections):
+    """A glance-cache topology fragment: cache settings only, no stores to check. Every other
+    fragment must be a complete multistore configuration."""
+    flavor = value(sections, 'paste_deploy', 'flavor') or ''
+    return ('cachemanagement' in flavor
+            and value(sections, 'DEFAULT', 'enabled_backends') is None)
+
+
 def parse_backends(path, raw, report):
     backends = []
     if raw is None:
@@ -461,8 +469,8 @@ def prepare_glance(path, base, drivers, report):
     sections = parse_conf(path, report)
     if sections is None:
         return None
-    backends = parse_backends(path, value(sections, 'DEFAULT',
-                                          'enabled_backends'), report)
+    raw = value(sections, 'DEFAULT', 'enabled_backends')
+    backends = [] if is_cache_fragment(sections) else parse_backends(path, raw, report)
     for sid, btype in backends:
         if btype not in BACKEND_TYPES:
             continue  # reported by parse_backends
@@ -483,6 +491,8 @@ def finish_glance(path, prepared, result, report):
     sections, opt_data, backends = prepared
     validator_report(path, result, opt_data, sections, report)
     check_types(path, opt_data, sections, report)
+    if is_cache_fragment(sections):
+        return
     glance_value_checks(path, sections, backends, report)
 
 
