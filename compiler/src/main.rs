@@ -8,6 +8,29 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 use dcnc::diag::{self, Code, Diagnostic, Style};
 
+/// Prints to stdout. A closed pipe (`dcnc graph | head`) ends dcnc quietly instead of panicking.
+macro_rules! out {
+    ($($arg:tt)*) => {
+        write_stdout(format_args!($($arg)*))
+    };
+}
+
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        write_stdout(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+fn write_stdout(args: std::fmt::Arguments) {
+    if let Err(e) = std::io::stdout().write_fmt(args) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("error: cannot write to standard output: {e}");
+        std::process::exit(2);
+    }
+}
+
 /// Compiles one spec of a multistore Glance DCN deployment (central site + edge sites, each with
 /// its own Ceph cluster) into TripleO environment files, deploy scripts, glance/nova
 /// configuration and Ceph client files.
@@ -64,6 +87,12 @@ enum Command {
         format: PlanFormat,
         #[command(flatten)]
         report: Report,
+    },
+    /// Print the release targets and what each one uses of tripleo-heat-templates
+    Targets {
+        /// Output format
+        #[arg(long, value_enum, default_value_t = PlanFormat::Human)]
+        format: PlanFormat,
     },
     /// Print the JSON schema of the spec
     Schema,
@@ -134,10 +163,31 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Schema => {
-            print!("{}", dcnc::spec::json_schema());
+            out!("{}", dcnc::spec::json_schema());
             ExitCode::SUCCESS
         }
         Command::Explain { code } => explain(code.as_deref()),
+        Command::Targets { format } => {
+            match format {
+                PlanFormat::Json => outln!(
+                    "{}",
+                    serde_json::to_string_pretty(&dcnc::target::ALL).expect("targets serialize")
+                ),
+                PlanFormat::Human => {
+                    for t in dcnc::target::ALL {
+                        outln!("{} (tripleo-heat-templates {})", t.id, t.tht_version);
+                        outln!("  central: {}", t.central_environments.join(", "));
+                        outln!("  edges:   {}", t.edge_environments.join(", "));
+                        outln!(
+                            "  multistore by heat: {}; edges get the central store: {}",
+                            t.multistore_by_heat,
+                            t.edges_get_central_store
+                        );
+                    }
+                }
+            }
+            ExitCode::SUCCESS
+        }
         Command::Docs { dir } => {
             use clap::CommandFactory;
             let written = std::fs::create_dir_all(&dir).and_then(|()| {
@@ -164,7 +214,7 @@ fn main() -> ExitCode {
                 GraphFormat::Mermaid => dcnc::graph::to_mermaid(&c.plan),
                 GraphFormat::Order => dcnc::graph::to_order(&c.plan),
             };
-            print!("{text}");
+            out!("{text}");
             Ok(Outcome::Ok)
         }),
         Command::Plan {
@@ -180,8 +230,8 @@ fn main() -> ExitCode {
             run(&new, &report, |after| {
                 let p = dcnc::plan::plan_change(&before, after);
                 match format {
-                    PlanFormat::Human => print!("{}", dcnc::plan::render(&p)),
-                    PlanFormat::Json => println!(
+                    PlanFormat::Human => out!("{}", dcnc::plan::render(&p)),
+                    PlanFormat::Json => outln!(
                         "{}",
                         serde_json::to_string_pretty(&p).expect("plans serialize")
                     ),
@@ -216,7 +266,7 @@ fn main() -> ExitCode {
 fn explain(code: Option<&str>) -> ExitCode {
     let Some(code) = code else {
         let all: Vec<&str> = Code::ALL.iter().map(|c| c.explanation()).collect();
-        print!("{}", all.join("\n"));
+        out!("{}", all.join("\n"));
         return ExitCode::SUCCESS;
     };
     match Code::ALL
@@ -224,7 +274,7 @@ fn explain(code: Option<&str>) -> ExitCode {
         .find(|c| c.as_str().eq_ignore_ascii_case(code))
     {
         Some(c) => {
-            print!("{}", c.explanation());
+            out!("{}", c.explanation());
             ExitCode::SUCCESS
         }
         None => {
@@ -262,7 +312,7 @@ fn check_build(tree: &dcnc::emit::Tree, spec: &Path, out: &Path) -> Result<Outco
     for (_, diff) in &drift.changed {
         text.push_str(diff);
     }
-    print!("{text}");
+    out!("{text}");
     eprintln!(
         "{} is out of date: {} missing, {} changed, {} extra; run `dcnc build {} -o {}`",
         out.display(),

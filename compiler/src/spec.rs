@@ -142,7 +142,9 @@ pub enum Topology {
 }
 
 /// A release target of TripleO.
-#[derive(Deserialize, JsonSchema, Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(
+    Deserialize, serde::Serialize, JsonSchema, Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum TargetName {
     /// Stable/wallaby (tripleo-heat-templates 14.x): pure heat parameters.

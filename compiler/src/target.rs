@@ -4,7 +4,7 @@
 use crate::spec::TargetName;
 
 /// A TripleO role dcnc knows, and what it runs.
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize)]
 pub struct RoleInfo {
     pub name: &'static str,
     /// The role runs a Glance API at an edge site (GlanceApiEdge).
@@ -37,8 +37,9 @@ const ROLES: &[RoleInfo] = &[
     role("DistributedComputeHCIScaleOut", false, false, true),
 ];
 
-/// Everything dcnc needs to know about one release target.
-#[derive(Debug)]
+/// Everything dcnc needs to know about one release target. `dcnc targets --format json` prints
+/// the tables; `scripts/check-targets.sh` verifies them against the real tripleo-heat-templates.
+#[derive(Debug, serde::Serialize)]
 pub struct Target {
     pub name: TargetName,
     /// The spec spelling, e.g. `wallaby`.
@@ -110,6 +111,9 @@ pub static USSURI_POC: Target = Target {
     nova_glance_option: "api_servers",
     nova_download_guard: false,
 };
+
+/// Every target, in the order `dcnc targets` lists them.
+pub static ALL: [&Target; 2] = [&WALLABY, &USSURI_POC];
 
 impl Target {
     pub fn get(name: TargetName) -> &'static Target {
