@@ -153,7 +153,9 @@ workdir migrate
 example migrated.yaml dcn.yaml
 mkdir -p "$HERE/templates/dcn0"
 cp "$EXAMPLES/handwritten/dcn0-glance.yaml" "$HERE/templates/dcn0/glance.yaml"
+example bad/owned-parameters.yaml owned.yaml
 run migrate-check 0 'dcnc check dcn.yaml'
+run migrate-owned 1 'dcnc check owned.yaml'
 run migrate-refuse 2 'dcnc build dcn.yaml -o templates'
 run migrate-build 0 'dcnc build dcn.yaml -o deploy'
 run migrate-diff-glance 1 'diff templates/dcn0/glance.yaml deploy/stacks/dcn0/env/glance.yaml'
@@ -180,13 +182,19 @@ run targets-diff-tree 1 'diff <(cd wallaby && find . -type f | sort) <(cd ussuri
 run targets-diff-glance-api 1 'diff wallaby/stacks/control-plane/glance-api.conf ussuri/stacks/control-plane/glance-api.conf'
 run targets-dcn0-env-files 1 "diff <(sed -n '/^ENV_FILES=(/,/^)\$/p' wallaby/stacks/dcn0/deploy.sh) <(sed -n '/^ENV_FILES=(/,/^)\$/p' ussuri/stacks/dcn0/deploy.sh)"
 run targets-ussuri-dcn0-configure 0 'cat ussuri/stacks/dcn0/configure.sh'
-run targets-ussuri-ceph-clients-head 0 "sed -n '3,/^set -euo/p' ussuri/stacks/control-plane/ceph-clients.sh"
-run targets-ussuri-configure-head 0 "sed -n '3,/^set -euo/p' ussuri/stacks/control-plane/configure.sh"
+run targets-ussuri-ceph-clients-head 0 "sed -n '4,/^set -euo/p' ussuri/stacks/control-plane/ceph-clients.sh"
+run targets-ussuri-configure-head 0 "sed -n '4,/^set -euo/p' ussuri/stacks/control-plane/configure.sh"
 
 # --- Introduction --------------------------------------------------------------------------------
 workdir intro
 example minimal.yaml dcn.yaml
 run intro-minimal-build 0 'dcnc build dcn.yaml -o deploy && deploy/deploy-all.sh --list'
+
+workdir intro-cache
+example glance-cache.yaml dcn.yaml
+run intro-cache-build 0 'dcnc build dcn.yaml -o deploy && deploy/deploy-all.sh --list'
+run intro-cache-dcn0-glance 0 'cat deploy/stacks/dcn0/env/glance.yaml'
+run intro-cache-dcn0-glance-api 0 'cat deploy/stacks/dcn0/glance-api.conf'
 
 if [ "$check" = 0 ]; then
   echo "book-outputs: wrote $written files to book/src/generated"

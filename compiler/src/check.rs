@@ -44,6 +44,19 @@ const OWNED_PARAMETERS: &[(&str, &str)] = &[
     ("CinderStorageAvailabilityZone", "`az`"),
     ("NtpServer", "`central.ntp`"),
     ("GlanceStagingNfsShare", "`glance.staging_nfs_share`"),
+    ("CephClusterFSID", "`fsid`"),
+    ("GlanceCacheEnabled", "`topology: glance-cache`"),
+    ("GlanceImageCacheDir", "`glance.cache.dir`"),
+    ("GlanceImageCacheMaxSize", "`glance.cache.max_size`"),
+    ("GlanceImageCacheStallTime", "`glance.cache.stall_time`"),
+    (
+        "GlanceImagePrefetcherInterval",
+        "`glance.cache.prefetcher_interval`",
+    ),
+    (
+        "NovaDisableImageDownloadToRbd",
+        "`topology` (dcnc turns it off for glance-cache edges)",
+    ),
 ];
 
 struct Checker {
@@ -129,11 +142,11 @@ pub fn check(spec: &Spec, target: Option<TargetName>) -> (Option<Deployment>, Ve
         }
     }
     check_key_mix(&mut c, spec);
-    if sites.len() == spec.edges.len() + 1 {
-        check_across_sites(&mut c, &sites, &site_spans);
-        if topology == Topology::Multistore {
-            resolve_stores(&mut c, spec, target, &mut sites);
-        }
+    // Cross-site rules run over every site that checked out, so they are reported together with
+    // the problems that kept other sites out; resolving stores needs all of them.
+    check_across_sites(&mut c, &sites, &site_spans);
+    if sites.len() == spec.edges.len() + 1 && topology == Topology::Multistore {
+        resolve_stores(&mut c, spec, target, &mut sites);
     }
 
     let (region, _) = or_default(&spec.region, "regionOne".to_string());

@@ -147,14 +147,45 @@ fn spec_reference() -> String {
     object_table(&mut s, &schema);
     if let Some(defs) = schema.get("$defs").and_then(Value::as_object) {
         for (name, def) in defs {
-            if def.get("properties").is_none() {
-                continue;
-            }
             let _ = writeln!(s, "## {name}\n");
             if let Some(d) = def.get("description").and_then(Value::as_str) {
                 let _ = writeln!(s, "{}\n", cell(d));
             }
-            object_table(&mut s, def);
+            if def.get("properties").is_some() {
+                object_table(&mut s, def);
+                continue;
+            }
+            // An enum or a scalar: list its forms.
+            for form in def
+                .get("oneOf")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                let what = match form.get("const").and_then(Value::as_str) {
+                    Some(c) => format!("`{c}`"),
+                    None => type_name(form),
+                };
+                let desc = form
+                    .get("description")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
+                let pattern = form
+                    .get("pattern")
+                    .and_then(Value::as_str)
+                    .map(|p| format!(" Pattern: `{p}`."));
+                let _ = writeln!(
+                    s,
+                    "- {what}{}{}",
+                    if desc.is_empty() {
+                        String::new()
+                    } else {
+                        format!(": {}", cell(desc))
+                    },
+                    pattern.unwrap_or_default()
+                );
+            }
+            s.push('\n');
         }
     }
     s

@@ -40,6 +40,8 @@ pub struct Step {
     pub title: String,
     /// The command that runs it, relative to the output directory.
     pub command: String,
+    /// Where it runs: `undercloud`, or the nodes whose files it edits.
+    pub host: String,
 }
 
 /// The steps of a deployment and their dependencies.
@@ -66,6 +68,7 @@ pub fn plan(d: &Deployment) -> Plan {
     let add =
         |g: &mut DiGraph<Step, &'static str>, kind, id: String, title: String, command: String| {
             g.add_node(Step {
+                host: host_of(kind, by_heat, d),
                 kind,
                 id,
                 title,
@@ -151,6 +154,20 @@ pub fn plan(d: &Deployment) -> Plan {
     }
     let order = topo_order(&g);
     Plan { graph: g, order }
+}
+
+/// Where a step runs: heat and exports on the undercloud; the proof of concept's out-of-band
+/// edits on the nodes whose files they change.
+fn host_of(kind: StepKind, by_heat: bool, d: &Deployment) -> String {
+    match kind {
+        StepKind::ConfigureEdge(i) => {
+            format!("{} glance-api and nova-compute nodes", d.sites[i].stack)
+        }
+        StepKind::GatherEdgeClients | StepKind::UpdateCentral if !by_heat => {
+            format!("{} controllers", d.central().stack)
+        }
+        _ => "undercloud".to_string(),
+    }
 }
 
 /// Kahn's algorithm, taking the lowest-numbered ready node first: deterministic, and it keeps the
@@ -242,7 +259,14 @@ pub fn to_order(p: &Plan) -> String {
     let width = p.steps().map(|s| s.id.len()).max().unwrap_or(0);
     let mut s = String::new();
     for (i, step) in p.steps().enumerate() {
-        let _ = writeln!(s, "{:>3}. {:<width$}  {}", i + 1, step.id, step.command);
+        let _ = writeln!(
+            s,
+            "{:>3}. {:<width$}  {}  (on {})",
+            i + 1,
+            step.id,
+            step.command,
+            step.host
+        );
     }
     s
 }

@@ -114,7 +114,7 @@ struct Report {
     /// Compile for this release target instead of the spec's `target`
     #[arg(long, value_enum)]
     target: Option<TargetArg>,
-    /// How to print diagnostics
+    /// How to print diagnostics: human (stderr) or json (one object per line, stdout)
     #[arg(long, value_enum, default_value_t = MessageFormat::Human)]
     message_format: MessageFormat,
     /// Treat warnings as errors
@@ -409,12 +409,13 @@ fn print_diags(name: &str, text: &str, diags: &[Diagnostic], report: &Report) {
     if diags.is_empty() {
         return;
     }
-    let out = match report.message_format {
-        MessageFormat::Json => diag::render_json(name, diags),
+    match report.message_format {
+        // Machine-readable diagnostics are the output: stdout, for editors and CI to read.
+        MessageFormat::Json => out!("{}", diag::render_json(name, diags)),
         MessageFormat::Human => {
             let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-            diag::render_human(name, text, diags, Style { color })
+            let text = diag::render_human(name, text, diags, Style { color });
+            let _ = std::io::stderr().write_all(text.as_bytes());
         }
-    };
-    let _ = std::io::stderr().write_all(out.as_bytes());
+    }
 }

@@ -58,7 +58,7 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Located<T> {
 
 impl<T: JsonSchema> JsonSchema for Located<T> {
     fn inline_schema() -> bool {
-        true
+        T::inline_schema()
     }
     fn schema_name() -> std::borrow::Cow<'static, str> {
         T::schema_name()

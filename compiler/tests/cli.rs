@@ -146,7 +146,7 @@ fn bad_fixtures_report_located_diagnostics() {
 
         let json = dcnc(&["check", &rel, "--message-format", "json", "--deny-warnings"]);
         assert_eq!(json.status.code(), Some(1));
-        let lines = String::from_utf8(json.stderr).unwrap();
+        let lines = String::from_utf8(json.stdout).unwrap();
         let diags: Vec<serde_json::Value> = lines
             .lines()
             .map(|l| serde_json::from_str(l).expect("one JSON object per line"))

@@ -115,6 +115,7 @@ fn stores_of<'a>(d: &'a Deployment, consumer: &'a Site) -> Vec<StoreRef<'a>> {
 #[derive(Serialize, Clone, Debug)]
 struct StepView {
     id: String,
+    host: String,
     command: String,
     command_words: String,
     needs: Vec<String>,
@@ -136,6 +137,7 @@ fn step_views(p: &Plan) -> Vec<StepView> {
             needs.sort();
             StepView {
                 id: s.id.clone(),
+                host: s.host.clone(),
                 command: s.command.clone(),
                 command_words: std::iter::once(format!("\"$HERE/{script}\""))
                     .chain(args.iter().map(|a| filters::sh(a)))
@@ -171,6 +173,8 @@ pub fn emit(d: &Deployment, plan: &Plan) -> Tree {
     let has_edges = has_step(StepKind::UpdateCentral);
     let base = context! {
         cache_topology => cache_topology,
+        has_edges => has_edges,
+        region => &d.region,
         target => d.target.id,
         tht_version => d.target.tht_version,
         tht => &d.tht,
