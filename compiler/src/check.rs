@@ -156,14 +156,14 @@ pub fn check(spec: &Spec, target: Option<TargetName>) -> (Option<Deployment>, Ve
     );
     let (work_dir, _) = or_default(&spec.work_dir, "$HOME/dcnc-work".to_string());
     let (ceph_conf_dir, conf_dir_span) = or_default(&spec.ceph.conf_dir, "/etc/ceph".to_string());
-    if !ceph_conf_dir.starts_with('/') || ceph_conf_dir.contains(['\'', '"', '\n', ' ', '$']) {
-        c.error(
-            Code::WrongType,
-            conf_dir_span,
-            format!("`{ceph_conf_dir}` is not a plain absolute path"),
-        )
-        .help = Some("write an absolute path without quotes, spaces or `$`".into());
-    }
+    c.name(
+        &ceph_conf_dir,
+        conf_dir_span,
+        "path",
+        Code::WrongType,
+        AbsPath::parse,
+        AbsPath::RULE,
+    );
     for (v, what) in [(&spec.tht, "tht"), (&spec.work_dir, "work_dir")] {
         if let Some(v) = v {
             if v.value.is_empty() || v.value.contains(['\'', '"', '\n', '`']) {
@@ -281,13 +281,14 @@ fn check_cache(c: &mut Checker, spec: &Spec) -> Option<CacheSettings> {
     let empty = spec::Cache::default();
     let cache = spec.glance.cache.as_ref().map_or(&empty, |l| &l.value);
     let (dir, dir_span) = or_default(&cache.dir, "/var/lib/glance/image-cache".to_string());
-    if !dir.starts_with('/') || dir.contains(['\'', '"', '\n', ' ', '$', '`']) {
-        c.error(
-            Code::WrongType,
-            dir_span,
-            format!("`{dir}` is not a plain absolute path"),
-        );
-    }
+    c.name(
+        &dir,
+        dir_span,
+        "path",
+        Code::WrongType,
+        AbsPath::parse,
+        AbsPath::RULE,
+    );
     let max_size = quantity(c, &cache.max_size, 10 << 30, parse_size, "size");
     if let Some((largest, span)) = largest {
         if largest > max_size {
@@ -1055,15 +1056,15 @@ fn check_key(c: &mut Checker, e: &spec::Edge, target: &Target) -> Option<KeySour
             Some(KeySource::Env(var.clone()))
         }
         (None, Some(path)) => {
-            if !path.starts_with('/') || path.contains(['\'', '"', '\n', '`', '$']) {
-                c.error(
-                    Code::KeySource,
-                    k.span,
-                    format!("`{path}` is not a plain absolute path"),
-                );
-                return None;
-            }
-            Some(KeySource::File(path.clone()))
+            let path = c.name(
+                path,
+                Some(k.span),
+                "key file",
+                Code::KeySource,
+                AbsPath::parse,
+                AbsPath::RULE,
+            )?;
+            Some(KeySource::File(path.to_string()))
         }
         _ => {
             c.error(

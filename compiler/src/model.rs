@@ -115,6 +115,15 @@ name_type!(
     "a UUID like `6a9c7e52-2b1f-4e0a-9c55-1d2f3a4b5c60` (lower-case hex)"
 );
 
+name_type!(
+    /// An absolute path that scripts and configuration files can carry without quoting.
+    AbsPath,
+    |s| s.starts_with('/')
+        && s.len() <= 4096
+        && !s.contains(['\'', '"', '\n', ' ', '$', '`', '\\']),
+    "an absolute path without quotes, spaces, `$`, backticks or backslashes"
+);
+
 /// A Ceph monitor address: an IP with an optional port.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct MonAddr {
