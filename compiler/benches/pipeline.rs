@@ -3,9 +3,11 @@
 //! empty directory and over an unchanged tree.
 //!
 //!     cargo bench --bench pipeline                     # full run, a couple of minutes
-//!     cargo bench --bench pipeline -- --quick          # smoke: N = 10, 100, a few seconds
+//!     cargo bench --bench pipeline -- --quick          # smoke, a few seconds (see `settings`)
 //!     DCNC_BENCH_SMOKE=1 cargo bench --bench pipeline  # the same
 //!     cargo bench --bench pipeline -- emit/1000        # one phase and size (a criterion filter)
+//!     DCNC_BENCH_SIZES=1000,5000 cargo bench --bench pipeline   # other sizes
+//!     TMPDIR=/dev/shm cargo bench --bench pipeline     # write phases on tmpfs
 //!
 //! The spec is generated here, byte-identical to `scripts/gen-spec.py N` (keep them in step), so
 //! the bench needs no file. Under `cargo test --all-targets` (criterion's test mode) each

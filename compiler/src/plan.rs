@@ -3,7 +3,7 @@
 //!
 //! Invariant: plan does no I/O; it compares two compiled specs.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use serde::Serialize;
 
@@ -33,8 +33,21 @@ pub struct ChangePlan {
 /// The files each step applies, with their bytes, by step id.
 fn step_inputs(c: &Compiled, tree: &Tree) -> HashMap<String, BTreeMap<String, String>> {
     let mut by_kind: HashMap<StepKind, BTreeMap<String, String>> = HashMap::new();
+    let site_of: HashMap<&str, usize> = (c.deployment.sites.iter().enumerate())
+        .map(|(i, s)| (s.stack.as_str(), i))
+        .collect();
     for (path, a) in tree {
-        if let Some(kind) = emit::owner(&c.deployment, path) {
+        let owner = path
+            .strip_prefix("stacks/")
+            .and_then(|rest| rest.split_once('/'))
+            .and_then(|(stack, file)| {
+                Some(emit::owner(
+                    &c.deployment,
+                    site_of.get(stack).copied()?,
+                    file,
+                ))
+            });
+        if let Some(kind) = owner {
             by_kind
                 .entry(kind)
                 .or_default()
@@ -75,12 +88,19 @@ pub fn plan_change(old: &Compiled, new: &Compiled) -> ChangePlan {
             add(&step.id, format!("changed: {}", files.join(", ")));
         }
     }
+    let new_stacks: HashSet<&str> = new
+        .deployment
+        .sites
+        .iter()
+        .map(|s| s.stack.as_str())
+        .collect();
+    let old_steps: HashSet<&str> = old.plan.steps().map(|s| s.id.as_str()).collect();
     let removed_stacks: Vec<String> = old
         .deployment
         .sites
         .iter()
         .map(|s| s.stack.to_string())
-        .filter(|s| !new.deployment.sites.iter().any(|n| n.stack.as_str() == s))
+        .filter(|s| !new_stacks.contains(s.as_str()))
         .collect();
 
     // Consequences along the graph, in order.
@@ -89,13 +109,19 @@ pub fn plan_change(old: &Compiled, new: &Compiled) -> ChangePlan {
     let has = |reasons: &BTreeMap<String, Vec<String>>, id: &str| reasons.contains_key(id);
     let gather = steps.iter().find(|s| s.kind == StepKind::GatherEdgeClients);
     let update = steps.iter().find(|s| s.kind == StepKind::UpdateCentral);
+    let configure: HashMap<usize, &crate::graph::Step> = (steps.iter())
+        .filter_map(|s| match s.kind {
+            StepKind::ConfigureEdge(i) => Some((i, *s)),
+            _ => None,
+        })
+        .collect();
     for s in &steps {
         let StepKind::DeployEdge(i) = s.kind else {
             continue;
         };
-        let is_new = kind_of(&old.plan, &s.id).is_none();
+        let is_new = !old_steps.contains(s.id.as_str());
         if !by_heat && !is_new && has(&reasons, &s.id) {
-            if let Some(conf) = steps.iter().find(|t| t.kind == StepKind::ConfigureEdge(i)) {
+            if let Some(conf) = configure.get(&i) {
                 let why = format!("deploying {} reverts its out-of-band edits", s.id);
                 reasons.entry(conf.id.clone()).or_default().push(why);
             }

@@ -62,10 +62,13 @@ fn safe_relative(p: &str) -> bool {
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(64);
+    for b in Sha256::digest(bytes) {
+        s.push(HEX[usize::from(b >> 4)] as char);
+        s.push(HEX[usize::from(b & 15)] as char);
+    }
+    s
 }
 
 /// The manifest: a header line, then one `sha256 mode path` line per file, sorted by path.
@@ -120,22 +123,34 @@ fn scan(out: &Path) -> Result<Option<Scan>, WriteError> {
         for entry in io(&dir, fs::read_dir(&dir))? {
             let entry = io(&dir, entry)?;
             let path = entry.path();
-            let meta = io(&path, fs::symlink_metadata(&path))?;
+            // The type comes with the directory entry (no stat); a regular file's mode comes
+            // from the open file (fstat, no second path lookup).
+            let kind = io(&path, entry.file_type())?;
             let rel = path
                 .strip_prefix(out)
                 .expect("walk stays under out")
                 .to_string_lossy()
                 .into_owned();
-            if meta.is_dir() {
+            if kind.is_dir() {
                 dirs.push(path);
             } else if rel != MANIFEST {
-                let bytes = if meta.is_file() {
-                    Some(io(&path, fs::read(&path))?)
+                let (mode, bytes) = if kind.is_file() {
+                    let mut f = io(&path, fs::File::open(&path))?;
+                    let meta = io(&path, f.metadata())?;
+                    let mut bytes = Vec::with_capacity(meta.len() as usize);
+                    io(&path, std::io::Read::read_to_end(&mut f, &mut bytes))?;
+                    (meta.permissions().mode(), Some(bytes))
                 } else {
-                    None
+                    let meta = io(&path, fs::symlink_metadata(&path))?;
+                    (meta.permissions().mode(), None)
                 };
-                let mode = meta.permissions().mode() & 0o7777;
-                files.insert(rel, Found { mode, bytes });
+                files.insert(
+                    rel,
+                    Found {
+                        mode: mode & 0o7777,
+                        bytes,
+                    },
+                );
             }
         }
     }
@@ -256,10 +271,14 @@ pub fn write_tree(tree: &Tree, out: &Path, force: bool) -> Result<Written, Write
         }
         io(&tmp, fs::create_dir_all(&tmp))?;
         let mut written = 0;
+        let mut made = std::collections::HashSet::new();
         for (rel, a) in tree {
             let path = tmp.join(rel);
             if let Some(dir) = path.parent() {
-                io(dir, fs::create_dir_all(dir))?;
+                if !made.contains(dir) {
+                    io(dir, fs::create_dir_all(dir))?;
+                    made.insert(dir.to_path_buf());
+                }
             }
             if same(rel, a) {
                 io(&path, fs::hard_link(out.join(rel), &path))?;

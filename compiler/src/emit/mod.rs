@@ -171,6 +171,13 @@ pub fn emit(d: &Deployment, plan: &Plan) -> Tree {
     let edges_use_central = d.edges().iter().any(|e| e.remote_stores.contains(&0));
     let has_step = |kind: StepKind| plan.steps().any(|s| s.kind == kind);
     let has_edges = has_step(StepKind::UpdateCentral);
+    // Which sites have a configure step, looked up once: `has_step` per site is O(sites x steps).
+    let mut configured_edges = vec![false; d.sites.len()];
+    for s in plan.steps() {
+        if let StepKind::ConfigureEdge(i) = s.kind {
+            configured_edges[i] = true;
+        }
+    }
     let base = context! {
         cache_topology => cache_topology,
         has_edges => has_edges,
@@ -261,7 +268,7 @@ pub fn emit(d: &Deployment, plan: &Plan) -> Tree {
         let configured = if is_central {
             has_edges && !by_heat
         } else {
-            has_step(StepKind::ConfigureEdge(index))
+            configured_edges[index]
         };
         let applied_by = if configured {
             "configure.sh applies it."
@@ -406,15 +413,12 @@ fn strip_comments(ini: &str) -> String {
     out
 }
 
-/// The step that applies a generated file, if any: what must run again when the file changes.
-/// Top-level files (README, graph, deploy-all.sh) and the client confs (which scripts embed or
-/// TripleO writes) belong to no step.
-pub fn owner(d: &Deployment, path: &str) -> Option<StepKind> {
-    let rest = path.strip_prefix("stacks/")?;
-    let (stack, file) = rest.split_once('/')?;
-    let index = d.sites.iter().position(|s| s.stack.as_str() == stack)?;
+/// The step that applies `file` of the directory of `d.sites[index]` (`stacks/<stack>/<file>`):
+/// what must run again when the file changes. Files outside `stacks/` (README, graph,
+/// deploy-all.sh, the client confs that scripts embed or TripleO writes) belong to no step.
+pub fn owner(d: &Deployment, index: usize, file: &str) -> StepKind {
     let by_heat = d.target.multistore_by_heat;
-    Some(if index == 0 {
+    if index == 0 {
         match file {
             "export.sh" => StepKind::ExportCentral,
             "export-edges.sh" | "ceph-clients.sh" => StepKind::GatherEdgeClients,
@@ -429,5 +433,5 @@ pub fn owner(d: &Deployment, path: &str) -> Option<StepKind> {
             }
             _ => StepKind::DeployEdge(index),
         }
-    })
+    }
 }
