@@ -176,6 +176,18 @@ pub fn check(spec: &Spec, target: Option<TargetName>) -> (Option<Deployment>, Ve
         }
     }
 
+    let client_mount_timeout = spec.ceph.client_mount_timeout.as_ref().and_then(|t| {
+        let secs = parse_duration(&t.value.0).filter(|s| *s > 0);
+        if secs.is_none() {
+            c.error(
+                Code::BadQuantity,
+                t.span,
+                format!("`{}` is not a timeout", t.value.0),
+            )
+            .help = Some("write seconds or a number with a unit: `30`, `30s`, `2m`".into());
+        }
+        secs
+    });
     let mut diags = c.diags;
     crate::diag::sort(&mut diags);
     if crate::diag::has_errors(&diags) {
@@ -190,6 +202,7 @@ pub fn check(spec: &Spec, target: Option<TargetName>) -> (Option<Deployment>, Ve
         glance: glance.expect("no errors means glance settings are valid"),
         ceph_conf_dir,
         pool_default_size: spec.ceph.pool_default_size.as_ref().map(|l| l.value),
+        client_mount_timeout,
         sites,
     };
     (Some(deployment), diags)

@@ -345,6 +345,8 @@ pub struct Deployment {
     pub glance: GlanceSettings,
     pub ceph_conf_dir: String,
     pub pool_default_size: Option<u32>,
+    /// `client_mount_timeout` of the client confs, in seconds, when set.
+    pub client_mount_timeout: Option<u64>,
     pub sites: Vec<Site>,
 }
 

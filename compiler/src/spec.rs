@@ -295,6 +295,11 @@ pub struct Ceph {
     pub conf_dir: Option<Located<String>>,
     /// Replica count of the pools (`CephPoolDefaultSize`).
     pub pool_default_size: Option<Located<u32>>,
+    /// How long a client (Glance) waits for a cluster before giving up (`client_mount_timeout` in
+    /// the generated client confs): seconds, or with `s`, `m`, `h`. Default: Ceph's own (300 s).
+    /// A short value makes an unreachable edge cluster fail fast instead of stalling Glance.
+    #[schemars(example = &"30s")]
+    pub client_mount_timeout: Option<Located<Quantity>>,
 }
 
 fn default_conf_dir() -> &'static str {

@@ -190,6 +190,7 @@ pub fn emit(d: &Deployment, plan: &Plan) -> Tree {
         glance => v(&d.glance),
         by_heat => by_heat,
         pool_default_size => d.pool_default_size,
+        client_mount_timeout => d.client_mount_timeout,
         config_download_dir => d.target.config_download_dir,
         nova_glance_option => d.target.nova_glance_option,
         nova_download_guard => d.target.nova_download_guard,
