@@ -1,0 +1,396 @@
+#!/usr/bin/env bash
+# End-to-end test of dcnc on 127.0.0.1: real Ceph clusters, real Glances, and only files that
+# `dcnc build` generated (plus what TripleO itself would have done, labelled "TripleO's part").
+#
+#   e2e/run.sh [--dcnc PATH] [--spec PATH | --scale] [--keep] [--no-negative] [--break-conf KIND]
+#   e2e/run.sh --self-test-break [--dcnc PATH] [--spec PATH | --scale]
+#
+#   --dcnc PATH        the compiler (default: target/debug/dcnc, built with cargo when absent)
+#   --spec PATH        the spec (default: fixtures/e2e-local.yaml: central, dcn0, dcn1)
+#   --scale            the spec e2e/specs/e2e-scale.yaml (central + dcn0..dcn4)
+#   --keep             leave /tmp/dcnc-e2e (confs, logs, dcnc output) after the run; daemons stop
+#   --no-negative      skip the missing-key negative run
+#   --negative-wait    run the negative case even when the generated confs leave librados' connect
+#                      timeout above 60 s (it then takes about twice that timeout)
+#   --break-conf KIND  corrupt dcnc's output before applying it; the run must then fail, naming
+#                      the step. KIND: fsid (the first edge's fsid in ceph/<edge>.conf and in
+#                      ceph-clients.sh) or pool (the last edge store's rbd_store_pool in the
+#                      central configure.sh)
+#   --self-test-break  run --break-conf fsid and --break-conf pool; pass when both fail at step
+#                      verify-clients
+#
+# Steps: install, dcnc-check (the spec passes; e2e/specs/bad-glance-user.yaml exits 1 with
+# DCN017), dcnc-build, clusters (one per generated ceph/<cluster>.conf; fsid and ports from
+# e2e/clusters.tsv), tripleo (TripleO's part: client.openstack on every cluster, central's and the
+# edge Glance's ceph conf, base glance-api.conf and nova.conf), ceph-clients (the generated
+# script), configure (the generated configure.sh of central, of the first edge, and of the
+# negative Glance), verify-clients, glance-start, acceptance (e2e/acceptance.py), negative
+# (the last edge's glance keyring removed, a separate Glance must report it broken), teardown.
+# A failure prints `e2e: FAIL at step <step>`; success prints `e2e: PASS`. Daemons are always
+# stopped by their pids; /tmp/dcnc-e2e is wiped at start and at the end (unless --keep).
+# Run as root. Env: DCNC_CACHE (venv location, see install.sh).
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(dirname "$here")"
+py=/usr/bin/python3
+
+# The spec's ceph.conf_dir must be $ROOT/ceph: ceph-clients.sh writes there.
+ROOT=/tmp/dcnc-e2e
+CONF_DIR=$ROOT/ceph
+ADMIN=$ROOT/admin   # the clusters: admin confs, admin keyrings, daemon state
+OUT=$ROOT/out       # `dcnc build` output
+NEGATIVE_PORT=19299
+NEGATIVE_MAX_CONNECT=60  # s; above it the negative run is refused unless --negative-wait
+
+dcnc=""
+spec=$repo/fixtures/e2e-local.yaml
+keep=0
+negative=1
+negative_wait=0
+break_conf=""
+self_test=0
+passthrough=()
+
+die() { printf 'e2e: %s\n' "$*" >&2; exit 1; }
+
+while (($#)); do
+    case $1 in
+    --dcnc) dcnc=$2; passthrough+=("$1" "$2"); shift 2 ;;
+    --spec) spec=$2; passthrough+=("$1" "$2"); shift 2 ;;
+    --scale) spec=$here/specs/e2e-scale.yaml; passthrough+=("$1"); shift ;;
+    --keep) keep=1; shift ;;
+    --no-negative) negative=0; shift ;;
+    --negative-wait) negative_wait=1; shift ;;
+    --break-conf) break_conf=$2; shift 2 ;;
+    --self-test-break) self_test=1; shift ;;
+    -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    *) die "unknown argument: $1 (see --help)" ;;
+    esac
+done
+case $break_conf in "" | fsid | pool) ;; *) die "--break-conf: KIND is fsid or pool" ;; esac
+[[ -f $spec ]] || die "no spec $spec"
+spec="$(cd "$(dirname "$spec")" && pwd)/$(basename "$spec")"
+if [[ -n $dcnc ]]; then
+    [[ -x $dcnc ]] || die "--dcnc $dcnc is not executable"
+    dcnc="$(cd "$(dirname "$dcnc")" && pwd)/$(basename "$dcnc")"
+fi
+
+secs() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.1f", b - a}'; }
+
+# --- --self-test-break: the broken variants must fail, at the step that checks the files -----
+if ((self_test)); then
+    t0=$EPOCHREALTIME
+    logs="$(mktemp -d -t dcnc-e2e-selftest.XXXXXX)"
+    failed=0
+    for kind in fsid pool; do
+        t=$EPOCHREALTIME
+        rc=0
+        "$0" "${passthrough[@]}" --no-negative --break-conf "$kind" >"$logs/$kind.log" 2>&1 || rc=$?
+        why="$(grep -m1 '^FAIL verify-clients' "$logs/$kind.log" || true)"
+        if ((rc != 0)) && grep -q '^e2e: FAIL at step verify-clients ' "$logs/$kind.log" && [[ -n $why ]]; then
+            echo "ok break-conf $kind: exit $rc at step verify-clients ($(secs "$t" "$EPOCHREALTIME") s): $why"
+        else
+            failed=1
+            echo "FAIL break-conf $kind: exit $rc, want nonzero at step verify-clients; its output:"
+            sed 's/^/    /' "$logs/$kind.log"
+        fi
+    done
+    rm -rf "$logs"
+    echo "self-test-break total $(secs "$t0" "$EPOCHREALTIME") s"
+    if ((failed)); then echo "e2e: FAIL (self-test-break)"; exit 1; fi
+    echo "e2e: PASS"
+    exit 0
+fi
+
+# --- timing, steps and teardown ----------------------------------------------------
+phases=()
+declare -A took=()
+t_start=$EPOCHREALTIME
+step_name=""
+step_t0=$EPOCHREALTIME
+end_step() {
+    [[ -n $step_name ]] || return 0
+    took[$step_name]=$(secs "$step_t0" "$EPOCHREALTIME")
+    phases+=("$step_name")
+    step_name=""
+}
+step() { # step NAME: end the running step, start NAME
+    end_step
+    step_name=$1
+    step_t0=$EPOCHREALTIME
+    echo "== $1"
+}
+
+# stop_all: every Glance and Ceph daemon under $ROOT, by the pids they wrote (also those of an
+# earlier run left by --keep or a crash).
+stop_all() {
+    local d pids=()
+    for d in "$ROOT"/*/glance; do
+        [[ -d $d ]] || continue
+        "$here/glance.sh" stop "$d" &
+        pids+=("$!")
+    done
+    for d in "${pids[@]}"; do wait "$d" || true; done
+    "$here/ceph-cluster.sh" stop "$ADMIN" || true
+}
+
+teardown() {
+    local rc=$? failed_step=$step_name
+    set +e
+    end_step
+    step_name=teardown
+    step_t0=$EPOCHREALTIME
+    if ((rc != 0)) && [[ $failed_step == @(glance-start|acceptance|negative) ]]; then
+        local f pid w
+        for f in "$ROOT"/*/glance/glance-api.log; do
+            [[ -s $f ]] || continue
+            echo "--- last lines of $f"
+            grep -v -e '^$' -e 'os_brick' "$f" | tail -n 12 | cut -c1-400
+        done
+        # every Glance worker's thread stacks (faulthandler, see glance.sh) into its gunicorn.log
+        for f in "$ROOT"/*/glance/glance.pid; do
+            [[ -f $f ]] || continue
+            pid="$(cat "$f")"
+            [[ $pid =~ ^[0-9]+$ ]] || continue
+            for w in $(pgrep -P "$pid" || true); do kill -ABRT "$w" 2>/dev/null || true; done
+        done
+        sleep 0.5
+        echo "(thread stacks of the Glance workers: */glance/gunicorn.log, kept with --keep)"
+    fi
+    stop_all
+    if ((keep)); then
+        echo "kept $ROOT (dcnc output: $OUT; logs: admin/*.d/log, */glance/*.log)"
+    else
+        rm -rf "$ROOT"
+    fi
+    end_step
+    echo
+    echo "== timing (s), spec $(basename "$spec")"
+    local p
+    for p in "${phases[@]}"; do
+        printf '%-16s %6s\n' "$p" "${took[$p]}"
+    done
+    printf '%-16s %6s\n' total "$(secs "$t_start" "$EPOCHREALTIME")"
+    if ((rc == 0)); then
+        echo "e2e: PASS"
+    else
+        echo "e2e: FAIL at step ${failed_step:-startup} (exit $rc)"
+        ((keep)) || echo "(rerun with --keep to inspect $ROOT)"
+    fi
+    exit "$rc"
+}
+trap teardown EXIT
+trap 'exit 130' INT TERM
+
+stop_all
+rm -rf "$ROOT"
+
+# --- install ---------------------------------------------------------------------------
+step install
+"$here/install.sh" >/dev/null
+if [[ -z $dcnc ]]; then
+    dcnc=$repo/target/debug/dcnc
+    [[ -x $dcnc ]] || (cd "$repo" && cargo build -q)
+fi
+
+# --- dcnc check: the spec passes; the wrong-glance-user spec is rejected with DCN017 -----
+step dcnc-check
+"$dcnc" check "$spec"
+bad=$here/specs/bad-glance-user.yaml
+rc=0
+diags="$("$dcnc" check --message-format json "$bad" 2>&1)" || rc=$?
+((rc == 1)) || die "dcnc check $bad exited $rc, want 1: $diags"
+grep -q '"code":"DCN017"' <<<"$diags" || die "dcnc check $bad did not report DCN017: $diags"
+echo "ok: $(basename "$bad") rejected (exit 1, DCN017)"
+
+# --- dcnc build, and what the output says about the deployment ------------------------
+step dcnc-build
+mkdir -p "$ROOT"
+"$dcnc" build "$spec" -o "$OUT"
+q() { "$py" "$here/conf_query.py" "$@"; }
+
+# the central stack is the one with ceph-clients.sh
+clients_sh="$(compgen -G "$OUT/stacks/*/ceph-clients.sh" || true)"
+[[ -n $clients_sh && $(wc -l <<<"$clients_sh") == 1 ]] || die "want one stacks/*/ceph-clients.sh in $OUT"
+central_stack="$(dirname "$clients_sh")"
+central_fragment=$central_stack/glance-api.conf
+central_store="$(q get "$central_fragment" glance_store default_backend)"
+declare -A store_cluster=() edge_stack=()
+store_ids=()
+while IFS=$'\t' read -r sid _ cconf _; do
+    store_ids+=("$sid")
+    store_cluster[$sid]="$(basename "$cconf" .conf)"
+done < <(q stores "$central_fragment")
+central_cluster=${store_cluster[$central_store]}
+for d in "$OUT"/stacks/*/; do
+    d=${d%/}
+    [[ $d != "$central_stack" && -f $d/configure.sh ]] || continue
+    edge_stack[$(q get "$d/glance-api.conf" glance_store default_backend)]=$d
+done
+edges=()
+for sid in "${store_ids[@]}"; do
+    [[ $sid == "$central_store" ]] && continue
+    [[ -n ${edge_stack[$sid]:-} ]] || die "store $sid has no edge stack in $OUT/stacks"
+    edges+=("$sid")
+done
+((${#edges[@]} >= 1)) || die "no edge store in $central_fragment"
+edge=${edges[0]}                          # the edge that gets a running Glance and nova.conf
+edge_cluster=${store_cluster[$edge]}
+broken=${edges[${#edges[@]} - 1]}         # the edge whose key the negative run removes
+clusters=()
+for f in "$OUT"/ceph/*.conf; do clusters+=("$(basename "$f" .conf)"); done
+kr="$(ceph-conf -c "$OUT/ceph/$central_cluster.conf" --name client.openstack --lookup keyring)"
+[[ $(dirname "$kr") == "$CONF_DIR" ]] \
+    || die "the spec's ceph.conf_dir must be $CONF_DIR (the generated confs use $(dirname "$kr"))"
+tsv() { awk -v n="$1" -v c="$2" '$1 == n {print $c}' "$here/clusters.tsv"; }
+for c in "${clusters[@]}"; do
+    [[ -n "$(tsv "$c" 2)" ]] || die "cluster $c is not in $here/clusters.tsv"
+done
+central_port="$(tsv "$central_cluster" 5)"
+edge_port="$(tsv "$edge_cluster" 5)"
+echo "clusters ${clusters[*]}; central store $central_store; edge Glance $edge (:$edge_port); negative: $broken"
+
+# --- --break-conf: corrupt the generated output before anything applies it -------------
+if [[ -n $break_conf ]]; then
+    step break-conf
+    case $break_conf in
+    fsid)
+        old="$(ceph-conf -c "$OUT/ceph/$edge_cluster.conf" --lookup fsid)"
+        new=00000000-0000-4000-8000-00000000bad0
+        sed -i "s/$old/$new/g" "$OUT/ceph/$edge_cluster.conf" "$clients_sh"
+        grep -q "$new" "$clients_sh" || die "break-conf: no fsid $old in $clients_sh"
+        echo "broke: fsid of $edge_cluster $old -> $new in ceph/$edge_cluster.conf and ceph-clients.sh"
+        ;;
+    pool)
+        awk -v s="[$broken]" '$0 == s {in_s = 1} /^\[/ && $0 != s {in_s = 0}
+            in_s && $1 == "rbd_store_pool" {$0 = "rbd_store_pool = images-missing"; n++} {print}
+            END {exit n != 1}' "$central_stack/configure.sh" >"$ROOT/configure.sh.broken" \
+            || die "break-conf: no rbd_store_pool in [$broken] of $central_stack/configure.sh"
+        cat "$ROOT/configure.sh.broken" >"$central_stack/configure.sh"
+        echo "broke: [$broken] rbd_store_pool = images-missing in $central_stack/configure.sh"
+        ;;
+    esac
+fi
+
+# --- clusters ---------------------------------------------------------------------------
+step clusters
+"$here/ceph-cluster.sh" start-many "$ADMIN" "${clusters[@]}"
+
+# --- TripleO's part: what each stack's deploy would have done ---------------------------
+# client.openstack on every cluster, its keyring where the generated confs look for it; the
+# central conf on central's Glance host, the edge's conf on the edge Glance host (one host
+# here); and the glance-api.conf / nova.conf that configure.sh then edits.
+step tripleo
+install -d -m 0755 "$CONF_DIR"
+pids=()
+for c in "${clusters[@]}"; do
+    (
+        key="$("$py" "$here/ceph_boot.py" user "$ADMIN/$c.conf" "$c" openstack vms volumes images)"
+        umask 077
+        printf '[client.openstack]\n\tkey = %s\n' "$key" >"$CONF_DIR/$c.client.openstack.keyring"
+    ) &
+    pids+=("$!")
+done
+for p in "${pids[@]}"; do wait "$p"; done
+install -m 0644 "$OUT/ceph/$central_cluster.conf" "$OUT/ceph/$edge_cluster.conf" "$CONF_DIR/"
+render_glance() { # render_glance DIR PORT DB: DIR/glance-api.conf from the base
+    mkdir -p "$1"
+    sed -e "s#@GLANCE_DIR@#$1#g" -e "s#@PORT@#$2#g" -e "s#@DB@#$3#g" \
+        "$here/base-glance-api.conf.in" >"$1/glance-api.conf"
+}
+central_conf=$ROOT/central/glance/glance-api.conf
+edge_conf=$ROOT/$edge/glance/glance-api.conf
+negative_conf=$ROOT/negative/glance/glance-api.conf
+nova_conf=$ROOT/$edge/nova.conf
+render_glance "$ROOT/central/glance" "$central_port" "$ROOT/glance.sqlite"
+render_glance "$ROOT/$edge/glance" "$edge_port" "$ROOT/glance.sqlite"
+if ((negative)); then
+    render_glance "$ROOT/negative/glance" "$NEGATIVE_PORT" "$ROOT/negative/glance.sqlite"
+fi
+sed "s#@CENTRAL_GLANCE@#http://127.0.0.1:$central_port#" "$here/base-nova.conf.in" >"$nova_conf"
+find "$CONF_DIR" -type f -printf '%m %p\n' | sort -k2
+
+# --- the generated ceph-clients.sh: keys on each edge cluster, confs + keyrings here ----
+step ceph-clients
+DCNC_CEPH_ADMIN_DIR=$ADMIN bash "$clients_sh"
+
+# --- the generated configure.sh scripts -------------------------------------------------
+step configure
+DCNC_GLANCE_API_CONF=$central_conf DCNC_GLANCE_RESTART=true bash "$central_stack/configure.sh"
+if ((negative)); then
+    DCNC_GLANCE_API_CONF=$negative_conf DCNC_GLANCE_RESTART=true bash "$central_stack/configure.sh"
+fi
+DCNC_GLANCE_API_CONF=$edge_conf DCNC_NOVA_CONF=$nova_conf DCNC_RESTART=true \
+    bash "${edge_stack[$edge]}/configure.sh"
+# what the central configure.sh says it does: registry_host and the single-store
+# [glance_store] are gone
+for opt in "DEFAULT registry_host" "glance_store default_store"; do
+    # shellcheck disable=SC2086 # section and option
+    if q get "$central_conf" $opt >/dev/null 2>&1; then
+        die "$central_conf still has [${opt% *}] ${opt#* } after configure.sh"
+    fi
+done
+echo "central: $(q get "$central_conf" DEFAULT enabled_backends); $edge: $(q get "$edge_conf" DEFAULT enabled_backends), nova -> $(q get "$nova_conf" glance api_servers)"
+
+# --- every store's client files work, before any Glance starts --------------------------
+step verify-clients
+"$py" "$here/verify_clients.py" "$here/clusters.tsv" "$central_conf" "$edge_conf"
+
+# --- Glances: central and the edge (they share the central database) -------------------
+step glance-start
+pids=()
+"$here/glance.sh" start "$ROOT/central/glance" "$central_port" &
+pids+=("$!")
+"$here/glance.sh" start "$ROOT/$edge/glance" "$edge_port" &
+pids+=("$!")
+failed=0
+for p in "${pids[@]}"; do wait "$p" || failed=1; done
+((failed == 0)) || die "a Glance failed to start"
+
+# --- the seed's acceptance ---------------------------------------------------------------
+step acceptance
+store_args=()
+while IFS=$'\t' read -r sid _ cconf _; do
+    c="$(basename "$cconf" .conf)"
+    store_args+=(--store "$sid" "$ADMIN/$c.conf" "$(tsv "$c" 2)")
+done < <(q stores "$central_conf")
+edge_ids=()
+while IFS=$'\t' read -r sid _; do edge_ids+=("$sid"); done < <(q stores "$edge_conf")
+edge_list="$(IFS=,; echo "${edge_ids[*]}")"
+"$py" "$here/acceptance.py" --glance "http://127.0.0.1:$central_port" --default "$central_store" \
+    "${store_args[@]}" --edge "$edge" "http://127.0.0.1:$edge_port" \
+    --edge-stores "$edge" "$edge_list" --nova-conf "$edge" "$nova_conf"
+
+# --- negative: one edge's glance key missing -> that store is broken, the rest works -----
+# glance_store connects with librados' client_mount_timeout unless the store sets
+# rados_connect_timeout: with a key missing, Glance's start and every use of that store wait for
+# it (300 s by default), so the negative run needs a bounded timeout in what dcnc generated.
+if ((negative)); then
+    step negative
+    row="$(awk -F'\t' -v s="$broken" '$1 == s' < <(q stores "$negative_conf"))"
+    user="$(cut -f2 <<<"$row")"
+    cconf="$(cut -f3 <<<"$row")"
+    wait_s="$(q get "$negative_conf" "$broken" rados_connect_timeout 2>/dev/null || echo -1)"
+    if ((wait_s < 0)); then
+        wait_s="$(ceph-conf -c "$cconf" --name "client.$user" --show-config-value client_mount_timeout)"
+        why="client_mount_timeout $wait_s s (from $cconf; [$broken] rados_connect_timeout is not set)"
+    else
+        why="[$broken] rados_connect_timeout $wait_s s"
+    fi
+    wait_s=${wait_s%.*}
+    if ((wait_s > NEGATIVE_MAX_CONNECT && !negative_wait)); then
+        die "store $broken connects with $why: with its key missing, Glance's start and each use \
+of the store would wait that long; dcnc should bound it (e.g. client_mount_timeout in the generated \
+[client] sections). --negative-wait runs it anyway (about $((3 * wait_s)) s), --no-negative skips it"
+    fi
+    kr="$(ceph-conf -c "$cconf" --name "client.$user" --lookup keyring)"
+    [[ -f $kr ]] || die "no keyring $kr to remove"
+    rm -f "$kr"
+    echo "removed $kr (store $broken, client.$user; connect timeout: $why)"
+    GLANCE_START_TIMEOUT=$((wait_s + 60)) "$here/glance.sh" start "$ROOT/negative/glance" "$NEGATIVE_PORT"
+    "$py" "$here/acceptance.py" --glance "http://127.0.0.1:$NEGATIVE_PORT" --default "$central_store" \
+        "${store_args[@]}" --broken-store "$broken" \
+        --timeout "$((2 * wait_s + 60))" --http-timeout "$((2 * wait_s + 60))"
+fi
+end_step
