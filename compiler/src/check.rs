@@ -500,12 +500,12 @@ fn check_glance(c: &mut Checker, spec: &Spec, target: &Target) -> Option<GlanceS
     let staging_nfs_share = match &g.staging_nfs_share {
         Some(share) => {
             // host:/path, the path being one scripts can carry like any other absolute path
-            let ok = share.value.split_once(':').is_some_and(|(host, path)| {
+            let ok = share.value.split_once(":/").is_some_and(|(host, path)| {
                 !host.is_empty()
                     && host
                         .chars()
-                        .all(|ch| ch.is_ascii_alphanumeric() || "-._[]".contains(ch))
-                    && AbsPath::parse(path).is_some()
+                        .all(|ch| ch.is_ascii_alphanumeric() || "-._[]:".contains(ch))
+                    && AbsPath::parse(&format!("/{path}")).is_some()
             });
             if !ok {
                 c.error(
