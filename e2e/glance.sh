@@ -93,9 +93,7 @@ EOF
 
     (
         cd "$dir"
-        # PYTHONFAULTHANDLER: a SIGABRT makes a worker print every thread's stack (run.sh does
-        # that when a step fails with the Glances up)
-        OS_GLANCE_CONFIG_DIR="$dir" PYTHONFAULTHANDLER=1 exec "$venv/bin/gunicorn" \
+        OS_GLANCE_CONFIG_DIR="$dir" exec "$venv/bin/gunicorn" \
             --no-control-socket --bind "127.0.0.1:$port" --workers 1 \
             --timeout 300 --graceful-timeout 1 --pid "$dir/gunicorn.pid" \
             glance.wsgi.api:application

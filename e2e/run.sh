@@ -148,15 +148,18 @@ teardown() {
             echo "--- last lines of $f"
             grep -v -e '^$' -e 'os_brick' "$f" | tail -n 12 | cut -c1-400
         done
-        # every Glance worker's thread stacks (faulthandler, see glance.sh) into its gunicorn.log
-        for f in "$ROOT"/*/glance/glance.pid; do
-            [[ -f $f ]] || continue
-            pid="$(cat "$f")"
-            [[ $pid =~ ^[0-9]+$ ]] || continue
-            for w in $(pgrep -P "$pid" || true); do kill -ABRT "$w" 2>/dev/null || true; done
-        done
-        sleep 0.5
-        echo "(thread stacks of the Glance workers: */glance/gunicorn.log, kept with --keep)"
+        # with py-spy on PATH: every Glance worker's thread stacks, for a hung task
+        if command -v py-spy >/dev/null; then
+            for f in "$ROOT"/*/glance/glance.pid; do
+                [[ -f $f ]] || continue
+                pid="$(cat "$f")"
+                [[ $pid =~ ^[0-9]+$ ]] || continue
+                for w in $(pgrep -P "$pid" || true); do
+                    echo "--- py-spy dump of Glance worker $w ($(dirname "$f"))"
+                    py-spy dump --pid "$w" 2>&1 | grep -v -e '^ *$' | head -n 80 || true
+                done
+            done
+        fi
     fi
     stop_all
     if ((keep)); then
