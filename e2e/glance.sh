@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # A real Glance API (glance 33: gunicorn + glance.wsgi.api) on 127.0.0.1, no keystone.
 #
-#   glance.sh start DIR PORT   DIR holds a complete glance-api.conf; db_sync (once), starts
-#                              gunicorn with OS_GLANCE_CONFIG_DIR=DIR, waits for /healthcheck,
+#   glance.sh start DIR PORT   DIR holds a complete glance-api.conf whose database has Glance's
+#                              schema (pg.sh glance-db); starts gunicorn with
+#                              OS_GLANCE_CONFIG_DIR=DIR, waits for /healthcheck,
 #                              writes DIR/glance.pid; gives up after GLANCE_START_TIMEOUT s (60)
 #   glance.sh stop DIR         QUIT the pid in DIR/glance.pid, wait for it (KILL after 15 s)
 #
@@ -21,42 +22,6 @@ alive() {
     [[ -n $state && $state != Z ]]
 }
 
-# prepare_db DIR CONF SQLITE_FILE: db_sync once per database. Glances sharing one sqlite
-# file (central + edges, as edge Glances share the central database in TripleO DCN) may start
-# in parallel: a lock serialises them. db_sync costs 2-4 s of CPU, so an empty synced sqlite
-# file is kept in the venv (rebuilt with it whenever the pins change) and copied next time.
-prepare_db() {
-    local dir=$1 conf=$2 db=$3 template=$venv/glance-empty-db.sqlite
-    if [[ -z $db ]]; then
-        OS_GLANCE_CONFIG_DIR="$dir" "$venv/bin/glance-manage" --config-file "$conf" db_sync \
-            >"$dir/db_sync.log" 2>&1 || { tail -n 30 "$dir/db_sync.log" >&2; die "db_sync failed"; }
-        return
-    fi
-    mkdir -p "$(dirname "$db")"
-    (
-        flock 9
-        [[ ! -f $db.dcnc-synced ]] || exit 0
-        if [[ -f $template && ! -e $db ]]; then
-            cp "$template" "$db"
-        else
-            OS_GLANCE_CONFIG_DIR="$dir" "$venv/bin/glance-manage" --config-file "$conf" db_sync \
-                >"$dir/db_sync.log" 2>&1 || { tail -n 30 "$dir/db_sync.log" >&2; exit 1; }
-            if [[ ! -f $template ]] && [[ "$(sqlite_rows "$db")" == 0 ]]; then
-                cp "$db" "$template.$$" && mv "$template.$$" "$template"
-            fi
-        fi
-        # WAL: readers (the acceptance polls) no longer block Glance's writers; without it a
-        # task's UPDATE could fail with "database is locked" under load.
-        "$venv/bin/python" -c 'import sqlite3, sys; sqlite3.connect(sys.argv[1]).execute("pragma journal_mode=wal")' "$db"
-        touch "$db.dcnc-synced"
-    ) 9>"$db.lock" || die "db_sync failed for $db"
-}
-
-# sqlite_rows FILE: number of images in a glance sqlite file (template only when empty)
-sqlite_rows() {
-    "$venv/bin/python" -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute("select count(*) from images").fetchone()[0])' "$1"
-}
-
 cmd_start() {
     (($# == 2)) || die "usage: start DIR PORT"
     local dir port=$2
@@ -69,10 +34,8 @@ cmd_start() {
     fi
     [[ -f $dir/glance-api-paste.ini ]] || cp "$here/glance-api-paste.ini" "$dir/"
 
-    # Create the directories the conf names (stores' datadirs, lock path, log dir);
-    # print the sqlite file, if the database is one.
-    local db
-    db="$("$venv/bin/python" - "$conf" <<'EOF'
+    # Create the directories the conf names (stores' datadirs, lock path, log dir).
+    "$venv/bin/python" - "$conf" <<'EOF'
 import configparser, os, sys
 cp = configparser.ConfigParser(interpolation=None, default_section="__none__")
 cp.optionxform = str
@@ -83,13 +46,7 @@ for sec in cp.sections():
             os.makedirs(cp.get(sec, key), exist_ok=True)
 if cp.has_option("DEFAULT", "log_file"):
     os.makedirs(os.path.dirname(cp.get("DEFAULT", "log_file")), exist_ok=True)
-url = cp.get("database", "connection", fallback="")
-if url.startswith("sqlite:///"):
-    print(url[len("sqlite:///"):].split("?")[0])
 EOF
-)"
-
-    prepare_db "$dir" "$conf" "$db"
 
     (
         cd "$dir"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Idempotent, pinned install of what the e2e harness needs:
-#   - Debian: ceph-mon ceph-osd ceph-common python3-rbd python3-rados, crudini (dcnc's configure.sh)
-#   - a venv (made with /usr/bin/python3) holding glance, glance-store, gunicorn,
+#   - Debian: ceph-mon ceph-osd ceph-common python3-rbd python3-rados, crudini (dcnc's configure.sh),
+#     postgresql (Glance's database, see pg.sh)
+#   - a venv (made with /usr/bin/python3) holding glance, glance-store, gunicorn, psycopg2-binary,
 #     every package pinned by e2e/constraints.txt, plus links to Debian's rados/rbd modules.
 # A second run checks markers and returns in about a second.
 # Env: DCNC_CACHE (default ~/.cache/dcnc); prints the venv path on its last line.
@@ -11,8 +12,8 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cache="${DCNC_CACHE:-$HOME/.cache/dcnc}"
 venv="$cache/e2e-venv"
 constraints="$here/constraints.txt"
-requirements=(glance==33.0.0 glance-store==5.7.0 gunicorn)
-apt_pkgs=(ceph-mon ceph-osd ceph-common python3-rbd python3-rados crudini)
+requirements=(glance==33.0.0 glance-store==5.7.0 gunicorn psycopg2-binary)
+apt_pkgs=(ceph-mon ceph-osd ceph-common python3-rbd python3-rados crudini postgresql)
 
 log() { printf 'install: %s\n' "$*" >&2; }
 
@@ -76,7 +77,7 @@ else
             ln -sf "$so" "$site/"
         done
     done
-    "$venv/bin/python" -c 'import rados, rbd, glance, glance_store, gunicorn' >&2
+    "$venv/bin/python" -c 'import rados, rbd, glance, glance_store, gunicorn, psycopg2' >&2
     printf '%s\n' "$want" >"$marker"
 fi
 echo "$venv"

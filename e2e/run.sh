@@ -122,7 +122,7 @@ step() { # step NAME: end the running step, start NAME
     echo "== $1"
 }
 
-# stop_all: every Glance and Ceph daemon under $ROOT, by the pids they wrote (also those of an
+# stop_all: every Glance, PostgreSQL and Ceph daemon under $ROOT, by the pids they wrote (also those of an
 # earlier run left by --keep or a crash).
 stop_all() {
     local d pids=()
@@ -132,6 +132,7 @@ stop_all() {
         pids+=("$!")
     done
     for d in "${pids[@]}"; do wait "$d" || true; done
+    "$here/pg.sh" stop "$ROOT/pg" || true
     "$here/ceph-cluster.sh" stop "$ADMIN" || true
 }
 
@@ -283,9 +284,14 @@ step clusters
 # --- TripleO's part: what each stack's deploy would have done ---------------------------
 # client.openstack on every cluster, its keyring where the generated confs look for it; the
 # central conf on central's Glance host, the edge's conf on the edge Glance host (one host
-# here); and the glance-api.conf / nova.conf that configure.sh then edits.
+# here); Glance's database; and the glance-api.conf / nova.conf that configure.sh then edits.
 step tripleo
 install -d -m 0755 "$CONF_DIR"
+"$here/pg.sh" start "$ROOT/pg"
+db_url="$("$here/pg.sh" glance-db "$ROOT/pg" glance)"
+if ((negative)); then
+    negative_db_url="$("$here/pg.sh" glance-db "$ROOT/pg" glance_negative)"
+fi
 pids=()
 for c in "${clusters[@]}"; do
     (
@@ -297,19 +303,19 @@ for c in "${clusters[@]}"; do
 done
 for p in "${pids[@]}"; do wait "$p"; done
 install -m 0644 "$OUT/ceph/$central_cluster.conf" "$OUT/ceph/$edge_cluster.conf" "$CONF_DIR/"
-render_glance() { # render_glance DIR PORT DB: DIR/glance-api.conf from the base
+render_glance() { # render_glance DIR PORT DB_URL: DIR/glance-api.conf from the base
     mkdir -p "$1"
-    sed -e "s#@GLANCE_DIR@#$1#g" -e "s#@PORT@#$2#g" -e "s#@DB@#$3#g" \
+    sed -e "s#@GLANCE_DIR@#$1#g" -e "s#@PORT@#$2#g" -e "s#@DB_URL@#$3#g" \
         "$here/base-glance-api.conf.in" >"$1/glance-api.conf"
 }
 central_conf=$ROOT/central/glance/glance-api.conf
 edge_conf=$ROOT/$edge/glance/glance-api.conf
 negative_conf=$ROOT/negative/glance/glance-api.conf
 nova_conf=$ROOT/$edge/nova.conf
-render_glance "$ROOT/central/glance" "$central_port" "$ROOT/glance.sqlite"
-render_glance "$ROOT/$edge/glance" "$edge_port" "$ROOT/glance.sqlite"
+render_glance "$ROOT/central/glance" "$central_port" "$db_url"
+render_glance "$ROOT/$edge/glance" "$edge_port" "$db_url"
 if ((negative)); then
-    render_glance "$ROOT/negative/glance" "$NEGATIVE_PORT" "$ROOT/negative/glance.sqlite"
+    render_glance "$ROOT/negative/glance" "$NEGATIVE_PORT" "$negative_db_url"
 fi
 sed "s#@CENTRAL_GLANCE@#http://127.0.0.1:$central_port#" "$here/base-nova.conf.in" >"$nova_conf"
 find "$CONF_DIR" -type f -printf '%m %p\n' | sort -k2
@@ -340,7 +346,7 @@ echo "central: $(q get "$central_conf" DEFAULT enabled_backends); $edge: $(q get
 step verify-clients
 "$py" "$here/verify_clients.py" "$here/clusters.tsv" "$central_conf" "$edge_conf"
 
-# --- Glances: central and the edge (they share the central database) -------------------
+# --- Glances: central and the edge (they share the central database) ---------------------
 step glance-start
 pids=()
 "$here/glance.sh" start "$ROOT/central/glance" "$central_port" &
