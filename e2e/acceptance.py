@@ -118,7 +118,7 @@ def wait_tasks(glance, image_id, timeout, want_tasks):
     being imported to, and the import lock (os_glance_import_task) is dropped. The image turns
     active before its glance-direct task ends (a new import then answers 409 "Image has active
     task"), and a task is marked finished before its flow drops the lock: an import sent in
-    between races that write, which sqlite may answer with "database is locked"."""
+    between races that write (with sqlite: "database is locked")."""
     deadline = time.monotonic() + timeout
     while True:
         tasks = get_json(f"{glance}/v2/images/{image_id}/tasks", "GET image tasks")["tasks"]
