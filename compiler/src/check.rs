@@ -141,7 +141,7 @@ pub fn check(spec: &Spec, target: Option<TargetName>) -> (Option<Deployment>, Ve
             site_spans.push(spans);
         }
     }
-    check_key_mix(&mut c, spec);
+    check_key_mix(&mut c, spec, target, topology);
     // Cross-site rules run over every site that checked out, so they are reported together with
     // the problems that kept other sites out; resolving stores needs all of them.
     check_across_sites(&mut c, &sites, &site_spans);
@@ -522,6 +522,14 @@ fn check_glance(c: &mut Checker, spec: &Spec, target: &Target) -> Option<GlanceS
         None => None,
     };
     let show = g.show_multiple_locations.as_ref().is_none_or(|l| l.value);
+    if let (Some(l), false) = (&g.show_multiple_locations, target.show_locations_parameter) {
+        c.warning(
+            Code::NotInTarget,
+            l.span,
+            format!("`show_multiple_locations` has no effect in target `{}`", target.id),
+        )
+        .help = Some("its internal Glance API (GlanceApiInternal) shows image locations to Nova and Cinder; remove the setting".into());
+    }
     Some(GlanceSettings {
         pool: pool?,
         import_methods,
@@ -965,7 +973,7 @@ fn check_edge(
         .help =
             Some("each edge needs its own zone, not the default `nova`; use the site name".into());
     }
-    let (port, _) = or_default(&defaults.glance_port, 9292);
+    let (port, _) = or_default(&defaults.glance_port, target.edge_glance_port);
     let endpoint = Endpoint::parse(e.glance_api.value.trim(), port);
     if endpoint.is_none() {
         c.error(Code::BadEndpoint, e.glance_api.span, format!("`{}` is not a glance API address", e.glance_api.value))
@@ -1098,8 +1106,16 @@ fn check_key(c: &mut Checker, e: &spec::Edge, target: &Target) -> Option<KeySour
 
 /// Edges give keys all by reference or all through `export ceph`: the two cannot be mixed,
 /// since central receives them in one `CephExternalMultiConfig`.
-fn check_key_mix(c: &mut Checker, spec: &Spec) {
+/// A target without `export ceph` (ussuri) needs every edge's key by reference.
+fn check_key_mix(c: &mut Checker, spec: &Spec, target: &Target, topology: Topology) {
     let with: Vec<&spec::Edge> = spec.edges.iter().filter(|e| e.key.is_some()).collect();
+    if target.multistore_by_heat && !target.export_ceph && topology == Topology::Multistore {
+        for e in spec.edges.iter().filter(|e| e.key.is_none()) {
+            c.error(Code::KeySource, e.name.span, format!("edge `{}` has no `key`, which target `{}` needs", e.name.value, target.id))
+                .help = Some(format!("target `{}` has no `openstack overcloud export ceph`: name where the `openstack` user's key of this edge's cluster is, e.g. `key: {{env: {}_CEPH_KEY}}`", target.id, e.name.value.to_ascii_uppercase().replace(['-', '.'], "_")));
+        }
+        return;
+    }
     if with.is_empty() || with.len() == spec.edges.len() {
         return;
     }

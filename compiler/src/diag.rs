@@ -91,6 +91,7 @@ codes! {
     CacheTooSmall = "DCN035";
     WrongTopology = "DCN036";
     BadQuantity = "DCN037";
+    NotInTarget = "DCN038";
 }
 
 impl std::fmt::Display for Code {

@@ -112,8 +112,8 @@ enum Command {
 #[derive(clap::Args)]
 struct Report {
     /// Compile for this release target instead of the spec's `target`
-    #[arg(long, value_enum)]
-    target: Option<TargetArg>,
+    #[arg(long, value_parser = target_parser())]
+    target: Option<dcnc::spec::TargetName>,
     /// How to print diagnostics: human (stderr) or json (one object per line, stdout)
     #[arg(long, value_enum, default_value_t = MessageFormat::Human)]
     message_format: MessageFormat,
@@ -122,19 +122,16 @@ struct Report {
     deny_warnings: bool,
 }
 
-#[derive(Clone, Copy, ValueEnum)]
-enum TargetArg {
-    Wallaby,
-    UssuriPoc,
-}
-
-impl From<TargetArg> for dcnc::spec::TargetName {
-    fn from(t: TargetArg) -> Self {
-        match t {
-            TargetArg::Wallaby => dcnc::spec::TargetName::Wallaby,
-            TargetArg::UssuriPoc => dcnc::spec::TargetName::UssuriPoc,
-        }
-    }
+/// `--target`: the ids of the target tables, so a new table is a new value here too.
+fn target_parser() -> impl clap::builder::TypedValueParser<Value = dcnc::spec::TargetName> {
+    use clap::builder::TypedValueParser as _;
+    clap::builder::PossibleValuesParser::new(dcnc::target::ALL.iter().map(|t| t.id)).map(|id| {
+        dcnc::target::ALL
+            .iter()
+            .find(|t| t.id == id)
+            .map(|t| t.name)
+            .expect("clap accepted only the ids of target::ALL")
+    })
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -339,7 +336,7 @@ fn load(path: &Path, report: &Report) -> Result<dcnc::Compiled, ExitCode> {
             return Err(ExitCode::from(1));
         }
     };
-    let compiled = dcnc::compile(&text, report.target.map(Into::into));
+    let compiled = dcnc::compile(&text, report.target);
     let diags = match &compiled {
         Ok(c) => &c.diagnostics,
         Err(d) => d,

@@ -151,6 +151,13 @@ pub enum TargetName {
     Wallaby,
     /// Stable/ussuri (tripleo-heat-templates 12.x) with the proof of concept's out-of-band steps.
     UssuriPoc,
+    /// Stable/ussuri (tripleo-heat-templates 12.x) through heat parameters alone. Ussuri has no
+    /// `openstack overcloud export ceph`, so every edge names its key (`key`).
+    Ussuri,
+    /// tripleo-heat-templates 18.0.0, the last release (after zed): cephadm, and the internal
+    /// Glance API (GlanceApiInternal, port 9293) shows image locations.
+    #[serde(rename = "tht-18")]
+    Tht18,
 }
 
 /// Glance settings shared by every site.
@@ -392,8 +399,9 @@ fn default_central_cluster() -> &'static str {
 pub struct EdgeDefaults {
     /// Roles and node counts. Default: 3 `DistributedComputeHCI`.
     pub roles: Option<Vec<Role>>,
-    /// Port of each edge's local Glance API.
-    #[schemars(default = "default_glance_port")]
+    /// Port of each edge's local Glance API, where `glance_api` has none. Default: 9292, or
+    /// 9293 (the internal Glance API, which shows image locations) for target `tht-18`.
+    #[schemars(example = &9292)]
     pub glance_port: Option<Located<u16>>,
     /// A network data file passed with `-n`.
     pub network_data: Option<Located<String>>,
@@ -405,9 +413,6 @@ pub struct EdgeDefaults {
     pub parameters: Parameters,
 }
 
-fn default_glance_port() -> u16 {
-    9292
-}
 
 /// An edge (DCN) site.
 #[derive(Deserialize, JsonSchema, Debug)]

@@ -66,6 +66,22 @@ pub struct Target {
     /// The edge environment sets `NovaDisableImageDownloadToRbd: true`, which the glance-cache
     /// topology (images not in the site's Ceph) must turn off.
     pub nova_download_guard: bool,
+    /// python-tripleoclient has `openstack overcloud export ceph` (Victoria on). Without it,
+    /// central Glance gets each edge's key from the reference the spec gives (`key`).
+    pub export_ceph: bool,
+    /// `GlanceShowMultipleLocations` still works. In 18.0.0 it is deprecated and without effect:
+    /// the internal Glance API (GlanceApiInternal) shows locations, the public one never does.
+    pub show_locations_parameter: bool,
+    /// The port an edge's Nova reaches its local Glance on: the GlanceApiEdge service's port
+    /// (9292), or the internal Glance API's (9293) where GlanceApiEdge wraps it (18.0.0).
+    pub edge_glance_port: u16,
+    /// The THT environment file that makes a stack a client of a Ceph cluster deployed outside
+    /// TripleO (`CephExternalMonHost`, `CephClientKey`), for an external central cluster.
+    pub external_ceph_environment: &'static str,
+    /// The edge environment registers the edge services GlanceApiEdge and HAproxyEdge, so THT
+    /// points every edge node's Nova at the site's Glance (through HAproxyEdge on nodes without
+    /// one). Otherwise generated configure steps do it by hand (the proof of concept).
+    pub edge_services: bool,
 }
 
 pub static WALLABY: Target = Target {
@@ -88,6 +104,11 @@ pub static WALLABY: Target = Target {
     config_download_dir: "$HOME/overcloud-deploy/$STACK/config-download",
     nova_glance_option: "endpoint_override",
     nova_download_guard: true,
+    export_ceph: true,
+    show_locations_parameter: true,
+    edge_glance_port: 9292,
+    external_ceph_environment: "environments/ceph-ansible/ceph-ansible-external.yaml",
+    edge_services: true,
 };
 
 pub static USSURI_POC: Target = Target {
@@ -110,16 +131,67 @@ pub static USSURI_POC: Target = Target {
     config_download_dir: "$WORK/$STACK/config-download",
     nova_glance_option: "api_servers",
     nova_download_guard: false,
+    export_ceph: false,
+    show_locations_parameter: true,
+    edge_glance_port: 9292,
+    external_ceph_environment: "environments/ceph-ansible/ceph-ansible-external.yaml",
+    edge_services: false,
+};
+
+/// Stable/ussuri through heat alone: `GlanceMultistoreConfig` and `CephExternalMultiConfig` exist
+/// (12.x), but `openstack overcloud export ceph` does not yet, so the spec names each edge's key.
+pub static USSURI: Target = Target {
+    name: TargetName::Ussuri,
+    id: "ussuri",
+    tht_version: "12.7.0",
+    central_environments: USSURI_POC.central_environments,
+    edge_environments: USSURI_POC.edge_environments,
+    roles: ROLES,
+    multistore_by_heat: true,
+    edges_get_central_store: false,
+    default_client_user: "openstack",
+    config_download_dir: "$WORK/$STACK/config-download",
+    nova_glance_option: "endpoint_override",
+    nova_download_guard: false,
+    export_ceph: false,
+    show_locations_parameter: true,
+    edge_glance_port: 9292,
+    external_ceph_environment: "environments/ceph-ansible/ceph-ansible-external.yaml",
+    edge_services: true,
+};
+
+/// tripleo-heat-templates 18.0.0, the last release on PyPI (after zed): cephadm only, and the
+/// internal Glance API (port 9293) is the one that shows image locations.
+pub static THT_18: Target = Target {
+    name: TargetName::Tht18,
+    id: "tht-18",
+    tht_version: "18.0.0",
+    central_environments: WALLABY.central_environments,
+    edge_environments: WALLABY.edge_environments,
+    roles: ROLES,
+    multistore_by_heat: true,
+    edges_get_central_store: true,
+    default_client_user: "openstack",
+    config_download_dir: "$HOME/overcloud-deploy/$STACK/config-download",
+    nova_glance_option: "endpoint_override",
+    nova_download_guard: true,
+    export_ceph: true,
+    show_locations_parameter: false,
+    edge_glance_port: 9293,
+    external_ceph_environment: "environments/external-ceph.yaml",
+    edge_services: true,
 };
 
 /// Every target, in the order `dcnc targets` lists them.
-pub static ALL: [&Target; 2] = [&WALLABY, &USSURI_POC];
+pub static ALL: [&Target; 4] = [&WALLABY, &USSURI_POC, &USSURI, &THT_18];
 
 impl Target {
     pub fn get(name: TargetName) -> &'static Target {
         match name {
             TargetName::Wallaby => &WALLABY,
             TargetName::UssuriPoc => &USSURI_POC,
+            TargetName::Ussuri => &USSURI,
+            TargetName::Tht18 => &THT_18,
         }
     }
 

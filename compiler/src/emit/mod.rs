@@ -194,6 +194,7 @@ pub fn emit(d: &Deployment, plan: &Plan) -> Tree {
         config_download_dir => d.target.config_download_dir,
         nova_glance_option => d.target.nova_glance_option,
         nova_download_guard => d.target.nova_download_guard,
+        show_locations_parameter => d.target.show_locations_parameter,
     };
 
     // Top level: order, graph, client confs.
