@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Verifies dcnc's release-target tables (`dcnc targets --format json`) against the real
-# tripleo-heat-templates release each target names: every environment file exists, every role
-# exists, and a role is marked as running an edge glance exactly when THT gives it GlanceApiEdge.
+# tripleo-heat-templates release each target names: every environment file exists and its
+# resource_registry resolves inside the templates, every role exists, the DCN environment enables the
+# edge services where the table says so, and each role's GlanceApiEdge, CephOSD and HAproxyEdge
+# flags match its THT services.
 # Usage: scripts/check-targets.sh [DCNC_BINARY]
 set -euo pipefail
 
@@ -19,23 +21,41 @@ while read -r id version; do
   "$PY" "$ROOT/scripts/consumers/tht_check.py" --tht "$tht" --dump-index >"$WORK/index.json"
   if ! "$PY" - "$WORK/targets.json" "$id" "$tht" "$WORK/index.json" <<'PY'; then
 import json, os, sys
+import yaml
 targets, target_id, tht, index = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
 t = next(t for t in json.load(open(targets)) if t["id"] == target_id)
 roles = json.load(open(index))["roles"]
 problems = []
-for f in t["central_environments"] + t["edge_environments"]:
-    if not os.path.isfile(os.path.join(tht, f)):
+envs = t["base_environments"] + [t["ceph_environment"], t["dcn_environment"], t["external_ceph_environment"]]
+for f in envs:
+    path = os.path.join(tht, f)
+    if not os.path.isfile(path):
         problems.append(f"{f}: no such environment file")
+        continue
+    # Every resource_registry entry must resolve inside THT (14.3.0's external-ceph.yaml does not).
+    registry = (yaml.safe_load(open(path)) or {}).get("resource_registry") or {}
+    for name, ref in registry.items():
+        if isinstance(ref, str) and ref.endswith(".yaml"):
+            real = os.path.realpath(os.path.join(os.path.dirname(path), ref))
+            if not real.startswith(os.path.realpath(tht) + os.sep) or not os.path.isfile(real):
+                problems.append(f"{f}: {name} -> {ref} does not resolve inside the templates")
+registry = (yaml.safe_load(open(os.path.join(tht, t["dcn_environment"]))) or {}).get("resource_registry") or {}
+for service in ("GlanceApiEdge", "HAproxyEdge"):
+    ref = registry.get(f"OS::TripleO::Services::{service}")
+    if t["edge_services"] and not (isinstance(ref, str) and ref.endswith(".yaml")):
+        problems.append(f"edge_services is true, but {t['dcn_environment']} does not enable {service}")
 for r in t["roles"]:
     if r["name"] not in roles:
         problems.append(f"role {r['name']}: no such role")
         continue
-    has = "GlanceApiEdge" in roles[r["name"]]["services"]
-    if has != r["edge_glance"]:
-        problems.append(f"role {r['name']}: table says edge_glance={r['edge_glance']}, THT says GlanceApiEdge {'is' if has else 'is not'} among its services")
+    services = roles[r["name"]]["services"]
+    for field, service in (("edge_glance", "GlanceApiEdge"), ("ceph_osd", "CephOSD"), ("edge_haproxy", "HAproxyEdge")):
+        has = service in services
+        if has != r[field]:
+            problems.append(f"role {r['name']}: table says {field}={r[field]}, THT says {service} {'is' if has else 'is not'} among its services")
 for p in problems:
     print(f"FAIL: target {target_id} (tripleo-heat-templates {t['tht_version']}): {p}")
-print(f"target {target_id}: {len(t['central_environments']) + len(t['edge_environments'])} environment files, {len(t['roles'])} roles: {'ok' if not problems else 'FAILED'}")
+print(f"target {target_id}: {len(envs)} environment files, {len(t['roles'])} roles: {'ok' if not problems else 'FAILED'}")
 sys.exit(1 if problems else 0)
 PY
     fail=1

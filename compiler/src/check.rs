@@ -45,6 +45,14 @@ const OWNED_PARAMETERS: &[(&str, &str)] = &[
     ("NtpServer", "`central.ntp`"),
     ("GlanceStagingNfsShare", "`glance.staging_nfs_share`"),
     ("CephClusterFSID", "`fsid`"),
+    (
+        "CephExternalMonHost",
+        "`central.mons` (with `central.external`)",
+    ),
+    (
+        "CephClientKey",
+        "`central.external.key` (a reference; never the key itself)",
+    ),
     ("GlanceCacheEnabled", "`topology: glance-cache`"),
     ("GlanceImageCacheDir", "`glance.cache.dir`"),
     ("GlanceImageCacheMaxSize", "`glance.cache.max_size`"),
@@ -120,7 +128,7 @@ pub fn check(spec: &Spec, target: Option<TargetName>) -> (Option<Deployment>, Ve
         .as_ref()
         .map_or(Topology::Multistore, |t| t.value);
     let glance = check_glance(&mut c, spec, target);
-    check_topology(&mut c, spec, topology);
+    check_topology(&mut c, spec, topology, target);
 
     let mut sites = Vec::with_capacity(spec.edges.len() + 1);
     let mut site_spans = Vec::with_capacity(spec.edges.len() + 1);
@@ -142,6 +150,12 @@ pub fn check(spec: &Spec, target: Option<TargetName>) -> (Option<Deployment>, Ve
         }
     }
     check_key_mix(&mut c, spec, target, topology);
+    let central_compute = match (&spec.central.compute, sites.first()) {
+        (Some(compute), Some(central)) => {
+            check_compute(&mut c, compute, central, &sites, &spec.central.ntp, target)
+        }
+        _ => None,
+    };
     // Cross-site rules run over every site that checked out, so they are reported together with
     // the problems that kept other sites out; resolving stores needs all of them.
     check_across_sites(&mut c, &sites, &site_spans);
@@ -204,12 +218,22 @@ pub fn check(spec: &Spec, target: Option<TargetName>) -> (Option<Deployment>, Ve
         pool_default_size: spec.ceph.pool_default_size.as_ref().map(|l| l.value),
         client_mount_timeout,
         sites,
+        external_central: spec.central.external.is_some(),
+        central_compute,
     };
     (Some(deployment), diags)
 }
 
 /// Settings of one topology written in the other, and the cache against the largest image.
-fn check_topology(c: &mut Checker, spec: &Spec, topology: Topology) {
+fn check_topology(c: &mut Checker, spec: &Spec, topology: Topology, target: &Target) {
+    if let (Some(compute), None) = (&spec.central.compute, &spec.central.external) {
+        c.error(Code::WrongTopology, compute.span, "`central.compute` needs `central.external`".into())
+            .help = Some("the central compute stack is a client of an external central cluster; add `external: {key: ...}` under `central`, or remove `compute`".into());
+    }
+    if let (Some(compute), false) = (&spec.central.compute, target.edge_services) {
+        c.error(Code::NotInTarget, compute.span, format!("target `{}` has no edge Glance services for `central.compute`", target.id))
+            .help = Some("its local Glance and Nova need GlanceApiEdge and HAproxyEdge: use target `ussuri` or `wallaby`, or remove `compute`".into());
+    }
     match topology {
         Topology::Multistore => {
             if let Some(cache) = &spec.glance.cache {
@@ -236,6 +260,10 @@ fn check_topology(c: &mut Checker, spec: &Spec, topology: Topology) {
                     c.error(Code::WrongTopology, k.span, format!("edge `{}` has a `key`, which needs `topology: multistore`", e.name.value))
                         .help = Some("central Glance uses no edge cluster in the glance-cache topology; remove `key`".into());
                 }
+            }
+            if let Some(ext) = &spec.central.external {
+                c.error(Code::WrongTopology, ext.span, "`central.external` needs `topology: multistore`".into())
+                    .help = Some("in the glance-cache topology central Glance keeps images on swift; remove `external`".into());
             }
         }
     }
@@ -711,7 +739,7 @@ fn check_roles(
         };
         let fits = match kind {
             SiteKind::Central => info.central,
-            SiteKind::Edge => info.edge,
+            SiteKind::Edge | SiteKind::Compute => info.edge,
         };
         if !fits {
             c.warning(
@@ -722,7 +750,7 @@ fn check_roles(
                     r.name.value,
                     match kind {
                         SiteKind::Central => "central",
-                        SiteKind::Edge => "edge",
+                        SiteKind::Edge | SiteKind::Compute => "edge",
                     }
                 ),
             );
@@ -771,6 +799,7 @@ fn default_roles(kind: SiteKind) -> Vec<RoleCount> {
     match kind {
         SiteKind::Central => vec![r("Controller", 3), r("ComputeHCI", 3)],
         SiteKind::Edge => vec![r("DistributedComputeHCI", 3)],
+        SiteKind::Compute => vec![r("DistributedCompute", 3)],
     }
 }
 
@@ -875,10 +904,26 @@ fn check_central(c: &mut Checker, s: &spec::Central, target: &Target) -> Option<
         &s.store,
         &mut spans,
     );
+    let external = s.external.as_ref();
     let roles = match &s.roles {
         Some(r) => check_roles(c, r, &stack, SiteKind::Central, target),
+        // An external cluster needs no Ceph nodes at central.
+        None if external.is_some() => {
+            let mut roles = default_roles(SiteKind::Central);
+            roles.retain(|r| target.role(&r.name).is_some_and(|i| !i.ceph_osd));
+            with_default_hints(roles, &stack)
+        }
         None => with_default_hints(default_roles(SiteKind::Central), &stack),
     };
+    if let (Some(ext), Some(list)) = (external, &s.roles) {
+        for r in list {
+            if target.role(&r.name.value).is_some_and(|i| i.ceph_osd) {
+                c.warning(Code::WrongTopology, r.name.span, format!("role `{}` runs Ceph OSDs, but central's cluster is external", r.name.value))
+                    .help = Some(format!("with `central.external` (line {}) TripleO deploys no Ceph at central: use `Controller` and `Compute`", ext.span.line));
+            }
+        }
+    }
+    let key = external.and_then(|e| check_key_ref(c, &e.value.key));
     let mut parameters = BTreeMap::new();
     check_parameters(c, &s.parameters, &stack, SiteKind::Central, &mut parameters);
     let ntp = s
@@ -913,7 +958,7 @@ fn check_central(c: &mut Checker, s: &spec::Central, target: &Target) -> Option<
         store_description: common.description,
         az: None,
         glance_endpoint: None,
-        key: None,
+        key,
         remote_stores: Vec::new(),
         roles,
         roles_file,
@@ -923,6 +968,131 @@ fn check_central(c: &mut Checker, s: &spec::Central, target: &Target) -> Option<
         parameters,
     };
     Some((site, spans))
+}
+
+/// The compute stack at the central site: a client of central's (external) cluster whose Glance
+/// serves the central store. Its stack and zone must differ from every site's.
+fn check_compute(
+    c: &mut Checker,
+    compute: &Located<spec::CentralCompute>,
+    central: &Site,
+    sites: &[Site],
+    ntp: &[Located<String>],
+    target: &Target,
+) -> Option<Site> {
+    let s = &compute.value;
+    let stack = c.name(
+        &s.stack.value,
+        Some(s.stack.span),
+        "stack name",
+        Code::BadStackName,
+        StackName::parse,
+        StackName::RULE,
+    );
+    if sites.iter().any(|x| x.stack.as_str() == s.stack.value) {
+        c.error(
+            Code::Duplicate,
+            s.stack.span,
+            format!("stack `{}` is used twice", s.stack.value),
+        )
+        .help = Some("the central compute stack needs its own heat stack name".into());
+    }
+    if sites.iter().any(|x| x.cluster.as_str() == s.stack.value) {
+        c.error(
+            Code::ClusterIsStack,
+            s.stack.span,
+            format!(
+                "stack `{}` is also the name of a Ceph cluster",
+                s.stack.value
+            ),
+        )
+        .help = Some(
+            "TripleO names Ceph files after the cluster; name the stack e.g. `central-compute`"
+                .into(),
+        );
+    }
+    let (az, az_span) = or_default(&s.az, s.stack.value.clone());
+    let az_span = az_span.unwrap_or(s.stack.span);
+    if az.is_empty() || az == "nova" || az.contains(['\'', '"', '\n', ',', ' ']) {
+        c.error(
+            Code::Duplicate,
+            az_span,
+            format!("`{az}` cannot be an availability zone of the central compute stack"),
+        )
+        .help = Some("give it its own zone, not the default `nova`; e.g. its stack name".into());
+    } else if sites.iter().any(|x| x.az.as_deref() == Some(az.as_str())) {
+        c.error(
+            Code::Duplicate,
+            az_span,
+            format!("availability zone `{az}` is used twice"),
+        )
+        .help = Some("every site needs its own zone".into());
+    }
+    let roles = match &s.roles {
+        Some(r) => check_roles(c, r, &s.stack.value, SiteKind::Compute, target),
+        None => with_default_hints(default_roles(SiteKind::Compute), &s.stack.value),
+    };
+    if let Some(list) = &s.roles {
+        for r in list {
+            if target.role(&r.name.value).is_some_and(|i| i.ceph_osd) {
+                c.error(Code::WrongTopology, r.name.span, format!("role `{}` runs Ceph OSDs, but the central compute stack uses the external cluster", r.name.value))
+                    .help = Some("use `DistributedCompute` (and `DistributedComputeScaleOut`)".into());
+            }
+        }
+        let glance_nodes: u32 = roles
+            .iter()
+            .filter(|r| target.role(&r.name).is_some_and(|i| i.edge_glance))
+            .map(|r| r.count)
+            .sum();
+        let all_known = list.iter().all(|r| target.role(&r.name.value).is_some());
+        if glance_nodes == 0 && all_known {
+            let span = list.first().map_or(s.stack.span, |r| r.name.span);
+            c.error(
+                Code::NoGlanceAtEdge,
+                span,
+                format!("no node of stack `{}` runs glance", s.stack.value),
+            )
+            .help = Some(
+                "give `DistributedCompute` a count of at least 1; its nova needs a local glance"
+                    .into(),
+            );
+        }
+    }
+    let mut parameters = BTreeMap::new();
+    check_parameters(
+        c,
+        &s.parameters,
+        &s.stack.value,
+        SiteKind::Compute,
+        &mut parameters,
+    );
+    let environment_files = s
+        .environment_files
+        .iter()
+        .map(|p| check_path(c, p))
+        .collect();
+    let network_data = s.network_data.as_ref().map(|p| check_path(c, p));
+    let stack = stack?;
+    Some(Site {
+        kind: SiteKind::Compute,
+        name: SiteName::parse(stack.as_str())?,
+        stack,
+        cluster: central.cluster.clone(),
+        fsid: central.fsid.clone(),
+        mons: central.mons.clone(),
+        store: central.store.clone(),
+        store_description: central.store_description.clone(),
+        az: Some(az),
+        glance_endpoint: None,
+        key: central.key.clone(),
+        remote_stores: Vec::new(),
+        roles,
+        roles_file: None,
+        network_data,
+        environment_files,
+        ntp: ntp.iter().map(|n| n.value.clone()).collect(),
+        parameters,
+    })
 }
 
 fn check_edge(
@@ -1063,6 +1233,11 @@ fn check_key(c: &mut Checker, e: &spec::Edge, target: &Target) -> Option<KeySour
         );
         return None;
     }
+    check_key_ref(c, k)
+}
+
+/// A key reference: exactly one of an environment variable name or an absolute file path.
+fn check_key_ref(c: &mut Checker, k: &Located<spec::KeyRef>) -> Option<KeySource> {
     match (&k.value.env, &k.value.file) {
         (Some(var), None) => {
             let ok = var.starts_with(|ch: char| ch.is_ascii_alphabetic() || ch == '_')

@@ -16,8 +16,13 @@ use crate::model::Deployment;
 /// What a step does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum StepKind {
+    /// The central Ceph cluster, deployed outside TripleO: check it answers and write its
+    /// `client.openstack` key for the stacks that use it.
+    ExternalCeph,
     /// Deploy the central stack with Glance on its own store.
     DeployCentral,
+    /// Deploy the compute stack at the central site (on the external central cluster).
+    DeployCompute,
     /// `openstack overcloud export` of the control plane (and its Ceph, where edges use it).
     ExportCentral,
     /// Deploy edge site `sites[i]`.
@@ -75,6 +80,18 @@ pub fn plan(d: &Deployment) -> Plan {
                 command,
             })
         };
+    let external = d.external_central.then(|| {
+        add(
+            &mut g,
+            StepKind::ExternalCeph,
+            format!("ceph-{}", central.cluster),
+            format!(
+                "external ceph cluster {}: check it, write its client key",
+                central.cluster
+            ),
+            format!("{cdir}/external-ceph.sh"),
+        )
+    });
     let deploy_c = add(
         &mut g,
         StepKind::DeployCentral,
@@ -93,6 +110,25 @@ pub fn plan(d: &Deployment) -> Plan {
         format!("{cdir}/export.sh"),
     );
     g.add_edge(deploy_c, export_c, "deployed stack");
+    if let Some(ext) = external {
+        g.add_edge(ext, deploy_c, "external cluster and key");
+    }
+    if let Some(compute) = &d.central_compute {
+        let n = add(
+            &mut g,
+            StepKind::DeployCompute,
+            format!("deploy-{}", compute.stack),
+            format!(
+                "deploy central compute {} (ceph cluster {}, external)",
+                compute.stack, compute.cluster
+            ),
+            format!("stacks/{}/deploy.sh", compute.stack),
+        );
+        g.add_edge(export_c, n, "control plane export");
+        if let Some(ext) = external {
+            g.add_edge(ext, n, "external cluster and key");
+        }
+    }
 
     let mut edge_deploys = Vec::new();
     for (i, e) in d.sites.iter().enumerate().skip(1) {

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use dcnc::diag::{self, Code, Diagnostic, Style};
+use dcnc::model::SiteKind;
 
 /// Prints to stdout. A closed pipe (`dcnc graph | head`) ends dcnc quietly instead of panicking.
 macro_rules! out {
@@ -173,12 +174,20 @@ fn main() -> ExitCode {
                 PlanFormat::Human => {
                     for t in dcnc::target::ALL {
                         outln!("{} (tripleo-heat-templates {})", t.id, t.tht_version);
-                        outln!("  central: {}", t.central_environments.join(", "));
-                        outln!("  edges:   {}", t.edge_environments.join(", "));
+                        let envs = |kind, external| t.environments(kind, external).join(", ");
+                        outln!("  central: {}", envs(SiteKind::Central, false));
+                        outln!("  edges:   {}", envs(SiteKind::Edge, false));
                         outln!(
-                            "  multistore by heat: {}; edges get the central store: {}",
+                            "  central on an external cluster: {}",
+                            envs(SiteKind::Central, true)
+                        );
+                        outln!("  central compute stack: {}", envs(SiteKind::Compute, true));
+                        outln!(
+                            "  multistore by heat: {}; edges get the central store: {}; export ceph: {}; edge glance services: {}",
                             t.multistore_by_heat,
-                            t.edges_get_central_store
+                            t.edges_get_central_store,
+                            t.export_ceph,
+                            t.edge_services
                         );
                     }
                 }

@@ -223,6 +223,8 @@ pub struct RoleCount {
 pub enum SiteKind {
     Central,
     Edge,
+    /// A compute stack at the central site, a client of the external central cluster.
+    Compute,
 }
 
 /// One site: a heat stack with its own Ceph cluster, which is also one Glance store.
@@ -348,6 +350,12 @@ pub struct Deployment {
     /// `client_mount_timeout` of the client confs, in seconds, when set.
     pub client_mount_timeout: Option<u64>,
     pub sites: Vec<Site>,
+    /// The central cluster is deployed outside TripleO; central's `key` says where its
+    /// `client.openstack` key comes from.
+    pub external_central: bool,
+    /// The compute stack at the central site (kind [`SiteKind::Compute`]): central's cluster,
+    /// store and key, its own stack, roles and zone. Not one of `sites`, which are one per cluster.
+    pub central_compute: Option<Site>,
 }
 
 impl Deployment {
@@ -362,7 +370,7 @@ impl Deployment {
     /// The cephx user central Glance uses on `site`'s cluster.
     pub fn client_user(&self, site: &Site) -> String {
         match site.kind {
-            SiteKind::Central => "openstack".to_string(),
+            SiteKind::Central | SiteKind::Compute => "openstack".to_string(),
             SiteKind::Edge => self
                 .glance
                 .client_user

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use serde::Serialize;
 
-use crate::emit::{self, Tree};
+use crate::emit::{self, StackRef, Tree};
 use crate::graph::{Plan, StepKind};
 use crate::Compiled;
 
@@ -33,8 +33,9 @@ pub struct ChangePlan {
 /// The files each step applies, with their bytes, by step id.
 fn step_inputs(c: &Compiled, tree: &Tree) -> HashMap<String, BTreeMap<String, String>> {
     let mut by_kind: HashMap<StepKind, BTreeMap<String, String>> = HashMap::new();
-    let site_of: HashMap<&str, usize> = (c.deployment.sites.iter().enumerate())
-        .map(|(i, s)| (s.stack.as_str(), i))
+    let site_of: HashMap<&str, StackRef> = (c.deployment.sites.iter().enumerate())
+        .map(|(i, s)| (s.stack.as_str(), StackRef::Site(i)))
+        .chain((c.deployment.central_compute.iter()).map(|s| (s.stack.as_str(), StackRef::Compute)))
         .collect();
     for (path, a) in tree {
         let owner = path
@@ -102,6 +103,15 @@ pub fn plan_change(old: &Compiled, new: &Compiled) -> ChangePlan {
         .map(|s| s.stack.to_string())
         .filter(|s| !new_stacks.contains(s.as_str()))
         .collect();
+    // A central compute stack that is gone: reported, but it held no store.
+    let removed_compute = (old.deployment.central_compute.iter())
+        .map(|s| s.stack.to_string())
+        .filter(|s| {
+            new.deployment
+                .central_compute
+                .as_ref()
+                .is_none_or(|n| n.stack.as_str() != s)
+        });
 
     // Consequences along the graph, in order.
     let by_heat = new.deployment.target.multistore_by_heat;
@@ -177,7 +187,7 @@ pub fn plan_change(old: &Compiled, new: &Compiled) -> ChangePlan {
     ChangePlan {
         run,
         unchanged,
-        removed_stacks,
+        removed_stacks: removed_stacks.into_iter().chain(removed_compute).collect(),
     }
 }
 

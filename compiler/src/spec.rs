@@ -384,6 +384,44 @@ pub struct Central {
     /// Extra heat parameters (`parameter_defaults`) for this stack.
     #[serde(default)]
     pub parameters: Parameters,
+    /// The central Ceph cluster is deployed outside TripleO, before anything else, and holds the
+    /// images, volumes and vms pools; central is only its client (multistore topology).
+    pub external: Option<Located<External>>,
+    /// A compute stack at the central site whose instances use the external cluster's vms pool
+    /// and whose local Glance serves the central store (roles such as `DistributedCompute`).
+    /// Needs `external`, and a target with edge Glance services.
+    pub compute: Option<Located<CentralCompute>>,
+}
+
+/// A central Ceph cluster deployed outside TripleO.
+#[derive(Deserialize, JsonSchema, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct External {
+    /// Where the key of the cluster's `client.openstack` user is (`CephClientKey`), read by
+    /// `external-ceph.sh` at deploy time. The key itself is never written in the spec nor in the
+    /// output tree.
+    pub key: Located<KeyRef>,
+}
+
+/// A compute stack at the central site, on the external central cluster.
+#[derive(Deserialize, JsonSchema, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct CentralCompute {
+    /// Heat stack name, e.g. `central`. Not the name of any Ceph cluster.
+    #[schemars(example = &"central-compute")]
+    pub stack: Located<String>,
+    /// Availability zone of its Nova and Cinder. Default: the stack name.
+    pub az: Option<Located<String>>,
+    /// Roles and node counts. Default: 3 `DistributedCompute`.
+    pub roles: Option<Vec<Role>>,
+    /// A network data file passed with `-n`.
+    pub network_data: Option<Located<String>>,
+    /// Extra environment files passed with `-e`.
+    #[serde(default)]
+    pub environment_files: Vec<Located<String>>,
+    /// Extra heat parameters for this stack.
+    #[serde(default)]
+    pub parameters: Parameters,
 }
 
 fn default_central_stack() -> &'static str {
@@ -412,7 +450,6 @@ pub struct EdgeDefaults {
     #[serde(default)]
     pub parameters: Parameters,
 }
-
 
 /// An edge (DCN) site.
 #[derive(Deserialize, JsonSchema, Debug)]

@@ -1,6 +1,7 @@
 //! Release targets as data: what each TripleO release offers (environment files, roles, how keys
 //! reach central Glance). Emitters and checks consult these tables instead of branching on names.
 
+use crate::model::SiteKind;
 use crate::spec::TargetName;
 
 /// A TripleO role dcnc knows, and what it runs.
@@ -13,28 +14,58 @@ pub struct RoleInfo {
     pub central: bool,
     /// The role fits an edge stack.
     pub edge: bool,
+    /// The role runs Ceph OSDs (CephOSD), so its site's cluster is deployed by TripleO.
+    pub ceph_osd: bool,
+    /// The role runs HAproxyEdge, through which its Nova reaches the site's edge Glance.
+    pub edge_haproxy: bool,
 }
 
-const fn role(name: &'static str, edge_glance: bool, central: bool, edge: bool) -> RoleInfo {
+/// Role facts, in table order: (name, edge glance, central, edge, Ceph OSDs, edge HAProxy).
+const fn role(
+    (name, edge_glance, central, edge, ceph_osd, edge_haproxy): (
+        &'static str,
+        bool,
+        bool,
+        bool,
+        bool,
+        bool,
+    ),
+) -> RoleInfo {
     RoleInfo {
         name,
         edge_glance,
         central,
         edge,
+        ceph_osd,
+        edge_haproxy,
     }
 }
 
 /// Roles of tripleo-heat-templates `roles/` that a DCN deployment uses (same in 12.x and 14.x).
 const ROLES: &[RoleInfo] = &[
-    role("Controller", false, true, false),
-    role("Compute", false, true, false),
-    role("ComputeHCI", false, true, false),
-    role("CephStorage", false, true, false),
-    role("CephAll", false, true, true),
-    role("DistributedCompute", true, false, true),
-    role("DistributedComputeHCI", true, false, true),
-    role("DistributedComputeScaleOut", false, false, true),
-    role("DistributedComputeHCIScaleOut", false, false, true),
+    role(("Controller", false, true, false, false, false)),
+    role(("Compute", false, true, false, false, false)),
+    role(("ComputeHCI", false, true, false, true, false)),
+    role(("CephStorage", false, true, false, true, false)),
+    role(("CephAll", false, true, true, true, false)),
+    role(("DistributedCompute", true, false, true, false, false)),
+    role(("DistributedComputeHCI", true, false, true, true, false)),
+    role((
+        "DistributedComputeScaleOut",
+        false,
+        false,
+        true,
+        false,
+        true,
+    )),
+    role((
+        "DistributedComputeHCIScaleOut",
+        false,
+        false,
+        true,
+        true,
+        true,
+    )),
 ];
 
 /// Everything dcnc needs to know about one release target. `dcnc targets --format json` prints
@@ -46,10 +77,13 @@ pub struct Target {
     pub id: &'static str,
     /// The tripleo-heat-templates release series this target is checked against.
     pub tht_version: &'static str,
-    /// THT environment files of the central stack, in `-e` order (relative to THT).
-    pub central_environments: &'static [&'static str],
-    /// THT environment files of each edge stack, in `-e` order (relative to THT).
-    pub edge_environments: &'static [&'static str],
+    /// THT environment files every stack starts with, in `-e` order (relative to THT).
+    pub base_environments: &'static [&'static str],
+    /// The THT environment file that deploys a stack's own Ceph cluster.
+    pub ceph_environment: &'static str,
+    /// The THT environment file that makes an edge stack a DCN site (availability zone, edge
+    /// services, Cinder at the edge).
+    pub dcn_environment: &'static str,
     pub roles: &'static [RoleInfo],
     /// Central Glance learns the edge stores from heat (`GlanceMultistoreConfig`) and their keys
     /// from `openstack overcloud export ceph`; otherwise generated scripts do it after deploy.
@@ -76,7 +110,9 @@ pub struct Target {
     /// (9292), or the internal Glance API's (9293) where GlanceApiEdge wraps it (18.0.0).
     pub edge_glance_port: u16,
     /// The THT environment file that makes a stack a client of a Ceph cluster deployed outside
-    /// TripleO (`CephExternalMonHost`, `CephClientKey`), for an external central cluster.
+    /// TripleO (`CephExternalMonHost`, `CephClientKey`), for an external central cluster. In
+    /// 14.3.0 `environments/external-ceph.yaml` points at `../../deployment/...`, outside the
+    /// templates, so wallaby uses the ceph-ansible one.
     pub external_ceph_environment: &'static str,
     /// The edge environment registers the edge services GlanceApiEdge and HAproxyEdge, so THT
     /// points every edge node's Nova at the site's Glance (through HAproxyEdge on nodes without
@@ -88,15 +124,9 @@ pub static WALLABY: Target = Target {
     name: TargetName::Wallaby,
     id: "wallaby",
     tht_version: "14.3.0",
-    central_environments: &[
-        "environments/podman.yaml",
-        "environments/cephadm/cephadm-rbd-only.yaml",
-    ],
-    edge_environments: &[
-        "environments/podman.yaml",
-        "environments/cephadm/cephadm-rbd-only.yaml",
-        "environments/dcn-storage.yaml",
-    ],
+    base_environments: &["environments/podman.yaml"],
+    ceph_environment: "environments/cephadm/cephadm-rbd-only.yaml",
+    dcn_environment: "environments/dcn-storage.yaml",
     roles: ROLES,
     multistore_by_heat: true,
     edges_get_central_store: true,
@@ -115,15 +145,9 @@ pub static USSURI_POC: Target = Target {
     name: TargetName::UssuriPoc,
     id: "ussuri-poc",
     tht_version: "12.7.0",
-    central_environments: &[
-        "environments/podman.yaml",
-        "environments/ceph-ansible/ceph-ansible.yaml",
-    ],
-    edge_environments: &[
-        "environments/podman.yaml",
-        "environments/ceph-ansible/ceph-ansible.yaml",
-        "environments/dcn-hci.yaml",
-    ],
+    base_environments: &["environments/podman.yaml"],
+    ceph_environment: "environments/ceph-ansible/ceph-ansible.yaml",
+    dcn_environment: "environments/dcn-hci.yaml",
     roles: ROLES,
     multistore_by_heat: false,
     edges_get_central_store: false,
@@ -144,8 +168,9 @@ pub static USSURI: Target = Target {
     name: TargetName::Ussuri,
     id: "ussuri",
     tht_version: "12.7.0",
-    central_environments: USSURI_POC.central_environments,
-    edge_environments: USSURI_POC.edge_environments,
+    base_environments: USSURI_POC.base_environments,
+    ceph_environment: USSURI_POC.ceph_environment,
+    dcn_environment: USSURI_POC.dcn_environment,
     roles: ROLES,
     multistore_by_heat: true,
     edges_get_central_store: false,
@@ -166,8 +191,9 @@ pub static THT_18: Target = Target {
     name: TargetName::Tht18,
     id: "tht-18",
     tht_version: "18.0.0",
-    central_environments: WALLABY.central_environments,
-    edge_environments: WALLABY.edge_environments,
+    base_environments: WALLABY.base_environments,
+    ceph_environment: WALLABY.ceph_environment,
+    dcn_environment: WALLABY.dcn_environment,
     roles: ROLES,
     multistore_by_heat: true,
     edges_get_central_store: true,
@@ -193,6 +219,21 @@ impl Target {
             TargetName::Ussuri => &USSURI,
             TargetName::Tht18 => &THT_18,
         }
+    }
+
+    /// THT environment files of a stack of `kind`, in `-e` order. A stack on an external
+    /// cluster is its client; every other stack deploys its own cluster.
+    pub fn environments(&self, kind: SiteKind, external: bool) -> Vec<&'static str> {
+        let mut files = self.base_environments.to_vec();
+        files.push(if external || kind == SiteKind::Compute {
+            self.external_ceph_environment
+        } else {
+            self.ceph_environment
+        });
+        if kind != SiteKind::Central {
+            files.push(self.dcn_environment);
+        }
+        files
     }
 
     pub fn role(&self, name: &str) -> Option<&'static RoleInfo> {

@@ -41,6 +41,7 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "deploy.sh.j2",
     "export.sh.j2",
     "export-edges.sh.j2",
+    "external-ceph.sh.j2",
     "ceph-clients.sh.j2",
     "configure-central.sh.j2",
     "configure-edge.sh.j2",
@@ -157,6 +158,10 @@ fn central_ceph_export(d: &Deployment) -> String {
     format!("{}-ceph-export.yaml", d.central().cluster)
 }
 const EDGE_CEPH_EXPORT: &str = "edge-ceph-export.yaml";
+/// The external central cluster's `CephClientKey`, written by external-ceph.sh.
+fn external_key_file(d: &Deployment) -> String {
+    format!("{}-external-ceph.yaml", d.central().cluster)
+}
 
 /// Renders every file of the output tree.
 pub fn emit(d: &Deployment, plan: &Plan) -> Tree {
@@ -229,13 +234,21 @@ pub fn emit(d: &Deployment, plan: &Plan) -> Tree {
         );
     }
 
-    // One directory per stack.
-    for (index, site) in d.sites.iter().enumerate() {
+    // One directory per stack: the sites, then the central compute stack.
+    let stacks = (d.sites.iter().enumerate()).chain(d.central_compute.iter().map(|s| (0, s)));
+    for (index, site) in stacks {
         let dir = format!("stacks/{}", site.stack);
         let stores = stores_of(d, site);
         let remote = &stores[1..];
         let is_central = site.kind == SiteKind::Central;
-        let site_ctx = context! { site => v(site), ..base.clone() };
+        let is_compute = site.kind == SiteKind::Compute;
+        // A client of the external central cluster rather than the deployer of its own.
+        let external_ceph = is_compute || (is_central && d.external_central);
+        let site_ctx = context! {
+            site => v(site), external_ceph => external_ceph,
+            mon_ips => site.mons.iter().map(|m| m.ip.to_string()).collect::<Vec<_>>().join(","),
+            ..base.clone()
+        };
 
         let mut own_files = vec!["env/overrides.yaml", "env/ceph.yaml"];
         if !is_central {
@@ -267,10 +280,10 @@ pub fn emit(d: &Deployment, plan: &Plan) -> Tree {
             ),
         );
 
-        let configured = if is_central {
-            has_edges && !by_heat
-        } else {
-            configured_edges[index]
+        let configured = match site.kind {
+            SiteKind::Central => has_edges && !by_heat,
+            SiteKind::Edge => configured_edges[index],
+            SiteKind::Compute => false,
         };
         let applied_by = if configured {
             "configure.sh applies it."
@@ -285,7 +298,9 @@ pub fn emit(d: &Deployment, plan: &Plan) -> Tree {
         if !(is_central && cache_topology) {
             put(format!("{dir}/glance-api.conf"), glance_conf.clone());
         }
-        let nova_conf = (!is_central).then(|| {
+        // The compute stack's Nova is pointed at its Glance by THT's GlanceApiEdge, at an
+        // address only TripleO knows; edges name theirs in the spec.
+        let nova_conf = (site.kind == SiteKind::Edge).then(|| {
             render(
                 "nova.conf.j2",
                 context! { applied_by => applied_by, ..site_ctx.clone() },
@@ -295,16 +310,17 @@ pub fn emit(d: &Deployment, plan: &Plan) -> Tree {
             put(format!("{dir}/nova.conf"), n.clone());
         }
 
-        let (tht_environments, exports) = if is_central {
-            (d.target.central_environments, Vec::new())
-        } else if edges_use_central {
-            (
-                d.target.edge_environments,
-                vec![central_export(d), central_ceph_export(d)],
-            )
-        } else {
-            (d.target.edge_environments, vec![central_export(d)])
-        };
+        let tht_environments = d.target.environments(site.kind, d.external_central);
+        let mut exports = Vec::new();
+        if !is_central {
+            exports.push(central_export(d));
+        }
+        if site.kind == SiteKind::Edge && edges_use_central {
+            exports.push(central_ceph_export(d));
+        }
+        if external_ceph {
+            exports.push(external_key_file(d));
+        }
         let update_files: Vec<String> = if is_central && by_heat && has_edges {
             put(
                 format!("{dir}/env/glance-multistore.yaml"),
@@ -325,7 +341,7 @@ pub fn emit(d: &Deployment, plan: &Plan) -> Tree {
             render(
                 "deploy.sh.j2",
                 context! {
-                    tht_environments => v(tht_environments),
+                    tht_environments => v(&tht_environments),
                     exports => v(&exports),
                     own_files => v(&own_files),
                     update_files => v(&update_files),
@@ -336,7 +352,8 @@ pub fn emit(d: &Deployment, plan: &Plan) -> Tree {
 
         if is_central {
             let mut central_exports = vec![central_export(d)];
-            if edges_use_central {
+            // An external cluster is no stack to export: external-ceph.sh writes its client.
+            if edges_use_central && !d.external_central {
                 central_exports.push(central_ceph_export(d));
             }
             put(
@@ -346,6 +363,24 @@ pub fn emit(d: &Deployment, plan: &Plan) -> Tree {
                     context! { exports => v(&central_exports), ..site_ctx.clone() },
                 ),
             );
+            if d.external_central {
+                let key = site
+                    .key
+                    .as_ref()
+                    .expect("check gives an external central a key");
+                put(
+                    format!("{dir}/external-ceph.sh"),
+                    render(
+                        "external-ceph.sh.j2",
+                        context! {
+                            key => v(key), key_file => external_key_file(d),
+                            edge_export => edges_use_central.then(|| central_ceph_export(d)),
+                            pools => [d.glance.pool.to_string(), "volumes".into(), "vms".into()],
+                            ..site_ctx.clone()
+                        },
+                    ),
+                );
+            }
             if has_edges {
                 let edges: Vec<Value> = d
                     .edges()
@@ -415,13 +450,24 @@ fn strip_comments(ini: &str) -> String {
     out
 }
 
+/// A stack of the output tree: the site `d.sites[i]`, or the central compute stack.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StackRef {
+    Site(usize),
+    Compute,
+}
+
 /// The step that applies `file` of the directory of `d.sites[index]` (`stacks/<stack>/<file>`):
 /// what must run again when the file changes. Files outside `stacks/` (README, graph,
 /// deploy-all.sh, the client confs that scripts embed or TripleO writes) belong to no step.
-pub fn owner(d: &Deployment, index: usize, file: &str) -> StepKind {
+pub fn owner(d: &Deployment, stack: StackRef, file: &str) -> StepKind {
     let by_heat = d.target.multistore_by_heat;
+    let StackRef::Site(index) = stack else {
+        return StepKind::DeployCompute;
+    };
     if index == 0 {
         match file {
+            "external-ceph.sh" => StepKind::ExternalCeph,
             "export.sh" => StepKind::ExportCentral,
             "export-edges.sh" | "ceph-clients.sh" => StepKind::GatherEdgeClients,
             "env/glance-multistore.yaml" | "configure.sh" => StepKind::UpdateCentral,
