@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use crate::diag::{did_you_mean, Code, Diagnostic, Span};
 use crate::model::*;
 use crate::spec::{self, Located, Spec, TargetName};
-use crate::target::Target;
+use crate::target::{DeployFlow, Target};
 
 /// The import methods of TripleO's DCN environments: copy-image moves images to the edges.
 pub const DEFAULT_IMPORT_METHODS: [&str; 2] = ["web-download", "copy-image"];
@@ -778,6 +778,10 @@ fn check_roles(
                 flavor_span,
                 format!("invalid flavor `{flavor}`"),
             );
+        }
+        if let (Some(f), DeployFlow::Provisioned) = (&r.flavor, target.flow) {
+            c.warning(Code::NotInTarget, f.span, format!("`flavor` has no effect in target `{}`", target.id))
+                .help = Some("`openstack overcloud node provision` places nodes by their node:<tag> capability (`hint`); remove `flavor`".into());
         }
         out.push(RoleCount {
             name: r.name.value.clone(),

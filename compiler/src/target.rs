@@ -68,6 +68,21 @@ const ROLES: &[RoleInfo] = &[
     )),
 ];
 
+/// How a stack goes from nodes to a deployed overcloud.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DeployFlow {
+    /// Heat places nodes by flavor and scheduler hints (`Overcloud<Role>Flavor`,
+    /// `<Role>SchedulerHints`), Ceph is deployed inside `openstack overcloud deploy`, and
+    /// `openstack overcloud config download` fetches the playbooks.
+    Classic,
+    /// tripleoclient 19 on: VIPs and nodes are provisioned first (`network vip provision`,
+    /// `node provision` from a baremetal deployment file, which sets `<Role>Count`), Ceph by
+    /// `openstack overcloud ceph deploy` before the stack, and `--stack-only` writes the
+    /// playbooks itself (`config download` is gone). THT 18.0.0 has no flavor or hint parameters.
+    Provisioned,
+}
+
 /// Everything dcnc needs to know about one release target. `dcnc targets --format json` prints
 /// the tables; `scripts/check-targets.sh` verifies them against the real tripleo-heat-templates.
 #[derive(Debug, serde::Serialize)]
@@ -118,6 +133,7 @@ pub struct Target {
     /// points every edge node's Nova at the site's Glance (through HAproxyEdge on nodes without
     /// one). Otherwise generated configure steps do it by hand (the proof of concept).
     pub edge_services: bool,
+    pub flow: DeployFlow,
 }
 
 pub static WALLABY: Target = Target {
@@ -139,6 +155,7 @@ pub static WALLABY: Target = Target {
     edge_glance_port: 9292,
     external_ceph_environment: "environments/ceph-ansible/ceph-ansible-external.yaml",
     edge_services: true,
+    flow: DeployFlow::Classic,
 };
 
 pub static USSURI_POC: Target = Target {
@@ -160,6 +177,7 @@ pub static USSURI_POC: Target = Target {
     edge_glance_port: 9292,
     external_ceph_environment: "environments/ceph-ansible/ceph-ansible-external.yaml",
     edge_services: false,
+    flow: DeployFlow::Classic,
 };
 
 /// Stable/ussuri through heat alone: `GlanceMultistoreConfig` and `CephExternalMultiConfig` exist
@@ -183,6 +201,7 @@ pub static USSURI: Target = Target {
     edge_glance_port: 9292,
     external_ceph_environment: "environments/ceph-ansible/ceph-ansible-external.yaml",
     edge_services: true,
+    flow: DeployFlow::Classic,
 };
 
 /// tripleo-heat-templates 18.0.0, the last release on PyPI (after zed): cephadm only, and the
@@ -206,6 +225,7 @@ pub static THT_18: Target = Target {
     edge_glance_port: 9293,
     external_ceph_environment: "environments/external-ceph.yaml",
     edge_services: true,
+    flow: DeployFlow::Provisioned,
 };
 
 /// Every target, in the order `dcnc targets` lists them.

@@ -13,6 +13,7 @@ use serde::Serialize;
 
 use crate::graph::{self, Plan, StepKind};
 use crate::model::{Deployment, Site, SiteKind};
+use crate::target::DeployFlow;
 
 /// One generated file.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -42,6 +43,7 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "export.sh.j2",
     "export-edges.sh.j2",
     "external-ceph.sh.j2",
+    "baremetal.yaml.j2",
     "ceph-clients.sh.j2",
     "configure-central.sh.j2",
     "configure-edge.sh.j2",
@@ -200,6 +202,7 @@ pub fn emit(d: &Deployment, plan: &Plan) -> Tree {
         nova_glance_option => d.target.nova_glance_option,
         nova_download_guard => d.target.nova_download_guard,
         show_locations_parameter => d.target.show_locations_parameter,
+        provisioned => d.target.flow == DeployFlow::Provisioned,
     };
 
     // Top level: order, graph, client confs.
@@ -255,6 +258,15 @@ pub fn emit(d: &Deployment, plan: &Plan) -> Tree {
             own_files.push("env/az.yaml");
         }
         own_files.push("env/glance.yaml");
+        if d.target.flow == DeployFlow::Provisioned {
+            put(
+                format!("{dir}/baremetal.yaml"),
+                render(
+                    "baremetal.yaml.j2",
+                    context! { roles => baremetal_roles(site), ..site_ctx.clone() },
+                ),
+            );
+        }
         put(
             format!("{dir}/env/overrides.yaml"),
             render("env/overrides.yaml.j2", site_ctx.clone()),
@@ -438,6 +450,30 @@ pub fn emit(d: &Deployment, plan: &Plan) -> Tree {
         }
     }
     tree
+}
+
+/// A role's nodes for `openstack overcloud node provision`: its host names and node tags. The
+/// tag is the role's hint with `%index%` expanded, which node provision does not do itself.
+#[derive(Serialize)]
+struct BaremetalNode {
+    hostname: String,
+    tag: String,
+}
+
+fn baremetal_roles(site: &Site) -> Value {
+    let roles: Vec<Value> = (site.roles.iter())
+        .filter(|r| r.count > 0)
+        .map(|r| {
+            let nodes: Vec<BaremetalNode> = (0..r.count)
+                .map(|i| BaremetalNode {
+                    hostname: format!("{}-{}-{i}", site.stack, r.name.to_lowercase()),
+                    tag: r.hint.replace("%index%", &i.to_string()),
+                })
+                .collect();
+            context! { name => &r.name, count => r.count, nodes => v(&nodes) }
+        })
+        .collect();
+    Value::from(roles)
 }
 
 /// An INI fragment without its comment lines, for embedding in a script.
