@@ -313,9 +313,21 @@ pub fn emit(d: &Deployment, plan: &Plan) -> Tree {
         // The compute stack's Nova is pointed at its Glance by THT's GlanceApiEdge, at an
         // address only TripleO knows; edges name theirs in the spec.
         let nova_conf = (site.kind == SiteKind::Edge).then(|| {
+            let with = |has: fn(&crate::target::RoleInfo) -> bool| -> Vec<String> {
+                (site.roles.iter())
+                    .filter(|r| r.count > 0 && d.target.role(&r.name).is_some_and(has))
+                    .map(|r| r.name.clone())
+                    .collect()
+            };
             render(
                 "nova.conf.j2",
-                context! { applied_by => applied_by, ..site_ctx.clone() },
+                context! {
+                    applied_by => applied_by,
+                    edge_services => d.target.edge_services,
+                    glance_roles => with(|r| r.edge_glance),
+                    haproxy_roles => with(|r| r.edge_haproxy),
+                    ..site_ctx.clone()
+                },
             )
         });
         if let Some(n) = &nova_conf {
