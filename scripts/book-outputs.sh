@@ -196,6 +196,13 @@ run intro-cache-build 0 'dcnc build dcn.yaml -o deploy && deploy/deploy-all.sh -
 run intro-cache-dcn0-glance 0 'cat deploy/stacks/dcn0/env/glance.yaml'
 run intro-cache-dcn0-glance-api 0 'cat deploy/stacks/dcn0/glance-api.conf'
 
+workdir external
+example external-central.yaml dcn.yaml
+run external-build 0 'dcnc build dcn.yaml -o deploy && deploy/deploy-all.sh --list'
+run external-ceph-head 0 "sed -n '4,13p' deploy/stacks/control-plane/external-ceph.sh"
+run external-central-ceph 0 'cat deploy/stacks/control-plane/env/ceph.yaml'
+run external-compute-env-files 0 "sed -n '/^ENV_FILES=(/,/^)/p' deploy/stacks/central-compute/deploy.sh"
+
 if [ "$check" = 0 ]; then
   echo "book-outputs: wrote $written files to book/src/generated"
   exit 0

@@ -398,6 +398,7 @@ pub fn emit(d: &Deployment, plan: &Plan) -> Tree {
                         "external-ceph.sh.j2",
                         context! {
                             key => v(key), key_file => external_key_file(d),
+                            key_users => std::iter::once(site).chain(&d.central_compute).map(|s| s.stack.to_string()).collect::<Vec<_>>(),
                             edge_export => edges_use_central.then(|| central_ceph_export(d)),
                             pools => [d.glance.pool.to_string(), "volumes".into(), "vms".into()],
                             ..site_ctx.clone()
