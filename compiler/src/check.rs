@@ -232,7 +232,7 @@ fn check_topology(c: &mut Checker, spec: &Spec, topology: Topology, target: &Tar
     }
     if let (Some(compute), false) = (&spec.central.compute, target.edge_services) {
         c.error(Code::NotInTarget, compute.span, format!("target `{}` has no edge Glance services for `central.compute`", target.id))
-            .help = Some("its local Glance and Nova need GlanceApiEdge and HAproxyEdge: use target `ussuri` or `wallaby`, or remove `compute`".into());
+            .help = Some("its local Glance and Nova need GlanceApiEdge and HAproxyEdge: use a target that has them (`wallaby`, `tht-18` or `ussuri`), or remove `compute`".into());
     }
     match topology {
         Topology::Multistore => {
