@@ -3,6 +3,9 @@
 # every target it names, against the real tripleo-heat-templates release of that target (fetched
 # from PyPI, pinned, cached): each parameter exists with a fitting type and constraints, each
 # `-e` file and each generated role exists. See scripts/consumers/tht_check.py.
+# For targets whose nodes are placed by `openstack overcloud node provision` (tht-18), every stack
+# must also have a baremetal.yaml, and all of a tree's are checked together by tripleo-ansible's own
+# baremetal_deploy.expand() (scripts/consumers/baremetal_check.py, tripleo-ansible fetched pinned).
 # Usage: scripts/check-tht.sh [DCNC_BINARY]
 set -euo pipefail
 
@@ -10,11 +13,14 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 DCNC="${1:-$ROOT/target/debug/dcnc}"
 FETCH="$ROOT/scripts/consumers/fetch-tht.sh"
 PY="$("$FETCH" --python)"
+# target -> the tripleo-ansible release whose baremetal_deploy.py consumes stacks/*/baremetal.yaml
+declare -A BAREMETAL_TA=([tht-18]=6.0.0)
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 
 fail=0
 checked=0
+baremetal=0
 while read -r name target out; do
     # The release the tree was made for, as its README states it.
     version="$(sed -n 's/.*(tripleo-heat-templates \([0-9.]*\)).*/\1/p' "$out/README.md")"
@@ -24,6 +30,8 @@ while read -r name target out; do
       continue
     fi
     tht="$("$FETCH" "$version")"
+    bm_files=()
+    bm_roles=()
     for stack in "$out"/stacks/*/; do
       stack="${stack%/}"
       # The roles file `openstack overcloud roles generate` would make: the THT role files, joined.
@@ -43,7 +51,26 @@ while read -r name target out; do
       fi
       rm -f "$roles_file"
       checked=$((checked + 1))
+      if [ -n "${BAREMETAL_TA[$target]:-}" ]; then
+        rel="${stack#"$out"/}"
+        if [ -f "$stack/baremetal.yaml" ]; then
+          bm_files+=("$rel/baremetal.yaml")
+          bm_roles+=(--roles "$(basename "$stack")=$(IFS=,; echo "${roles[*]}")")
+        else
+          echo "FAIL: $name/$target: $rel/baremetal.yaml is missing (target $target places nodes with it)" >&2
+          fail=1
+        fi
+      fi
     done
+    if [ -n "${BAREMETAL_TA[$target]:-}" ] && [ "${#bm_files[@]}" -gt 0 ]; then
+      ta="$("$FETCH" --tripleo-ansible "${BAREMETAL_TA[$target]}")"
+      if ! (cd "$out" && "$PY" "$ROOT/scripts/consumers/baremetal_check.py" --tripleo-ansible "$ta" \
+        "${bm_roles[@]}" "${bm_files[@]}"); then
+        echo "FAIL: $name/$target: baremetal.yaml does not fit tripleo-ansible ${BAREMETAL_TA[$target]}" >&2
+        fail=1
+      fi
+      baremetal=$((baremetal + ${#bm_files[@]}))
+    fi
 done < <("$ROOT/scripts/fixture-trees.sh" "$WORK" "$DCNC")
-echo "check-tht: $checked stacks checked, $([ "$fail" = 0 ] && echo ok || echo FAILED)"
+echo "check-tht: $checked stacks checked, $baremetal baremetal.yaml checked, $([ "$fail" = 0 ] && echo ok || echo FAILED)"
 [ "$fail" = 0 ]

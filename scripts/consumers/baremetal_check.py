@@ -1,0 +1,256 @@
+#!/usr/bin/env python3
+"""baremetal_check.py: check baremetal deployment files (stacks/<stack>/baremetal.yaml, the input of
+`openstack overcloud node provision` and `overcloud deploy -b`) with tripleo-ansible's own code.
+
+The contract lives in tripleo-ansible's
+tripleo_ansible/ansible_plugins/module_utils/baremetal_deploy.py: the jsonschema schemas
+(_ROLES_INPUT_SCHEMA, _INSTANCE_SCHEMA...), validate_roles() (hostname/name/provisioned not in
+defaults, provisioned instances <= count, unique hostnames and names) and expand(), which the
+Ansible module tripleo_baremetal_expand_roles runs in the playbook cli-overcloud-node-provision.yaml.
+This script imports that file from an unpacked tripleo-ansible sdist (see fetch-tht.sh
+--tripleo-ansible) and runs it; no schema is copied here.
+
+baremetal_deploy.py imports `metalsmith` (and `metalsmith.sources`) at the top.  Of metalsmith,
+expand() only calls sources.detect() (to check the image source, from validate_instances());
+the rest is used by functions that talk to Ironic, which are not called here.  metalsmith (with
+openstacksdk) is not installed: a stub module stands in whose detect() only records its
+arguments.  So image href/kernel/ramdisk/checksum combinations are NOT checked; a file that sets
+`image` gets a note saying so.
+
+For each file, as the playbook does (state: present, and state: absent as `overcloud deploy -b`
+does for unprovisioning), with the stack name taken from the file's directory name:
+  expand(roles, stack, expand_provisioned=True, default_image=..., default_network=[ctlplane vif],
+         user_name=..., ssh_public_keys=...)
+  expand(roles, stack, expand_provisioned=False, default_image=...)
+Any exception of theirs (jsonschema.ValidationError, ValueError...) is a problem.  Then, on the
+expanded result:
+  - parameter_defaults <Role>Count equals the role's `count` (tripleo's default 1 when absent);
+  - each provisioned instance of the file keeps its hostname and capabilities.node;
+  - every expanded instance is pinned by capabilities.node (dcnc places nodes by that tag; an
+    instance without it would take any free node);
+  - hostnames and capabilities.node are unique, in the file and across all files given;
+  - with --roles STACK=Role,Role: every role of that stack's file is one of those roles.
+
+Note: Ansible's argument spec of tripleo_baremetal_expand_roles (count: int) would convert a
+string count like '2' to 2 before expand() sees it; this checker, calling expand() directly, rejects
+it (as validate_roles() does), which is what a generator should want.
+
+Prints `FILE: problem` lines and a one-line summary.  Exit 0 when no problem, 1 with problems,
+2 on usage errors (missing files, not a tripleo-ansible tree).
+"""
+
+import argparse
+import copy
+import importlib.util
+import os
+import re
+import sys
+import types
+
+import jsonschema
+import yaml
+
+MODULE = 'tripleo_ansible/ansible_plugins/module_utils/baremetal_deploy.py'
+
+# What the playbook hands to tripleo_baremetal_expand_roles: default_image is the whole-disk image
+# it prefers ("Set whole-disk file based default image"), default_network is the module's own
+# default, user_name is tripleoclient's --overcloud-ssh-user default.
+DEFAULT_IMAGE = {'href': 'file:///var/lib/ironic/images/overcloud-hardened-uefi-full.raw'}
+DEFAULT_NETWORK = [{'network': 'ctlplane', 'vif': True}]
+USER_NAME = 'tripleo-admin'
+SSH_PUBLIC_KEYS = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIdcncbaremetalcheck dcnc@check'
+
+DETECT_CALLS = []
+
+
+def usage_error(msg):
+    print('baremetal_check.py: %s' % msg, file=sys.stderr)
+    sys.exit(2)
+
+
+def load_baremetal_deploy(ta_root):
+    """Import tripleo-ansible's baremetal_deploy.py from the sdist, with metalsmith stubbed."""
+    path = os.path.join(ta_root, MODULE)
+    if not os.path.isfile(path):
+        usage_error('%s is not a tripleo-ansible tree (no %s)' % (ta_root, MODULE))
+    version = '?'
+    pkg_info = os.path.join(ta_root, 'PKG-INFO')
+    if os.path.isfile(pkg_info):
+        with open(pkg_info, encoding='utf-8') as f:
+            m = re.search(r'^Version: (\S+)$', f.read(), re.M)
+            if m:
+                version = m.group(1)
+
+    # The stub: a package `metalsmith` whose `sources.detect` records what it was asked.
+    # Nothing else: any other use of metalsmith would fail with AttributeError, loudly.
+    metalsmith = types.ModuleType('metalsmith')
+    metalsmith.__path__ = []
+    sources = types.ModuleType('metalsmith.sources')
+
+    def detect(image, kernel=None, ramdisk=None, checksum=None):
+        DETECT_CALLS.append((image, kernel, ramdisk, checksum))
+
+    sources.detect = detect
+    metalsmith.sources = sources
+    saved = {k: sys.modules.get(k) for k in ('metalsmith', 'metalsmith.sources')}
+    sys.modules['metalsmith'] = metalsmith
+    sys.modules['metalsmith.sources'] = sources
+    try:
+        spec = importlib.util.spec_from_file_location('tripleo_ansible_baremetal_deploy', path)
+        mod = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                sys.modules.pop(k, None)
+            else:
+                sys.modules[k] = v
+    for name in ('expand', 'validate_roles', '_ROLES_INPUT_SCHEMA', '_INSTANCE_SCHEMA'):
+        if not hasattr(mod, name):
+            usage_error('%s has no %s: not the tripleo-ansible this checker knows' % (path, name))
+    return mod, version
+
+
+def json_path(parts):
+    out = ''
+    for p in parts:
+        out += '[%d]' % p if isinstance(p, int) else '.%s' % p
+    return out or '(top)'
+
+
+def describe_validation_error(err):
+    """One line for a jsonschema error.  For an anyOf (defaults and instances are "the instance
+    schema without nics" or "... without networks"), the errors of the branch that came closest,
+    i.e. the one with the fewest errors."""
+    schema = '/'.join(str(p) for p in err.schema_path)
+    if not err.context:
+        return '%s: %s (schema: %s)' % (json_path(err.absolute_path), err.message, schema)
+    branches = {}
+    for sub in err.context:
+        branches.setdefault(sub.relative_schema_path[0], []).append(sub)
+    closest = min(branches.values(), key=len)
+    return '; '.join('%s: %s (schema: %s)' % (json_path(sub.absolute_path), sub.message, schema)
+                     for sub in closest)
+
+
+def run_theirs(fn, problems, what):
+    try:
+        return fn()
+    except jsonschema.ValidationError as e:
+        problems.append('tripleo-ansible %s: %s' % (what, describe_validation_error(e)))
+    except Exception as e:  # their ValueError/BaremetalDeployException, or a crash on bad input
+        problems.append('tripleo-ansible %s: %s: %s' % (what, type(e).__name__, e))
+    return None
+
+
+def check_file(bd, path, stack, roles_allowed, seen_hostnames, seen_nodes, notes):
+    problems = []
+    try:
+        with open(path, encoding='utf-8') as f:
+            data = yaml.safe_load(f)  # as tripleoclient loads it
+    except yaml.YAMLError as e:
+        return ['not valid YAML: %s' % str(e).replace('\n', ' ')], 0, 0
+
+    del DETECT_CALLS[:]
+    present = run_theirs(lambda: bd.expand(
+        copy.deepcopy(data), stack, expand_provisioned=True,
+        default_image=copy.deepcopy(DEFAULT_IMAGE), default_network=copy.deepcopy(DEFAULT_NETWORK),
+        user_name=USER_NAME, ssh_public_keys=SSH_PUBLIC_KEYS), problems, 'expand(present)')
+    if present is None:
+        return problems, 0, 0
+    run_theirs(lambda: bd.expand(copy.deepcopy(data), stack, expand_provisioned=False,
+                                 default_image=copy.deepcopy(DEFAULT_IMAGE)),
+               problems, 'expand(absent)')
+    instances, env, _role_net_map, hostname_role_map = present
+    params = env.get('parameter_defaults', {})
+
+    if any('image' in (r.get('defaults') or {}) or
+           any('image' in i for i in r.get('instances') or []) for r in data):
+        notes.append('%s: note: image is set; its source (href/kernel/ramdisk/checksum) is not '
+                     'checked: metalsmith.sources.detect is stubbed' % path)
+
+    for role in data:
+        name = role['name']
+        if roles_allowed is not None and name not in roles_allowed:
+            problems.append('role %s is not a role of stack %s (its roles: %s)'
+                            % (name, stack, ', '.join(sorted(roles_allowed)) or 'none'))
+        want = role.get('count', 1)
+        got = params.get('%sCount' % name)
+        if got != want:
+            problems.append('%s: expanded %sCount is %r, but count is %r' % (name, name, got, want))
+        expanded = [i for i in instances if hostname_role_map.get(i.get('hostname')) == name]
+        given = [i for i in role.get('instances') or [] if i.get('provisioned', True)]
+        for n, (inst, exp) in enumerate(zip(given, expanded)):
+            where = '%s instance %d' % (name, n)
+            if 'hostname' in inst and exp.get('hostname') != inst['hostname']:
+                problems.append('%s: hostname %r expanded to %r'
+                                % (where, inst['hostname'], exp.get('hostname')))
+            node = (inst.get('capabilities') or {}).get('node')
+            got_node = (exp.get('capabilities') or {}).get('node')
+            if node is not None and got_node != node:
+                problems.append('%s: capabilities.node %r expanded to %r' % (where, node, got_node))
+
+    for exp in instances:
+        host = exp.get('hostname')
+        node = (exp.get('capabilities') or {}).get('node')
+        role = hostname_role_map.get(host, '?')
+        if node is None:
+            problems.append('%s: expanded instance %s has no capabilities.node, so it would take '
+                            'any free node' % (role, host))
+        if host in seen_hostnames:
+            problems.append('hostname %s is used more than once (also in %s)'
+                            % (host, seen_hostnames[host]))
+        else:
+            seen_hostnames[host] = path
+        if node is not None:
+            if node in seen_nodes:
+                problems.append('capabilities.node %s is requested more than once (also in %s)'
+                                % (node, seen_nodes[node]))
+            else:
+                seen_nodes[node] = path
+    return problems, len(data), len(instances)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    ap.add_argument('--tripleo-ansible', required=True, metavar='DIR',
+                    help='unpacked tripleo-ansible sdist (fetch-tht.sh --tripleo-ansible 6.0.0)')
+    ap.add_argument('--roles', action='append', default=[], metavar='STACK=Role,Role',
+                    help='the roles of a stack (its roles_data); repeatable')
+    ap.add_argument('files', nargs='*', metavar='baremetal.yaml',
+                    help='stacks/<stack>/baremetal.yaml; the stack is the directory name')
+    args = ap.parse_args()
+    if not args.files:
+        usage_error('nothing to check: give baremetal.yaml files')
+    for f in args.files:
+        if not os.path.isfile(f):
+            usage_error('%s: no such file' % f)
+    roles = {}
+    for r in args.roles:
+        stack, sep, names = r.partition('=')
+        if not sep or not stack:
+            usage_error('--roles wants STACK=Role,Role, got %r' % r)
+        roles[stack] = {n for n in names.split(',') if n}
+
+    bd, version = load_baremetal_deploy(args.tripleo_ansible)
+    seen_hostnames, seen_nodes, notes = {}, {}, []
+    n_problems = n_roles = n_instances = 0
+    for f in args.files:
+        stack = os.path.basename(os.path.dirname(os.path.abspath(f)))
+        problems, nr, ni = check_file(bd, f, stack, roles.get(stack), seen_hostnames, seen_nodes,
+                                      notes)
+        n_roles += nr
+        n_instances += ni
+        for p in problems:
+            print('%s: %s' % (f, p))
+        n_problems += len(problems)
+    for n in notes:
+        print(n)
+    print('baremetal_check: %d file(s), %d role(s), %d instance(s) expanded by tripleo-ansible %s '
+          'baremetal_deploy.expand(); %d problem(s)'
+          % (len(args.files), n_roles, n_instances, version, n_problems))
+    return 1 if n_problems else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
