@@ -155,6 +155,18 @@ pub fn plan_change(old: &Compiled, new: &Compiled) -> ChangePlan {
             reasons.entry(u.id.clone()).or_default().push(why);
         }
     }
+    // The stacks on an external central cluster read the key file external-ceph.sh writes: a new
+    // key source means a new key to deploy.
+    if let Some(ext) = steps.iter().find(|s| s.kind == StepKind::ExternalCeph) {
+        if has(&reasons, &ext.id) && old_steps.contains(ext.id.as_str()) {
+            for s in (steps.iter())
+                .filter(|s| matches!(s.kind, StepKind::DeployCentral | StepKind::DeployCompute))
+            {
+                let why = format!("reads the key that {} writes", ext.id);
+                reasons.entry(s.id.clone()).or_default().push(why);
+            }
+        }
+    }
     // Central with edges is only ever deployed with its edge stores: with heat, a change to its
     // files means `deploy.sh update`; without heat, the deploy reverts configure.sh's edits.
     let deploy_central = steps.iter().find(|s| s.kind == StepKind::DeployCentral);
