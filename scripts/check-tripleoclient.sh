@@ -1,0 +1,156 @@
+#!/usr/bin/env bash
+# Checks every `openstack ...` command line of every script dcnc generates (deploy.sh, export.sh,
+# export-edges.sh, deploy-all.sh, ...), for every good fixture and every target it names, against
+# the argument parsers of the real python-tripleoclient of the target's release (and of
+# python-heatclient for `openstack stack`): the command must exist in that release and its
+# arguments must parse. See scripts/consumers/tripleoclient_check.py.
+#
+# The release of a tree is the tripleo-heat-templates release its README.md names:
+#   THT 12.7.0 (ussuri, ussuri-poc) -> python-tripleoclient 13.7.0 (released with it, last 13.x)
+#   THT 14.3.0 (wallaby)            -> python-tripleoclient 16.5.0 (last 16.x, stable/wallaby)
+#   THT 18.0.0 (tht-18)             -> python-tripleoclient 20.0.0 (released with it)
+# The sdists come from PyPI (pip download, sha256 pinned below) into
+#   ${DCNC_CACHE:-$HOME/.cache/dcnc}/tripleoclient/VERSION/
+# and the checker runs in ${DCNC_CACHE:-$HOME/.cache/dcnc}/venv-tripleoclient, made from
+# scripts/consumers/tripleoclient-requirements.txt (every package pinned).
+#
+# Usage: scripts/check-tripleoclient.sh [DCNC_BINARY]    check every fixture tree
+#        scripts/check-tripleoclient.sh --python         make the venv (if needed), print its python
+#        scripts/check-tripleoclient.sh --fetch VERSION  fetch the sdist (if needed), print its path
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+CACHE="${DCNC_CACHE:-$HOME/.cache/dcnc}"
+VENV="$CACHE/venv-tripleoclient"
+REQS="$ROOT/scripts/consumers/tripleoclient-requirements.txt"
+CHECK="$ROOT/scripts/consumers/tripleoclient_check.py"
+# tripleo-heat-templates release -> python-tripleoclient release
+declare -A CLIENT_FOR_THT=([12.7.0]=13.7.0 [14.3.0]=16.5.0 [18.0.0]=20.0.0)
+# sha256 of the python-tripleoclient sdists (as PyPI lists them); only these are accepted.
+declare -A SHA256=(
+  [13.7.0]=48c9da973a464cf81878e348fc8944a0f27f1daf78e14b05cdf8781b48811257
+  [16.5.0]=50a6e97fe7f0b6b41c8228b5fbf6f33e91aaeb33ae40af28c7a57db17068acb4
+  [20.0.0]=d6111cbf8e8adf57f298a8d5bc2ad3af4c338ae4d71e11952a0145ba8848e08d
+)
+
+die() { echo "check-tripleoclient.sh: $*" >&2; exit 1; }
+
+ensure_venv() {
+  local stamp="$VENV/.requirements" want
+  want="$(sha256sum "$REQS" | cut -d' ' -f1)"
+  if [[ -x "$VENV/bin/python" && -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
+    return 0
+  fi
+  local py=""
+  for p in /usr/bin/python3 python3; do
+    if command -v "$p" >/dev/null 2>&1 && "$p" -c 'import venv, ensurepip' >/dev/null 2>&1; then
+      py="$(command -v "$p")"
+      break
+    fi
+  done
+  [[ -n "$py" ]] || die "no python3 with the venv and ensurepip modules (Debian: apt-get install -y python3-venv)"
+  rm -rf "$VENV"
+  mkdir -p "$CACHE"
+  "$py" -m venv "$VENV" >&2 || die "could not create venv $VENV with $py"
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check -r "$REQS" >&2 \
+    || die "pip install -r $REQS failed"
+  printf '%s' "$want" >"$stamp"
+}
+
+# fetch VERSION: the unpacked python-tripleoclient sdist, checked against its pinned sha256.
+fetch() {
+  local version="$1" dest="$CACHE/tripleoclient/$1"
+  [[ -n "${SHA256[$version]:-}" ]] \
+    || die "python-tripleoclient $version has no pinned sha256 (pinned: ${!SHA256[*]})"
+  if [[ -f "$dest/.dcnc-complete" ]]; then
+    echo "$dest"
+    return 0
+  fi
+  ensure_venv
+  local work
+  work="$(mktemp -d "$CACHE/tripleoclient-dl.XXXXXX")"
+  # shellcheck disable=SC2064  # expand now: $work is local
+  trap "rm -rf '$work'" EXIT
+  "$VENV/bin/pip" download --quiet --disable-pip-version-check --no-deps \
+    --no-binary :all: --no-build-isolation -d "$work/dl" "python-tripleoclient==$version" >&2 \
+    || die "pip download python-tripleoclient==$version failed"
+  local sdist="$work/dl/python-tripleoclient-$version.tar.gz" got
+  [[ -f "$sdist" ]] || die "no sdist in $work/dl: $(ls "$work/dl")"
+  got="$(sha256sum "$sdist" | cut -d' ' -f1)"
+  [[ "$got" == "${SHA256[$version]}" ]] || die "sha256 mismatch for $sdist: got $got, want ${SHA256[$version]}"
+  mkdir -p "$work/x"
+  tar -xzf "$sdist" -C "$work/x" --strip-components=1
+  [[ -f "$work/x/setup.cfg" && -d "$work/x/tripleoclient" ]] || die "$sdist does not look like python-tripleoclient"
+  touch "$work/x/.dcnc-complete"
+  rm -rf "$dest"
+  mkdir -p "$(dirname "$dest")"
+  mv "$work/x" "$dest"
+  echo "$dest"
+}
+
+locked() {
+  command -v flock >/dev/null || die "flock (util-linux) is missing"
+  mkdir -p "$CACHE"
+  # One fetch at a time per cache (the venv and the trees are shared).
+  exec 9>"$CACHE/.fetch-tripleoclient.lock"
+  flock 9
+  "$@"
+  exec 9>&-
+}
+
+case "${1:-}" in
+  --python)
+    [[ $# -eq 1 ]] || die "usage: check-tripleoclient.sh --python"
+    locked ensure_venv
+    echo "$VENV/bin/python"
+    exit 0
+    ;;
+  --fetch)
+    [[ $# -eq 2 ]] || die "usage: check-tripleoclient.sh --fetch VERSION"
+    locked fetch "$2"
+    exit 0
+    ;;
+esac
+
+DCNC="${1:-$ROOT/target/debug/dcnc}"
+PY="$(locked ensure_venv && echo "$VENV/bin/python")"
+WORK="$(mktemp -d)"
+trap 'rm -rf "$WORK"' EXIT
+
+fail=0
+trees=0
+# python-tripleoclient release -> the scripts to check with it (all trees at once: one process each)
+declare -A SCRIPTS=()
+while read -r name target out; do
+  trees=$((trees + 1))
+  tht="$(sed -n 's/.*(tripleo-heat-templates \([0-9.]*\)).*/\1/p' "$out/README.md")"
+  client="${CLIENT_FOR_THT[$tht]:-}"
+  if [ -z "$client" ]; then
+    echo "FAIL: $name/$target: no python-tripleoclient release known for tripleo-heat-templates '$tht'" >&2
+    fail=1
+    continue
+  fi
+  mapfile -t found < <(cd "$WORK" && find "${out#"$WORK"/}" -name '*.sh' | sort)
+  if [ "${#found[@]}" -eq 0 ]; then
+    echo "FAIL: $name/$target: no generated .sh scripts" >&2
+    fail=1
+    continue
+  fi
+  SCRIPTS[$client]+="${found[*]} "
+done < <("$ROOT/scripts/fixture-trees.sh" "$WORK" "$DCNC")
+
+summary=()
+for client in $(printf '%s\n' "${!SCRIPTS[@]}" | sort -V); do
+  dir="$(locked fetch "$client")"
+  read -r -a files <<<"${SCRIPTS[$client]}"
+  if ! (cd "$WORK" && "$PY" "$CHECK" --client "$dir" "${files[@]}" 2>"$WORK/.summary"); then
+    fail=1
+  fi
+  summary+=("$(sed -n 's/^tripleoclient_check: //p' "$WORK/.summary")")
+  grep -v '^tripleoclient_check: ' "$WORK/.summary" >&2 || true
+done
+for s in "${summary[@]}"; do
+  echo "  $s"
+done
+echo "check-tripleoclient: $trees trees checked, $([ "$fail" = 0 ] && echo ok || echo FAILED)"
+[ "$fail" = 0 ]
