@@ -29,6 +29,7 @@
 # (the last edge's glance keyring removed, a separate Glance must report it broken), teardown.
 # A failure prints `e2e: FAIL at step <step>`; success prints `e2e: PASS`. Daemons are always
 # stopped by their pids; /tmp/dcnc-e2e is wiped at start and at the end (unless --keep).
+# One run at a time: a run holds /tmp/dcnc-e2e.lock, and another one exits at once.
 # Run as root. Env: DCNC_CACHE (venv location, see install.sh).
 set -euo pipefail
 
@@ -187,8 +188,22 @@ teardown() {
         echo "e2e: FAIL at step ${failed_step:-startup} (exit $rc)"
         ((keep)) || echo "(rerun with --keep to inspect $ROOT)"
     fi
+    release_lock
     exit "$rc"
 }
+
+# One run at a time: runs share $ROOT and the ports, and a second run would stop the first one's
+# daemons (stop_all below) and wipe its files. The lock is a symlink to the holder's pid.
+LOCK=$ROOT.lock
+release_lock() { [[ $(readlink "$LOCK" 2>/dev/null) != "$$" ]] || rm -f "$LOCK"; }
+if ! ln -s "$$" "$LOCK" 2>/dev/null; then
+    holder="$(readlink "$LOCK" 2>/dev/null || true)"
+    if [[ $holder =~ ^[0-9]+$ ]] && grep -qa 'run\.sh' "/proc/$holder/cmdline" 2>/dev/null; then
+        die "another e2e run (pid $holder) holds $LOCK: runs share $ROOT and the ports, one at a time"
+    fi
+    rm -f "$LOCK" # stale: its run is gone
+    ln -s "$$" "$LOCK" || die "cannot take $LOCK"
+fi
 trap teardown EXIT
 trap 'exit 130' INT TERM
 
