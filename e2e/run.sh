@@ -16,8 +16,9 @@
 #                      the step. KIND: fsid (the first edge's fsid in ceph/<edge>.conf and in
 #                      ceph-clients.sh) or pool (the last edge store's rbd_store_pool in the
 #                      central configure.sh)
-#   --self-test-break  run --break-conf fsid and --break-conf pool; pass when both fail at step
-#                      verify-clients
+#   --self-test-break  run --break-conf fsid and --break-conf pool; pass when fsid fails at step
+#                      ceph-clients (the generated script's own fsid check, naming the cluster)
+#                      and pool at step verify-clients
 #
 # Steps: install, dcnc-check (the spec passes; e2e/specs/bad-glance-user.yaml exits 1 with
 # DCN017), dcnc-build, clusters (one per generated ceph/<cluster>.conf; fsid and ports from
@@ -28,6 +29,7 @@
 # (the last edge's glance keyring removed, a separate Glance must report it broken), teardown.
 # A failure prints `e2e: FAIL at step <step>`; success prints `e2e: PASS`. Daemons are always
 # stopped by their pids; /tmp/dcnc-e2e is wiped at start and at the end (unless --keep).
+# One run at a time: a run holds /tmp/dcnc-e2e.lock, and another one exits at once.
 # Run as root. Env: DCNC_CACHE (venv location, see install.sh).
 set -euo pipefail
 
@@ -84,15 +86,19 @@ if ((self_test)); then
     logs="$(mktemp -d -t dcnc-e2e-selftest.XXXXXX)"
     failed=0
     for kind in fsid pool; do
+        case $kind in # the step that must fail, and the line that must say why
+        fsid) want=ceph-clients why_re='^cluster [^ ]+: the mons in .* answer with fsid ' ;;
+        pool) want=verify-clients why_re='^FAIL verify-clients' ;;
+        esac
         t=$EPOCHREALTIME
         rc=0
         "$0" "${passthrough[@]}" --no-negative --break-conf "$kind" >"$logs/$kind.log" 2>&1 || rc=$?
-        why="$(grep -m1 '^FAIL verify-clients' "$logs/$kind.log" || true)"
-        if ((rc != 0)) && grep -q '^e2e: FAIL at step verify-clients ' "$logs/$kind.log" && [[ -n $why ]]; then
-            echo "ok break-conf $kind: exit $rc at step verify-clients ($(secs "$t" "$EPOCHREALTIME") s): $why"
+        why="$(grep -m1 -E "$why_re" "$logs/$kind.log" || true)"
+        if ((rc != 0)) && grep -q "^e2e: FAIL at step $want " "$logs/$kind.log" && [[ -n $why ]]; then
+            echo "ok break-conf $kind: exit $rc at step $want ($(secs "$t" "$EPOCHREALTIME") s): $why"
         else
             failed=1
-            echo "FAIL break-conf $kind: exit $rc, want nonzero at step verify-clients; its output:"
+            echo "FAIL break-conf $kind: exit $rc, want nonzero at step $want; its output:"
             sed 's/^/    /' "$logs/$kind.log"
         fi
     done
@@ -182,8 +188,22 @@ teardown() {
         echo "e2e: FAIL at step ${failed_step:-startup} (exit $rc)"
         ((keep)) || echo "(rerun with --keep to inspect $ROOT)"
     fi
+    release_lock
     exit "$rc"
 }
+
+# One run at a time: runs share $ROOT and the ports, and a second run would stop the first one's
+# daemons (stop_all below) and wipe its files. The lock is a symlink to the holder's pid.
+LOCK=$ROOT.lock
+release_lock() { [[ $(readlink "$LOCK" 2>/dev/null) != "$$" ]] || rm -f "$LOCK"; }
+if ! ln -s "$$" "$LOCK" 2>/dev/null; then
+    holder="$(readlink "$LOCK" 2>/dev/null || true)"
+    if [[ $holder =~ ^[0-9]+$ ]] && grep -qa 'run\.sh' "/proc/$holder/cmdline" 2>/dev/null; then
+        die "another e2e run (pid $holder) holds $LOCK: runs share $ROOT and the ports, one at a time"
+    fi
+    rm -f "$LOCK" # stale: its run is gone
+    ln -s "$$" "$LOCK" || die "cannot take $LOCK"
+fi
 trap teardown EXIT
 trap 'exit 130' INT TERM
 

@@ -10,6 +10,9 @@ rbd_store_pool), against CLUSTERS_TSV (the clusters that really run):
   - the conf's file name is a running cluster's name (librados takes the cluster name from it);
   - its `fsid` (as ceph-conf reads it) is that cluster's fsid;
   - the keyring it leads to for client.USER exists with mode 0600;
+  - the ceph CLI with it as USER gets that fsid from the mons and logs nothing on stderr (a mon
+    address with the wrong protocol, e.g. a v1 port without `v1:`, which Ceph reads as msgr2,
+    logs "is using msgr V1 protocol");
   - connecting with it as USER (rados.Rados(conffile, rados_id), as glance_store does) works,
     and the cluster that answers has that fsid;
   - USER can list the rbd images of the pool.
@@ -67,6 +70,18 @@ def verify(known, sid, user, conf, pool):
         raise Fail(f"{where}: keyring {keyring}: {e.strerror}")
     if mode != 0o600:
         raise Fail(f"{where}: keyring {keyring} has mode {mode:04o}, want 0600")
+    cmd = ["ceph", "--conf", conf, "--id", user, "fsid"]
+    try:
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    except subprocess.TimeoutExpired:
+        raise Fail(f"{where}: `{' '.join(cmd)}` did not answer in 60 s")
+    logged = [line.strip() for line in p.stderr.splitlines() if line.strip()]
+    if p.returncode != 0:
+        raise Fail(f"{where}: `{' '.join(cmd)}` exited {p.returncode}: {' '.join(logged)[:300]}")
+    if logged:
+        raise Fail(f"{where}: `{' '.join(cmd)}` logged on stderr (check mon host in {conf}): {logged[0][:300]}")
+    if p.stdout.strip() != fsid:
+        raise Fail(f"{where}: the mons in {conf} answer for fsid {p.stdout.strip()}, the conf says {fsid}")
     conn = rados.Rados(conffile=conf, rados_id=user)
     try:
         try:
