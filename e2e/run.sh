@@ -23,7 +23,9 @@
 # Steps: install, dcnc-check (the spec passes; e2e/specs/bad-glance-user.yaml exits 1 with
 # DCN017), dcnc-build, clusters (one per generated ceph/<cluster>.conf; fsid and ports from
 # e2e/clusters.tsv), tripleo (TripleO's part: client.openstack on every cluster, central's and the
-# edge Glance's ceph conf, base glance-api.conf and nova.conf), ceph-clients (the generated
+# edge Glance's ceph conf, base glance-api.conf and nova.conf), external-ceph (the generated
+# external-ceph.sh of e2e/specs/external-central.yaml on the central cluster: the real key passes
+# and writes its files 0600; a wrong key, fsid or pool is refused), ceph-clients (the generated
 # script), configure (the generated configure.sh of central, of the first edge, and of the
 # negative Glance), verify-clients, glance-start, acceptance (e2e/acceptance.py), negative
 # (the last edge's glance keyring removed, a separate Glance must report it broken), teardown.
@@ -339,6 +341,49 @@ if ((negative)); then
 fi
 sed "s#@CENTRAL_GLANCE@#http://127.0.0.1:$central_port#" "$here/base-nova.conf.in" >"$nova_conf"
 find "$CONF_DIR" -type f -printf '%m %p\n' | sort -k2
+
+# --- the external-central topology: external-ceph.sh against the central cluster ----------
+# e2e/specs/external-central.yaml treats the running central cluster as one deployed outside
+# TripleO. Its generated external-ceph.sh must accept client.openstack's real key and write the
+# key files (0600), and must refuse a wrong key, a wrong fsid and a missing pool, saying which.
+if [[ -z $break_conf ]]; then
+    step external-ceph
+    ext_spec=$here/specs/external-central.yaml
+    ext_fsid="$(tsv central 2)"
+    grep -q "$ext_fsid" "$ext_spec" || die "$ext_spec does not name central's fsid $ext_fsid"
+    ext_key="$(awk '$1 == "key" {print $3}' "$CONF_DIR/central.client.openstack.keyring")"
+    [[ -n $ext_key ]] || die "no client.openstack key in $CONF_DIR/central.client.openstack.keyring"
+    # external_run NAME SPEC KEY: builds SPEC and runs its external-ceph.sh with KEY; output in
+    # $ROOT/external/NAME.log, exit status returned.
+    external_run() {
+        local dir=$ROOT/external/$1
+        mkdir -p "$dir"
+        "$dcnc" build "$2" -o "$dir/out" >/dev/null 2>&1 || die "dcnc build $2 failed"
+        E2E_CENTRAL_CEPH_KEY=$3 DCNC_WORK_DIR=$dir/work \
+            timeout 120 bash "$dir/out/stacks/control-plane/external-ceph.sh" >"$dir.log" 2>&1
+    }
+    # external_refused NAME SPEC KEY PATTERN: external-ceph.sh must fail, saying PATTERN.
+    external_refused() {
+        local rc=0
+        external_run "$1" "$2" "$3" || rc=$?
+        ((rc != 0)) || die "external-ceph.sh ($1) passed: $(cat "$ROOT/external/$1.log")"
+        grep -q "$4" "$ROOT/external/$1.log" \
+            || die "external-ceph.sh ($1) failed without saying '$4': $(cat "$ROOT/external/$1.log")"
+        [[ ! -e $ROOT/external/$1/work/central-external-ceph.yaml ]] \
+            || die "external-ceph.sh ($1) failed but wrote the key file"
+        echo "ok refused ($1): $(grep -m1 "$4" "$ROOT/external/$1.log")"
+    }
+    external_run good "$ext_spec" "$ext_key" \
+        || die "external-ceph.sh refused the real cluster: $(cat "$ROOT/external/good.log")"
+    cat "$ROOT/external/good.log"
+    "$py" "$here/external_check.py" "$ROOT/external/good/work" central "$ext_fsid" "$ext_key"
+    wrong_key="$(head -c 16 /dev/urandom | base64)"
+    external_refused wrong-key "$ext_spec" "$wrong_key" "does not answer client.openstack"
+    sed "s/$ext_fsid/00000000-0000-4000-8000-00000000bad0/" "$ext_spec" >"$ROOT/external/wrong-fsid.yaml"
+    external_refused wrong-fsid "$ROOT/external/wrong-fsid.yaml" "$ext_key" "has fsid $ext_fsid, but the spec says"
+    sed 's/^ceph:$/glance:\n  pool: images-missing\nceph:/' "$ext_spec" >"$ROOT/external/no-pool.yaml"
+    external_refused no-pool "$ROOT/external/no-pool.yaml" "$ext_key" "pool images-missing of ceph cluster central is missing"
+fi
 
 # --- the generated ceph-clients.sh: keys on each edge cluster, confs + keyrings here ----
 step ceph-clients
