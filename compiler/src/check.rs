@@ -149,7 +149,7 @@ pub fn check(spec: &Spec, target: Option<TargetName>) -> (Option<Deployment>, Ve
             site_spans.push(spans);
         }
     }
-    check_key_mix(&mut c, spec, target, topology);
+    check_key_mix(&mut c, spec);
     let central_compute = match (&spec.central.compute, sites.first()) {
         (Some(compute), Some(central)) => {
             check_compute(&mut c, compute, central, &sites, &spec.central.ntp, target)
@@ -1285,16 +1285,8 @@ fn check_key_ref(c: &mut Checker, k: &Located<spec::KeyRef>) -> Option<KeySource
 
 /// Edges give keys all by reference or all through `export ceph`: the two cannot be mixed,
 /// since central receives them in one `CephExternalMultiConfig`.
-/// A target without `export ceph` (ussuri) needs every edge's key by reference.
-fn check_key_mix(c: &mut Checker, spec: &Spec, target: &Target, topology: Topology) {
+fn check_key_mix(c: &mut Checker, spec: &Spec) {
     let with: Vec<&spec::Edge> = spec.edges.iter().filter(|e| e.key.is_some()).collect();
-    if target.multistore_by_heat && !target.export_ceph && topology == Topology::Multistore {
-        for e in spec.edges.iter().filter(|e| e.key.is_none()) {
-            c.error(Code::KeySource, e.name.span, format!("edge `{}` has no `key`, which target `{}` needs", e.name.value, target.id))
-                .help = Some(format!("target `{}` has no `openstack overcloud export ceph`: name where the `openstack` user's key of this edge's cluster is, e.g. `key: {{env: {}_CEPH_KEY}}`", target.id, e.name.value.to_ascii_uppercase().replace(['-', '.'], "_")));
-        }
-        return;
-    }
     if with.is_empty() || with.len() == spec.edges.len() {
         return;
     }

@@ -183,10 +183,9 @@ fn main() -> ExitCode {
                         );
                         outln!("  central compute stack: {}", envs(SiteKind::Compute, true));
                         outln!(
-                            "  multistore by heat: {}; edges get the central store: {}; export ceph: {}; edge glance services: {}",
+                            "  multistore by heat: {}; edges get the central store: {}; edge glance services: {}",
                             t.multistore_by_heat,
                             t.edges_get_central_store,
-                            t.export_ceph,
                             t.edge_services
                         );
                     }

@@ -151,8 +151,8 @@ pub enum TargetName {
     Wallaby,
     /// Stable/ussuri (tripleo-heat-templates 12.x) with the proof of concept's out-of-band steps.
     UssuriPoc,
-    /// Stable/ussuri (tripleo-heat-templates 12.x) through heat parameters alone. Ussuri has no
-    /// `openstack overcloud export ceph`, so every edge names its key (`key`).
+    /// Stable/ussuri (tripleo-heat-templates 12.x) through heat parameters alone, as `wallaby`
+    /// does it, with ceph-ansible.
     Ussuri,
     /// tripleo-heat-templates 18.0.0, the last release (after zed): cephadm, and the internal
     /// Glance API (GlanceApiInternal, port 9293) shows image locations.

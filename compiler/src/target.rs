@@ -115,9 +115,6 @@ pub struct Target {
     /// The edge environment sets `NovaDisableImageDownloadToRbd: true`, which the glance-cache
     /// topology (images not in the site's Ceph) must turn off.
     pub nova_download_guard: bool,
-    /// python-tripleoclient has `openstack overcloud export ceph` (Victoria on). Without it,
-    /// central Glance gets each edge's key from the reference the spec gives (`key`).
-    pub export_ceph: bool,
     /// `GlanceShowMultipleLocations` still works. In 18.0.0 it is deprecated and without effect:
     /// the internal Glance API (GlanceApiInternal) shows locations, the public one never does.
     pub show_locations_parameter: bool,
@@ -141,7 +138,9 @@ pub static WALLABY: Target = Target {
     id: "wallaby",
     tht_version: "14.3.0",
     base_environments: &["environments/podman.yaml"],
-    ceph_environment: "environments/cephadm/cephadm-rbd-only.yaml",
+    // Not cephadm: `openstack overcloud export ceph` of python-tripleoclient 16.x (wallaby) reads
+    // only ceph-ansible's group_vars/all.yml (tripleoclient/export.py in 16.4.0 and 16.5.0).
+    ceph_environment: "environments/ceph-ansible/ceph-ansible.yaml",
     dcn_environment: "environments/dcn-storage.yaml",
     roles: ROLES,
     multistore_by_heat: true,
@@ -150,7 +149,6 @@ pub static WALLABY: Target = Target {
     config_download_dir: "$HOME/overcloud-deploy/$STACK/config-download",
     nova_glance_option: "endpoint_override",
     nova_download_guard: true,
-    export_ceph: true,
     show_locations_parameter: true,
     edge_glance_port: 9292,
     external_ceph_environment: "environments/ceph-ansible/ceph-ansible-external.yaml",
@@ -172,7 +170,6 @@ pub static USSURI_POC: Target = Target {
     config_download_dir: "$WORK/$STACK/config-download",
     nova_glance_option: "api_servers",
     nova_download_guard: false,
-    export_ceph: false,
     show_locations_parameter: true,
     edge_glance_port: 9292,
     external_ceph_environment: "environments/ceph-ansible/ceph-ansible-external.yaml",
@@ -180,8 +177,8 @@ pub static USSURI_POC: Target = Target {
     flow: DeployFlow::Classic,
 };
 
-/// Stable/ussuri through heat alone: `GlanceMultistoreConfig` and `CephExternalMultiConfig` exist
-/// (12.x), but `openstack overcloud export ceph` does not yet, so the spec names each edge's key.
+/// Stable/ussuri through heat alone: `GlanceMultistoreConfig` and `CephExternalMultiConfig` (12.x),
+/// and the late ussuri client's `openstack overcloud export ceph` (13.7.0), as wallaby does it.
 pub static USSURI: Target = Target {
     name: TargetName::Ussuri,
     id: "ussuri",
@@ -191,12 +188,11 @@ pub static USSURI: Target = Target {
     dcn_environment: USSURI_POC.dcn_environment,
     roles: ROLES,
     multistore_by_heat: true,
-    edges_get_central_store: false,
+    edges_get_central_store: true,
     default_client_user: "openstack",
     config_download_dir: "$WORK/$STACK/config-download",
     nova_glance_option: "endpoint_override",
     nova_download_guard: false,
-    export_ceph: false,
     show_locations_parameter: true,
     edge_glance_port: 9292,
     external_ceph_environment: "environments/ceph-ansible/ceph-ansible-external.yaml",
@@ -211,7 +207,7 @@ pub static THT_18: Target = Target {
     id: "tht-18",
     tht_version: "18.0.0",
     base_environments: WALLABY.base_environments,
-    ceph_environment: WALLABY.ceph_environment,
+    ceph_environment: "environments/cephadm/cephadm-rbd-only.yaml",
     dcn_environment: WALLABY.dcn_environment,
     roles: ROLES,
     multistore_by_heat: true,
@@ -220,7 +216,6 @@ pub static THT_18: Target = Target {
     config_download_dir: "$HOME/overcloud-deploy/$STACK/config-download",
     nova_glance_option: "endpoint_override",
     nova_download_guard: true,
-    export_ceph: true,
     show_locations_parameter: false,
     edge_glance_port: 9293,
     external_ceph_environment: "environments/external-ceph.yaml",
