@@ -59,7 +59,7 @@ def spec(n: int, target: str) -> str:
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("n", type=int, help="number of edge sites")
-    p.add_argument("--target", choices=["wallaby", "ussuri-poc"], default="wallaby")
+    p.add_argument("--target", choices=["wallaby", "tht-18", "ussuri", "ussuri-poc"], default="wallaby")
     a = p.parse_args()
     if not 0 <= a.n <= MAX_EDGES:
         p.error(f"n must be between 0 and {MAX_EDGES}")
