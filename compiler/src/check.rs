@@ -161,6 +161,7 @@ pub fn check(spec: &Spec, target: Option<TargetName>) -> (Option<Deployment>, Ve
     check_across_sites(&mut c, &sites, &site_spans);
     if sites.len() == spec.edges.len() + 1 && topology == Topology::Multistore {
         resolve_stores(&mut c, spec, target, &mut sites);
+        check_exported_ports(&mut c, spec, target, &sites, &site_spans);
     }
 
     let (region, _) = or_default(&spec.region, "regionOne".to_string());
@@ -1279,6 +1280,41 @@ fn check_key_ref(c: &mut Checker, k: &Located<spec::KeyRef>) -> Option<KeySource
                 "e.g. `key: {env: DCN0_CEPH_KEY}` or `key: {file: /root/keys/dcn0.key}`".into(),
             );
             None
+        }
+    }
+}
+
+/// `openstack overcloud export ceph` writes only the mons' IPs (from the deploy's inventory), so a
+/// port other than Ceph's defaults (3300, 6789) never reaches the sites that import that export.
+fn check_exported_ports(
+    c: &mut Checker,
+    spec: &Spec,
+    target: &Target,
+    sites: &[Site],
+    spans: &[SiteSpans],
+) {
+    if !target.multistore_by_heat {
+        return;
+    }
+    let keys_by_ref = spec.edges.iter().any(|e| e.key.is_some());
+    let edges_use_central = sites.iter().skip(1).any(|e| e.remote_stores.contains(&0));
+    for (i, (site, spans)) in sites.iter().zip(spans).enumerate() {
+        let exported = if i == 0 {
+            edges_use_central && spec.central.external.is_none()
+        } else {
+            !keys_by_ref
+        };
+        if !exported {
+            continue;
+        }
+        if let Some((_, span)) = site
+            .mons
+            .iter()
+            .zip(&spans.mons)
+            .find(|(m, _)| m.port.is_some_and(|p| p != 3300 && p != 6789))
+        {
+            c.warning(Code::BadMon, *span, format!("the port of this mon of `{}` is lost by `openstack overcloud export ceph`", site.name))
+                .help = Some("that export carries the mons' IPs only, so its readers try the default ports 3300 and 6789; run the mons on those, or give the edges' keys by reference (`key`), which dcnc writes with the ports".into());
         }
     }
 }

@@ -249,7 +249,7 @@ pub fn emit(d: &Deployment, plan: &Plan) -> Tree {
         let external_ceph = is_compute || (is_central && d.external_central);
         let site_ctx = context! {
             site => v(site), external_ceph => external_ceph,
-            mon_ips => site.mons.iter().map(|m| m.ip.to_string()).collect::<Vec<_>>().join(","),
+            mon_ips => site.mons.iter().map(|m| m.to_string()).collect::<Vec<_>>().join(","),
             ..base.clone()
         };
 
@@ -414,7 +414,7 @@ pub fn emit(d: &Deployment, plan: &Plan) -> Tree {
                         context! {
                             stack => e.stack.as_str(), cluster => e.cluster.as_str(), name => e.name.as_str(),
                             fsid => e.fsid.as_str(), mons => v(&e.mons), user => d.client_user(e),
-                            mon_ips => e.mons.iter().map(|m| m.ip.to_string()).collect::<Vec<_>>().join(","),
+                            mon_ips => e.mons.iter().map(|m| m.to_string()).collect::<Vec<_>>().join(","),
                             key => v(&e.key),
                         }
                     })
