@@ -645,7 +645,7 @@ fn check_common(
             }
             None => {
                 c.error(Code::BadMon, m.span, format!("mon address `{}` is not an IP address", m.value))
-                    .help = Some("write an IPv4 or IPv6 address, optionally with a port: `172.16.11.1`, `172.16.11.1:6789`, `[fd00::1]:3300`".into());
+                    .help = Some("write an IPv4 or IPv6 address, optionally with a port and a `v1:`/`v2:` prefix: `172.16.11.1`, `172.16.11.1:6789`, `[fd00::1]:3300`, `v1:172.16.11.1:16789`".into());
             }
         }
     }

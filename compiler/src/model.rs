@@ -124,48 +124,74 @@ name_type!(
     "an absolute path without quotes, spaces, `$`, backticks or backslashes"
 );
 
-/// A Ceph monitor address: an IP with an optional port.
+/// The messenger protocol a mon address names: Ceph's `v1:` (legacy, port 6789) or `v2:` (msgr2,
+/// port 3300) prefix.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Msgr {
+    V1,
+    V2,
+}
+
+/// A Ceph monitor address: an IP with an optional port and an optional protocol prefix.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct MonAddr {
+    pub msgr: Option<Msgr>,
     pub ip: IpAddr,
     pub port: Option<u16>,
 }
 
 impl MonAddr {
-    /// Accepts `1.2.3.4`, `1.2.3.4:6789`, `fd00::1`, `[fd00::1]` and `[fd00::1]:6789`.
+    /// Accepts `1.2.3.4`, `1.2.3.4:6789`, `fd00::1`, `[fd00::1]` and `[fd00::1]:6789`, each
+    /// optionally after `v1:` or `v2:` (Ceph reads a bare port other than 6789 as msgr2, so a
+    /// v1-only mon on another port needs `v1:`).
     pub fn parse(s: &str) -> Option<Self> {
-        if let Ok(ip) = s.parse::<IpAddr>() {
-            return Some(MonAddr { ip, port: None });
-        }
-        if let Some(rest) = s.strip_prefix('[') {
-            let (ip, after) = rest.split_once(']')?;
-            let ip: std::net::Ipv6Addr = ip.parse().ok()?;
-            let port = match after {
-                "" => None,
-                p => Some(p.strip_prefix(':')?.parse().ok()?),
-            };
-            return Some(MonAddr {
-                ip: IpAddr::V6(ip),
-                port,
-            });
-        }
-        let (ip, port) = s.rsplit_once(':')?;
-        let ip: std::net::Ipv4Addr = ip.parse().ok()?;
-        Some(MonAddr {
-            ip: IpAddr::V4(ip),
-            port: Some(port.parse().ok()?),
-        })
+        let (msgr, rest) = match s.split_once(':') {
+            Some(("v1", rest)) => (Some(Msgr::V1), rest),
+            Some(("v2", rest)) => (Some(Msgr::V2), rest),
+            _ => (None, s),
+        };
+        let (ip, port) = parse_ip_port(rest)?;
+        Some(MonAddr { msgr, ip, port })
+    }
+}
+
+/// An IP with an optional port: `1.2.3.4`, `1.2.3.4:6789`, `fd00::1`, `[fd00::1]`, `[fd00::1]:80`.
+fn parse_ip_port(s: &str) -> Option<(IpAddr, Option<u16>)> {
+    if let Ok(ip) = s.parse::<IpAddr>() {
+        return Some((ip, None));
+    }
+    if let Some(rest) = s.strip_prefix('[') {
+        let (ip, after) = rest.split_once(']')?;
+        let ip: std::net::Ipv6Addr = ip.parse().ok()?;
+        let port = match after {
+            "" => None,
+            p => Some(p.strip_prefix(':')?.parse().ok()?),
+        };
+        return Some((IpAddr::V6(ip), port));
+    }
+    let (ip, port) = s.rsplit_once(':')?;
+    let ip: std::net::Ipv4Addr = ip.parse().ok()?;
+    Some((IpAddr::V4(ip), Some(port.parse().ok()?)))
+}
+
+/// `ip` or `ip:port`, with IPv6 in brackets.
+fn fmt_ip_port(f: &mut fmt::Formatter<'_>, ip: IpAddr, port: Option<u16>) -> fmt::Result {
+    match (ip, port) {
+        (IpAddr::V4(ip), None) => write!(f, "{ip}"),
+        (IpAddr::V4(ip), Some(p)) => write!(f, "{ip}:{p}"),
+        (IpAddr::V6(ip), None) => write!(f, "[{ip}]"),
+        (IpAddr::V6(ip), Some(p)) => write!(f, "[{ip}]:{p}"),
     }
 }
 
 impl fmt::Display for MonAddr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match (self.ip, self.port) {
-            (IpAddr::V4(ip), None) => write!(f, "{ip}"),
-            (IpAddr::V4(ip), Some(p)) => write!(f, "{ip}:{p}"),
-            (IpAddr::V6(ip), None) => write!(f, "[{ip}]"),
-            (IpAddr::V6(ip), Some(p)) => write!(f, "[{ip}]:{p}"),
+        match self.msgr {
+            Some(Msgr::V1) => f.write_str("v1:")?,
+            Some(Msgr::V2) => f.write_str("v2:")?,
+            None => {}
         }
+        fmt_ip_port(f, self.ip, self.port)
     }
 }
 
@@ -190,9 +216,12 @@ impl Endpoint {
             Some(_) => return None,
             None => ("http", s),
         };
-        let addr = MonAddr::parse(rest)?;
-        let port = addr.port.unwrap_or(default_port);
-        let host = MonAddr { port: None, ..addr };
+        let (ip, port) = parse_ip_port(rest)?;
+        let port = port.unwrap_or(default_port);
+        let host = match ip {
+            IpAddr::V4(ip) => ip.to_string(),
+            IpAddr::V6(ip) => format!("[{ip}]"),
+        };
         Some(Endpoint {
             url: format!("{scheme}://{host}:{port}"),
         })
@@ -431,6 +460,22 @@ mod tests {
             MonAddr::parse("[fd00::1]:3300").unwrap().to_string(),
             "[fd00::1]:3300"
         );
+        for prefixed in [
+            "v1:10.0.0.1:16789",
+            "v2:10.0.0.1",
+            "v1:[fd00::1]:6789",
+            "v2:fd00::1",
+        ] {
+            let m = MonAddr::parse(prefixed).unwrap_or_else(|| panic!("{prefixed}"));
+            assert!(m.msgr.is_some(), "{prefixed}");
+        }
+        assert_eq!(
+            MonAddr::parse("v2:fd00::1").unwrap().to_string(),
+            "v2:[fd00::1]"
+        );
+        for bad in ["v3:10.0.0.1", "v1:", "v1:host", "v1:v2:10.0.0.1"] {
+            assert!(MonAddr::parse(bad).is_none(), "{bad}");
+        }
     }
 
     #[test]
@@ -461,6 +506,7 @@ mod tests {
         );
         assert_eq!(e("fd00::5").as_deref(), Some("http://[fd00::5]:9292"));
         assert_eq!(e("ftp://10.0.0.1"), None);
+        assert_eq!(e("v1:10.0.0.1"), None);
         assert_eq!(e("glance.example"), None);
     }
 }

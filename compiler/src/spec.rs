@@ -365,7 +365,8 @@ pub struct Central {
     #[schemars(example = &"6a9c7e52-2b1f-4e0a-9c55-1d2f3a4b5c60", regex(pattern = FSID_PATTERN))]
     pub fsid: Located<String>,
     /// Ceph monitor addresses: IPv4 or IPv6, optionally with a port. Ceph reads a port other than
-    /// 6789 as a msgr2 port: give a mon's v2 port (3300 by default), or no port for both defaults.
+    /// 6789 as a msgr2 port: give a mon's v2 port (3300 by default), no port for both defaults,
+    /// or Ceph's `v1:`/`v2:` prefix to name the protocol (`v1:172.16.11.1:16789`).
     pub mons: Located<Vec<Located<String>>>,
     /// The Glance store of this cluster.
     #[serde(default)]
@@ -468,7 +469,8 @@ pub struct Edge {
     #[schemars(regex(pattern = FSID_PATTERN))]
     pub fsid: Located<String>,
     /// Ceph monitor addresses: IPv4 or IPv6, optionally with a port. Ceph reads a port other than
-    /// 6789 as a msgr2 port: give a mon's v2 port (3300 by default), or no port for both defaults.
+    /// 6789 as a msgr2 port: give a mon's v2 port (3300 by default), no port for both defaults,
+    /// or Ceph's `v1:`/`v2:` prefix to name the protocol (`v1:172.16.11.1:16789`).
     pub mons: Located<Vec<Located<String>>>,
     /// Address (IP or `IP:port`) of the site's local Glance API, which the site's Nova asks.
     #[schemars(example = &"172.16.13.212")]
