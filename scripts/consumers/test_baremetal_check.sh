@@ -12,20 +12,17 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 TA_VERSION=6.0.0
 
-die() { echo "test_baremetal_check.sh: FATAL: $*" >&2; exit 1; }
+# shellcheck source-path=SCRIPTDIR source=test-lib.sh
+source "$HERE/test-lib.sh"
 for tool in tar sha256sum flock shellcheck grep sed mktemp date; do
   command -v "$tool" >/dev/null 2>&1 \
     || die "required tool '$tool' is missing (Debian: apt-get install -y shellcheck util-linux coreutils tar grep sed)"
 done
 
-now() { date +%s.%N; }
-since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
-
-TMP="$(mktemp -d)"
-trap 'rm -rf "$TMP"' EXIT
-
 t0="$(now)"
 PY="$("$HERE/fetch-tht.sh" --python)" || die "fetch-tht.sh --python failed"
+CHECKER=("$PY" "$HERE/baremetal_check.py")
+CHECK_DIR="$TMP"
 "$PY" -c 'import yaml, jsonschema' || die "the venv lacks PyYAML or jsonschema"
 echo "# venv ready: $PY ($(since "$t0")s)"
 t0="$(now)"
@@ -33,41 +30,11 @@ TA="$("$HERE/fetch-tht.sh" --tripleo-ansible "$TA_VERSION")" || die "fetch-tht.s
 [[ -f "$TA/tripleo_ansible/ansible_plugins/module_utils/baremetal_deploy.py" ]] || die "no baremetal_deploy.py in $TA"
 echo "# fetch tripleo-ansible $TA_VERSION: $TA ($(since "$t0")s)"
 
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-nok() {
-  fail=$((fail + 1))
-  echo "FAIL $1"
-  sed 's/^/     | /' "$TMP/out"
-}
 
-# check NAME WANT_RC [FIXED_STRING...] -- baremetal_check.py ARGS...
-check() {
-  local name="$1" want="$2"
-  shift 2
-  local pats=()
-  while [[ "$1" != "--" ]]; do pats+=("$1"); shift; done
-  shift
-  local rc=0
-  (cd "$TMP" && "$PY" "$HERE/baremetal_check.py" "$@") >"$TMP/out" 2>&1 || rc=$?
-  if [[ "$rc" -ne "$want" ]]; then
-    nok "$name (exit $rc, want $want)"
-    return 0
-  fi
-  local p
-  for p in "${pats[@]}"; do
-    if ! grep -qF -- "$p" "$TMP/out"; then
-      nok "$name (no output line contains: $p)"
-      return 0
-    fi
-  done
-  ok "$name"
-}
 
 echo "# shellcheck"
 for f in "$HERE/test_baremetal_check.sh" "$HERE/fetch-tht.sh"; do
-  if shellcheck "$f" >"$TMP/out" 2>&1; then ok "shellcheck ${f#"$HERE"/}"; else nok "shellcheck ${f#"$HERE"/}"; fi
+  if shellcheck -x "$f" >"$TMP/out" 2>&1; then ok "shellcheck ${f#"$HERE"/}"; else nok "shellcheck ${f#"$HERE"/}"; fi
 done
 # The point is to run tripleo-ansible's schema, not a copy of it.
 if grep -nE "additionalProperties|'minLength'|_INSTANCE_SCHEMA = " "$HERE/baremetal_check.py" >"$TMP/out"; then
@@ -234,5 +201,4 @@ check "usage: missing file" 2 "nope/baremetal.yaml: no such file" -- --tripleo-a
 check "usage: not a tripleo-ansible tree" 2 "is not a tripleo-ansible tree" -- --tripleo-ansible "$TMP" good/dcn1/baremetal.yaml
 check "usage: bad --roles" 2 "--roles wants STACK=Role,Role" -- --tripleo-ansible "$TA" --roles dcn1 good/dcn1/baremetal.yaml
 
-echo "$pass passed, $fail failed"
-[[ "$fail" -eq 0 ]]
+finish

@@ -11,20 +11,16 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 TD="$HERE/testdata"
 VERSIONS=(12.7.0 14.3.0 18.0.0)
 
-die() { echo "test_tht_check.sh: FATAL: $*" >&2; exit 1; }
+# shellcheck source-path=SCRIPTDIR source=test-lib.sh
+source "$HERE/test-lib.sh"
 for tool in tar sha256sum flock shellcheck grep mktemp date; do
   command -v "$tool" >/dev/null 2>&1 \
     || die "required tool '$tool' is missing (Debian: apt-get install -y shellcheck util-linux coreutils tar grep)"
 done
 
-now() { date +%s.%N; }
-since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
-
-TMP="$(mktemp -d)"
-trap 'rm -rf "$TMP"' EXIT
-
 t0="$(now)"
 PY="$("$HERE/fetch-tht.sh" --python)" || die "fetch-tht.sh --python failed"
+CHECKER=("$PY" "$HERE/tht_check.py")
 echo "# venv ready: $PY ($(since "$t0")s)"
 "$PY" -c 'import yaml, jinja2' || die "the venv lacks PyYAML or Jinja2"
 
@@ -36,37 +32,7 @@ for v in "${VERSIONS[@]}"; do
   echo "# fetch $v: ${THT[$v]} ($(since "$t0")s)"
 done
 
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-nok() {
-  fail=$((fail + 1))
-  echo "FAIL $1"
-  sed 's/^/     | /' "$TMP/out"
-}
 
-# check NAME WANT_RC [FIXED_STRING...] -- tht_check.py ARGS...
-check() {
-  local name="$1" want="$2"
-  shift 2
-  local pats=()
-  while [[ "$1" != "--" ]]; do pats+=("$1"); shift; done
-  shift
-  local rc=0
-  "$PY" "$HERE/tht_check.py" "$@" >"$TMP/out" 2>&1 || rc=$?
-  if [[ "$rc" -ne "$want" ]]; then
-    nok "$name (exit $rc, want $want)"
-    return 0
-  fi
-  local p
-  for p in "${pats[@]}"; do
-    if ! grep -qF -- "$p" "$TMP/out"; then
-      nok "$name (no output line contains: $p)"
-      return 0
-    fi
-  done
-  ok "$name"
-}
 
 # A roles file as `openstack overcloud roles generate A B` writes it: the
 # role files of THT's roles/ one after the other.
@@ -80,7 +46,7 @@ roles_file() {
 
 echo "# shellcheck"
 for f in "$HERE"/*.sh "$TD"/good/*.sh "$TD"/bad/*.sh; do
-  if shellcheck "$f" >"$TMP/out" 2>&1; then ok "shellcheck ${f#"$HERE"/}"; else nok "shellcheck ${f#"$HERE"/}"; fi
+  if shellcheck -x "$f" >"$TMP/out" 2>&1; then ok "shellcheck ${f#"$HERE"/}"; else nok "shellcheck ${f#"$HERE"/}"; fi
 done
 
 for v in "${VERSIONS[@]}"; do
@@ -207,5 +173,4 @@ check "usage: missing env file" 2 "no such file" -- --tht "$T" "$TD/good/nope.ya
 check "usage: not a THT tree" 2 "is not a tripleo-heat-templates tree" -- --tht "$TD" "$TD/good/dcn0.yaml"
 check "usage: unknown option" 2 "unrecognized arguments" -- --tht "$T" --bogus "$TD/good/dcn0.yaml"
 
-echo "$pass passed, $fail failed"
-[[ "$fail" -eq 0 ]]
+finish
