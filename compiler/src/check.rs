@@ -164,13 +164,11 @@ pub fn check(spec: &Spec, target: Option<TargetName>) -> (Option<Deployment>, Ve
         check_exported_ports(&mut c, spec, target, &sites, &site_spans);
     }
 
-    let (region, _) = or_default(&spec.region, "regionOne".to_string());
-    let (tht, _) = or_default(
-        &spec.tht,
-        "/usr/share/openstack-tripleo-heat-templates".to_string(),
-    );
-    let (work_dir, _) = or_default(&spec.work_dir, "$HOME/dcnc-work".to_string());
-    let (ceph_conf_dir, conf_dir_span) = or_default(&spec.ceph.conf_dir, "/etc/ceph".to_string());
+    let (region, _) = or_default(&spec.region, spec::default_region().to_string());
+    let (tht, _) = or_default(&spec.tht, spec::default_tht().to_string());
+    let (work_dir, _) = or_default(&spec.work_dir, spec::default_work_dir().to_string());
+    let (ceph_conf_dir, conf_dir_span) =
+        or_default(&spec.ceph.conf_dir, spec::default_conf_dir().to_string());
     c.name(
         &ceph_conf_dir,
         conf_dir_span,
@@ -322,7 +320,7 @@ fn check_cache(c: &mut Checker, spec: &Spec) -> Option<CacheSettings> {
     }
     let empty = spec::Cache::default();
     let cache = spec.glance.cache.as_ref().map_or(&empty, |l| &l.value);
-    let (dir, dir_span) = or_default(&cache.dir, "/var/lib/glance/image-cache".to_string());
+    let (dir, dir_span) = or_default(&cache.dir, spec::default_cache_dir().to_string());
     c.name(
         &dir,
         dir_span,
@@ -331,7 +329,17 @@ fn check_cache(c: &mut Checker, spec: &Spec) -> Option<CacheSettings> {
         AbsPath::parse,
         AbsPath::RULE,
     );
-    let max_size = quantity(c, &cache.max_size, 10 << 30, parse_size, "size");
+    // The defaults are the schema's (spec.rs), in the units people write.
+    let default = |text: &str, parse: fn(&str) -> Option<u64>| {
+        parse(text).expect("the schema's cache defaults parse")
+    };
+    let max_size = quantity(
+        c,
+        &cache.max_size,
+        default(spec::default_cache_size(), parse_size),
+        parse_size,
+        "size",
+    );
     if let Some((largest, span)) = largest {
         if largest > max_size {
             let at = cache.max_size.as_ref().map_or(span, |m| m.span);
@@ -350,11 +358,17 @@ fn check_cache(c: &mut Checker, spec: &Spec) -> Option<CacheSettings> {
     Some(CacheSettings {
         dir,
         max_size,
-        stall_time: quantity(c, &cache.stall_time, 86_400, parse_duration, "duration"),
+        stall_time: quantity(
+            c,
+            &cache.stall_time,
+            default(spec::default_stall_time(), parse_duration),
+            parse_duration,
+            "duration",
+        ),
         prefetcher_interval: quantity(
             c,
             &cache.prefetcher_interval,
-            300,
+            default(spec::default_prefetch(), parse_duration),
             parse_duration,
             "duration",
         ),
@@ -399,7 +413,7 @@ fn check_staging(
 
 fn check_glance(c: &mut Checker, spec: &Spec, target: &Target) -> Option<GlanceSettings> {
     let g = &spec.glance;
-    let (pool, pool_span) = or_default(&g.pool, "images".to_string());
+    let (pool, pool_span) = or_default(&g.pool, spec::default_pool().to_string());
     let pool = c.name(
         &pool,
         pool_span,
@@ -476,10 +490,10 @@ fn check_glance(c: &mut Checker, spec: &Spec, target: &Target) -> Option<GlanceS
         .help = Some("`openstack overcloud export ceph` exports the key of the user TripleO created (`openstack`); remove `client_user`".into());
     }
 
-    let (caps_mon, mon_span) = or_default(&g.caps.mon, "profile rbd".to_string());
+    let (caps_mon, mon_span) = or_default(&g.caps.mon, spec::default_mon_caps().to_string());
     let default_osd = format!(
         "profile rbd pool={}",
-        pool.as_ref().map_or("images", |p| p.as_str())
+        pool.as_ref().map_or(spec::default_pool(), |p| p.as_str())
     );
     let (caps_osd, osd_span) = or_default(&g.caps.osd, default_osd);
     for (caps, span, kind) in [(&caps_mon, mon_span, "mon"), (&caps_osd, osd_span, "osd")] {
@@ -772,7 +786,7 @@ fn check_roles(
             }
             None => format!("{}-{}-%index%", stack, r.name.value.to_lowercase()),
         };
-        let (flavor, flavor_span) = or_default(&r.flavor, "baremetal".to_string());
+        let (flavor, flavor_span) = or_default(&r.flavor, spec::default_flavor().to_string());
         if flavor.is_empty() || flavor.contains(['\'', '"', '\n']) {
             c.error(
                 Code::WrongType,
@@ -799,7 +813,7 @@ fn default_roles(kind: SiteKind) -> Vec<RoleCount> {
         name: name.to_string(),
         count,
         hint: String::new(),
-        flavor: "baremetal".to_string(),
+        flavor: spec::default_flavor().to_string(),
     };
     match kind {
         SiteKind::Central => vec![r("Controller", 3), r("ComputeHCI", 3)],
@@ -890,7 +904,7 @@ fn check_path(c: &mut Checker, p: &Located<String>) -> String {
 
 fn check_central(c: &mut Checker, s: &spec::Central, target: &Target) -> Option<(Site, SiteSpans)> {
     let mut spans = SiteSpans::default();
-    let (stack, stack_span) = or_default(&s.stack, "control-plane".to_string());
+    let (stack, stack_span) = or_default(&s.stack, spec::default_central_stack().to_string());
     spans.stack = stack_span;
     spans.name = stack_span;
     let stack_name = c.name(
@@ -903,7 +917,7 @@ fn check_central(c: &mut Checker, s: &spec::Central, target: &Target) -> Option<
     );
     let common = check_common(
         c,
-        or_default(&s.cluster, "central".to_string()),
+        or_default(&s.cluster, spec::default_central_cluster().to_string()),
         &s.fsid,
         &s.mons,
         &s.store,
@@ -975,6 +989,22 @@ fn check_central(c: &mut Checker, s: &spec::Central, target: &Target) -> Option<
     Some((site, spans))
 }
 
+/// An availability zone a site can own: not empty, not the default `nova`, and without the
+/// characters heat lists and quoting would split on.
+fn is_own_az(az: &str) -> bool {
+    !(az.is_empty() || az == "nova" || az.contains(['\'', '"', '\n', ',', ' ']))
+}
+
+/// A stack's own role list (every role known) gives no node a Glance API (GlanceApiEdge).
+fn runs_no_glance(listed: &[spec::Role], roles: &[RoleCount], target: &Target) -> bool {
+    let all_known = listed.iter().all(|r| target.role(&r.name.value).is_some());
+    let glance_nodes: u32 = (roles.iter())
+        .filter(|r| target.role(&r.name).is_some_and(|i| i.edge_glance))
+        .map(|r| r.count)
+        .sum();
+    all_known && glance_nodes == 0
+}
+
 /// The compute stack at the central site: a client of central's (external) cluster whose Glance
 /// serves the central store. Its stack and zone must differ from every site's.
 fn check_compute(
@@ -1018,7 +1048,7 @@ fn check_compute(
     }
     let (az, az_span) = or_default(&s.az, s.stack.value.clone());
     let az_span = az_span.unwrap_or(s.stack.span);
-    if az.is_empty() || az == "nova" || az.contains(['\'', '"', '\n', ',', ' ']) {
+    if !is_own_az(&az) {
         c.error(
             Code::Duplicate,
             az_span,
@@ -1044,13 +1074,7 @@ fn check_compute(
                     .help = Some("use `DistributedCompute` (and `DistributedComputeScaleOut`)".into());
             }
         }
-        let glance_nodes: u32 = roles
-            .iter()
-            .filter(|r| target.role(&r.name).is_some_and(|i| i.edge_glance))
-            .map(|r| r.count)
-            .sum();
-        let all_known = list.iter().all(|r| target.role(&r.name.value).is_some());
-        if glance_nodes == 0 && all_known {
+        if runs_no_glance(list, &roles, target) {
             let span = list.first().map_or(s.stack.span, |r| r.name.span);
             c.error(
                 Code::NoGlanceAtEdge,
@@ -1139,7 +1163,7 @@ fn check_edge(
     );
     let (az, az_span) = or_default(&e.az, e.name.value.clone());
     spans.az = az_span.or(spans.name);
-    if az.is_empty() || az == "nova" || az.contains(['\'', '"', '\n', ',', ' ']) {
+    if !is_own_az(&az) {
         c.error(
             Code::Duplicate,
             spans.az,
@@ -1159,14 +1183,7 @@ fn check_edge(
         Some(r) => check_roles(c, r, &stack, SiteKind::Edge, target),
         None => with_default_hints(default_roles(SiteKind::Edge), &stack),
     };
-    let all_known =
-        role_list.is_none_or(|l| l.iter().all(|r| target.role(&r.name.value).is_some()));
-    let glance_nodes: u32 = roles
-        .iter()
-        .filter(|r| target.role(&r.name).is_some_and(|i| i.edge_glance))
-        .map(|r| r.count)
-        .sum();
-    if glance_nodes == 0 && role_list.is_some() && all_known {
+    if role_list.is_some_and(|l| runs_no_glance(l, &roles, target)) {
         let span = e
             .roles
             .as_ref()

@@ -117,13 +117,13 @@ pub struct Spec {
 fn default_target() -> &'static str {
     "wallaby"
 }
-fn default_region() -> &'static str {
+pub(crate) fn default_region() -> &'static str {
     "regionOne"
 }
-fn default_tht() -> &'static str {
+pub(crate) fn default_tht() -> &'static str {
     "/usr/share/openstack-tripleo-heat-templates"
 }
-fn default_work_dir() -> &'static str {
+pub(crate) fn default_work_dir() -> &'static str {
     "$HOME/dcnc-work"
 }
 
@@ -213,16 +213,16 @@ pub struct Cache {
     pub prefetcher_interval: Option<Located<Quantity>>,
 }
 
-fn default_cache_dir() -> &'static str {
+pub(crate) fn default_cache_dir() -> &'static str {
     "/var/lib/glance/image-cache"
 }
-fn default_cache_size() -> &'static str {
+pub(crate) fn default_cache_size() -> &'static str {
     "10GiB"
 }
-fn default_stall_time() -> &'static str {
+pub(crate) fn default_stall_time() -> &'static str {
     "1d"
 }
-fn default_prefetch() -> &'static str {
+pub(crate) fn default_prefetch() -> &'static str {
     "5m"
 }
 
@@ -267,7 +267,7 @@ impl JsonSchema for Quantity {
     }
 }
 
-fn default_pool() -> &'static str {
+pub(crate) fn default_pool() -> &'static str {
     "images"
 }
 fn default_import_methods() -> Vec<&'static str> {
@@ -289,7 +289,7 @@ pub struct Caps {
     pub osd: Option<Located<String>>,
 }
 
-fn default_mon_caps() -> &'static str {
+pub(crate) fn default_mon_caps() -> &'static str {
     "profile rbd"
 }
 
@@ -309,7 +309,7 @@ pub struct Ceph {
     pub client_mount_timeout: Option<Located<Quantity>>,
 }
 
-fn default_conf_dir() -> &'static str {
+pub(crate) fn default_conf_dir() -> &'static str {
     "/etc/ceph"
 }
 
@@ -330,7 +330,7 @@ pub struct Role {
     pub flavor: Option<Located<String>>,
 }
 
-fn default_flavor() -> &'static str {
+pub(crate) fn default_flavor() -> &'static str {
     "baremetal"
 }
 
@@ -426,10 +426,10 @@ pub struct CentralCompute {
     pub parameters: Parameters,
 }
 
-fn default_central_stack() -> &'static str {
+pub(crate) fn default_central_stack() -> &'static str {
     "control-plane"
 }
-fn default_central_cluster() -> &'static str {
+pub(crate) fn default_central_cluster() -> &'static str {
     "central"
 }
 

@@ -152,6 +152,12 @@ fn step_views(p: &Plan) -> Vec<StepView> {
         .collect()
 }
 
+/// A site's mons as `CephExternalMonHost` and `external_cluster_mon_ips` take them: `a,b,c`.
+fn mon_list(site: &Site) -> String {
+    let mons: Vec<String> = site.mons.iter().map(ToString::to_string).collect();
+    mons.join(",")
+}
+
 /// Export file names, in `DCNC_WORK_DIR`.
 fn central_export(d: &Deployment) -> String {
     format!("{}-export.yaml", d.central().stack)
@@ -249,7 +255,7 @@ pub fn emit(d: &Deployment, plan: &Plan) -> Tree {
         let external_ceph = is_compute || (is_central && d.external_central);
         let site_ctx = context! {
             site => v(site), external_ceph => external_ceph,
-            mon_ips => site.mons.iter().map(|m| m.to_string()).collect::<Vec<_>>().join(","),
+            mon_ips => mon_list(site),
             ..base.clone()
         };
 
@@ -414,7 +420,7 @@ pub fn emit(d: &Deployment, plan: &Plan) -> Tree {
                         context! {
                             stack => e.stack.as_str(), cluster => e.cluster.as_str(), name => e.name.as_str(),
                             fsid => e.fsid.as_str(), mons => v(&e.mons), user => d.client_user(e),
-                            mon_ips => e.mons.iter().map(|m| m.to_string()).collect::<Vec<_>>().join(","),
+                            mon_ips => mon_list(e),
                             key => v(&e.key),
                         }
                     })
