@@ -217,7 +217,6 @@ pub fn check(spec: &Spec, target: Option<TargetName>) -> (Option<Deployment>, Ve
         pool_default_size: spec.ceph.pool_default_size.as_ref().map(|l| l.value),
         client_mount_timeout,
         sites,
-        external_central: spec.central.external.is_some(),
         central_compute,
     };
     (Some(deployment), diags)

@@ -80,7 +80,7 @@ pub fn plan(d: &Deployment) -> Plan {
                 command,
             })
         };
-    let external = d.external_central.then(|| {
+    let external = d.external_central().then(|| {
         add(
             &mut g,
             StepKind::ExternalCeph,

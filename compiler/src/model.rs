@@ -271,7 +271,8 @@ pub struct Site {
     pub az: Option<String>,
     /// The site's local Glance API, which the site's Nova asks (edges only).
     pub glance_endpoint: Option<Endpoint>,
-    /// Where the key of this edge's `openstack` user comes from, when not from `export ceph`.
+    /// Where a generated script reads a `client.openstack` key from: an edge's, when not from
+    /// `export ceph`; central's only when its cluster is external.
     pub key: Option<KeySource>,
     /// Indexes into [`Deployment::sites`] of the other sites whose stores this site's Glance uses.
     pub remote_stores: Vec<usize>,
@@ -379,9 +380,6 @@ pub struct Deployment {
     /// `client_mount_timeout` of the client confs, in seconds, when set.
     pub client_mount_timeout: Option<u64>,
     pub sites: Vec<Site>,
-    /// The central cluster is deployed outside TripleO; central's `key` says where its
-    /// `client.openstack` key comes from.
-    pub external_central: bool,
     /// The compute stack at the central site (kind [`SiteKind::Compute`]): central's cluster,
     /// store and key, its own stack, roles and zone. Not one of `sites`, which are one per cluster.
     pub central_compute: Option<Site>,
@@ -394,6 +392,11 @@ impl Deployment {
 
     pub fn edges(&self) -> &[Site] {
         &self.sites[1..]
+    }
+
+    /// The central cluster is deployed outside TripleO: exactly when central has a `key`.
+    pub fn external_central(&self) -> bool {
+        self.central().key.is_some()
     }
 
     /// The cephx user central Glance uses on `site`'s cluster.

@@ -252,7 +252,7 @@ pub fn emit(d: &Deployment, plan: &Plan) -> Tree {
         let is_central = site.kind == SiteKind::Central;
         let is_compute = site.kind == SiteKind::Compute;
         // A client of the external central cluster rather than the deployer of its own.
-        let external_ceph = is_compute || (is_central && d.external_central);
+        let external_ceph = is_compute || (is_central && d.external_central());
         let site_ctx = context! {
             site => v(site), external_ceph => external_ceph,
             mon_ips => mon_list(site),
@@ -340,7 +340,7 @@ pub fn emit(d: &Deployment, plan: &Plan) -> Tree {
             put(format!("{dir}/nova.conf"), n.clone());
         }
 
-        let tht_environments = d.target.environments(site.kind, d.external_central);
+        let tht_environments = d.target.environments(site.kind, d.external_central());
         let mut exports = Vec::new();
         if !is_central {
             exports.push(central_export(d));
@@ -383,7 +383,7 @@ pub fn emit(d: &Deployment, plan: &Plan) -> Tree {
         if is_central {
             let mut central_exports = vec![central_export(d)];
             // An external cluster is no stack to export: external-ceph.sh writes its client.
-            if edges_use_central && !d.external_central {
+            if edges_use_central && !d.external_central() {
                 central_exports.push(central_ceph_export(d));
             }
             put(
@@ -393,11 +393,7 @@ pub fn emit(d: &Deployment, plan: &Plan) -> Tree {
                     context! { exports => v(&central_exports), ..site_ctx.clone() },
                 ),
             );
-            if d.external_central {
-                let key = site
-                    .key
-                    .as_ref()
-                    .expect("check gives an external central a key");
+            if let Some(key) = &site.key {
                 put(
                     format!("{dir}/external-ceph.sh"),
                     render(
