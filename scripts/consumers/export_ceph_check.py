@@ -58,6 +58,17 @@ CALLS_ENV = "DCNC_EXPORT_CEPH_CALLS"
 COMMAND = ["overcloud", "export", "ceph"]
 
 
+def recv_json(sock):
+    """Reads a socket to its end and decodes one JSON document."""
+    data = b""
+    while True:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    return json.loads(data.decode())
+
+
 def shim(argv):
     """`openstack ARG...`: export ceph -> the server; anything else: recorded."""
     if argv[:3] != COMMAND:
@@ -71,13 +82,7 @@ def shim(argv):
     s.connect(os.environ[SOCKET_ENV])
     s.sendall(req)
     s.shutdown(socket.SHUT_WR)
-    data = b""
-    while True:
-        chunk = s.recv(65536)
-        if not chunk:
-            break
-        data += chunk
-    reply = json.loads(data.decode())
+    reply = recv_json(s)
     sys.stdout.write(reply["stdout"])
     sys.stderr.write(reply["stderr"])
     return reply["rc"]
@@ -172,13 +177,7 @@ def serve(sock_path, client, release):
 
 
 def worker(conn, cls, target, export, release):
-    data = b""
-    while True:
-        chunk = conn.recv(65536)
-        if not chunk:
-            break
-        data += chunk
-    req = json.loads(data.decode())
+    req = recv_json(conn)
     os.environ.clear()
     os.environ.update(req["env"])
     os.chdir(req["cwd"])
