@@ -10,6 +10,7 @@ pub mod docs;
 pub mod emit;
 pub mod graph;
 pub mod model;
+pub mod params;
 pub mod plan;
 pub mod spec;
 pub mod target;
