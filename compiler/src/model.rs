@@ -9,6 +9,7 @@ use std::net::IpAddr;
 
 use serde::Serialize;
 
+pub use crate::kinds::{SiteKind, Topology};
 use crate::target::Target;
 
 macro_rules! name_type {
@@ -247,15 +248,6 @@ pub struct RoleCount {
     pub flavor: String,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum SiteKind {
-    Central,
-    Edge,
-    /// A compute stack at the central site, a client of the external central cluster.
-    Compute,
-}
-
 /// One site: a heat stack with its own Ceph cluster, which is also one Glance store.
 #[derive(Clone, Debug, Serialize)]
 pub struct Site {
@@ -284,8 +276,6 @@ pub struct Site {
     /// Extra heat parameters from the spec, already checked against what dcnc owns.
     pub parameters: BTreeMap<String, serde_json::Value>,
 }
-
-pub use crate::spec::Topology;
 
 /// The image cache of every edge Glance (topology `glance-cache`).
 #[derive(Clone, Debug, Serialize)]

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::emit::{self, StackRef, Tree};
 use crate::graph::{Plan, StepKind};
-use crate::Compiled;
+use crate::pipeline::Compiled;
 
 /// A step to run, with the reasons.
 #[derive(Debug, Serialize, PartialEq, Eq)]

@@ -1,8 +1,7 @@
 //! Release targets as data: what each TripleO release offers (environment files, roles, how keys
 //! reach central Glance). Emitters and checks consult these tables instead of branching on names.
 
-use crate::model::SiteKind;
-use crate::spec::TargetName;
+use crate::kinds::{Platform, SiteKind, TargetName};
 
 /// A TripleO role dcnc knows, and what it runs.
 #[derive(Debug, serde::Serialize)]
@@ -88,6 +87,10 @@ pub enum DeployFlow {
 #[derive(Debug, serde::Serialize)]
 pub struct Target {
     pub name: TargetName,
+    /// The tooling the output tree is for, which picks the emitter. Not printed yet: every
+    /// target so far is TripleO's.
+    #[serde(skip)]
+    pub platform: Platform,
     /// The spec spelling, e.g. `wallaby`.
     pub id: &'static str,
     /// The tripleo-heat-templates release series this target is checked against.
@@ -135,6 +138,7 @@ pub struct Target {
 
 pub static WALLABY: Target = Target {
     name: TargetName::Wallaby,
+    platform: Platform::TripleO,
     id: "wallaby",
     tht_version: "14.3.0",
     base_environments: &["environments/podman.yaml"],
@@ -158,6 +162,7 @@ pub static WALLABY: Target = Target {
 
 pub static USSURI_POC: Target = Target {
     name: TargetName::UssuriPoc,
+    platform: Platform::TripleO,
     id: "ussuri-poc",
     tht_version: "12.7.0",
     base_environments: &["environments/podman.yaml"],
@@ -181,6 +186,7 @@ pub static USSURI_POC: Target = Target {
 /// and the late ussuri client's `openstack overcloud export ceph` (13.7.0), as wallaby does it.
 pub static USSURI: Target = Target {
     name: TargetName::Ussuri,
+    platform: Platform::TripleO,
     id: "ussuri",
     tht_version: "12.7.0",
     base_environments: USSURI_POC.base_environments,
@@ -204,6 +210,7 @@ pub static USSURI: Target = Target {
 /// internal Glance API (port 9293) is the one that shows image locations.
 pub static THT_18: Target = Target {
     name: TargetName::Tht18,
+    platform: Platform::TripleO,
     id: "tht-18",
     tht_version: "18.0.0",
     base_environments: WALLABY.base_environments,

@@ -1,0 +1,258 @@
+//! Glance settings shared by every site: the pool, import methods, the cephx user and caps of
+//! central Glance on the edges, the staging share and image locations (the edge cache is
+//! `cache`). Owns DCN030 (pool), DCN024 (unknown import method), DCN031 (copy-image missing),
+//! DCN017 (client user), DCN018 (caps), DCN034 (staging) and DCN038 (not in target) for
+//! `show_multiple_locations`.
+
+use super::{or_default, Checker};
+use crate::diag::{did_you_mean, Code, Span};
+use crate::model::*;
+use crate::spec::{self, defaults, Located, Spec};
+use crate::target::Target;
+
+/// Import methods Glance knows.
+const IMPORT_METHODS: &[&str] = &[
+    "glance-direct",
+    "web-download",
+    "copy-image",
+    "glance-download",
+];
+
+pub(super) fn check_glance(
+    c: &mut Checker,
+    spec: &Spec,
+    target: &Target,
+) -> Option<GlanceSettings> {
+    let g = &spec.glance;
+    let (pool, pool_span) = or_default(&g.pool, defaults::pool().to_string());
+    let pool = c.name(
+        &pool,
+        pool_span,
+        "pool name",
+        Code::BadPool,
+        PoolName::parse,
+        PoolName::RULE,
+    );
+    let import_methods = check_import_methods(c, g);
+    let client_user = check_client_user(c, g, target);
+    let (caps_mon, caps_osd) = check_caps(c, g, pool.as_ref(), target);
+    let staging_nfs_share = g.staging_nfs_share.as_ref().map(|s| check_nfs_share(c, s));
+    let show = g.show_multiple_locations.as_ref().is_none_or(|l| l.value);
+    if let (Some(l), false) = (&g.show_multiple_locations, target.show_locations_parameter) {
+        c.warning(
+            Code::NotInTarget,
+            l.span,
+            format!("`show_multiple_locations` has no effect in target `{}`", target.id),
+        )
+        .help = Some("its internal Glance API (GlanceApiInternal) shows image locations to Nova and Cinder; remove the setting".into());
+    }
+    Some(GlanceSettings {
+        pool: pool?,
+        import_methods,
+        show_multiple_locations: show,
+        client_user,
+        caps_mon,
+        caps_osd,
+        staging_nfs_share,
+        cache: super::cache::check_cache(c, spec),
+    })
+}
+
+fn check_import_methods(c: &mut Checker, g: &spec::Glance) -> Vec<String> {
+    let Some(list) = &g.import_methods else {
+        return defaults::IMPORT_METHODS.map(String::from).to_vec();
+    };
+    let mut import_methods = Vec::new();
+    for m in &list.value {
+        if IMPORT_METHODS.contains(&m.value.as_str()) {
+            import_methods.push(m.value.clone());
+        } else {
+            let d = c.error(
+                Code::UnknownImportMethod,
+                m.span,
+                format!("unknown import method `{}`", m.value),
+            );
+            d.help = Some(
+                match did_you_mean(&m.value, IMPORT_METHODS.iter().copied()) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => format!("glance knows {}", IMPORT_METHODS.join(", ")),
+                },
+            );
+        }
+    }
+    if !list.value.iter().any(|m| m.value == "copy-image") {
+        c.warning(
+            Code::CopyImageMissing,
+            list.span,
+            "`copy-image` is not enabled".into(),
+        )
+        .help = Some(
+            "without it an image cannot be copied from central to an edge store; add `copy-image`"
+                .into(),
+        );
+    }
+    import_methods
+}
+
+/// The cephx user template of central Glance on the edges (`{cluster}` is its one placeholder).
+fn check_client_user(c: &mut Checker, g: &spec::Glance, target: &Target) -> String {
+    let (client_user, user_span) =
+        or_default(&g.client_user, target.default_client_user.to_string());
+    let probe = client_user.replace("{cluster}", "x");
+    let user_ok = if client_user.matches('{').count() != client_user.matches("{cluster}").count() {
+        c.error(
+            Code::BadClientUser,
+            user_span,
+            format!("invalid cephx user `{client_user}`"),
+        )
+        .help = Some("the only placeholder is `{cluster}`".into());
+        false
+    } else if CephUser::parse(&probe).is_none() {
+        let help = if probe.starts_with("client.") {
+            format!(
+                "drop the `client.` prefix: `{}`",
+                client_user.trim_start_matches("client.")
+            )
+        } else {
+            format!("a cephx user is {}", CephUser::RULE)
+        };
+        c.error(
+            Code::BadClientUser,
+            user_span,
+            format!("invalid cephx user `{client_user}`"),
+        )
+        .help = Some(help);
+        false
+    } else {
+        true
+    };
+    if user_ok && target.multistore_by_heat && client_user != "openstack" {
+        c.error(
+            Code::BadClientUser,
+            user_span,
+            format!("target `{}` can only give central Glance the `openstack` user's key", target.id),
+        )
+        .help = Some("`openstack overcloud export ceph` exports the key of the user TripleO created (`openstack`); remove `client_user`".into());
+    }
+    client_user
+}
+
+/// The mon and osd caps of that user, with defaults: `(mon, osd)`.
+fn check_caps(
+    c: &mut Checker,
+    g: &spec::Glance,
+    pool: Option<&PoolName>,
+    target: &Target,
+) -> (String, String) {
+    let (caps_mon, mon_span) = or_default(&g.caps.mon, defaults::mon_caps().to_string());
+    let default_osd = format!(
+        "profile rbd pool={}",
+        pool.map_or(defaults::pool(), |p| p.as_str())
+    );
+    let (caps_osd, osd_span) = or_default(&g.caps.osd, default_osd);
+    for (caps, span, kind) in [(&caps_mon, mon_span, "mon"), (&caps_osd, osd_span, "osd")] {
+        check_caps_string(c, caps, span, kind);
+    }
+    if let Some(pool) = pool {
+        if g.caps.osd.is_some() && !caps_osd.contains(&format!("pool={pool}")) {
+            c.warning(
+                Code::BadCaps,
+                osd_span,
+                format!("osd caps do not grant the images pool `{pool}`"),
+            )
+            .help = Some(format!("glance needs e.g. `profile rbd pool={pool}`"));
+        }
+    }
+    if (g.caps.mon.is_some() || g.caps.osd.is_some()) && target.multistore_by_heat {
+        c.warning(
+            Code::BadCaps,
+            osd_span.or(mon_span),
+            format!("`glance.caps` are not used by target `{}`", target.id),
+        )
+        .help = Some(
+            "TripleO creates the `openstack` user with its own caps; remove `glance.caps`".into(),
+        );
+    }
+    (caps_mon, caps_osd)
+}
+
+fn check_caps_string(c: &mut Checker, caps: &str, span: Option<Span>, kind: &str) {
+    let trimmed = caps.trim_start();
+    if let Some(prefix) = ["mon:", "osd:", "mgr:"]
+        .iter()
+        .find(|p| trimmed.starts_with(**p))
+    {
+        c.error(
+            Code::BadCaps,
+            span,
+            format!("{kind} caps start with a stray `{prefix}`"),
+        )
+        .help = Some(format!(
+            "write only the capability, e.g. `{}`",
+            trimmed[prefix.len()..].trim()
+        ));
+    } else if trimmed.is_empty() || caps.contains(['\'', '"', '\n']) {
+        c.error(
+            Code::BadCaps,
+            span,
+            format!("{kind} caps `{caps}` are not a capability string"),
+        )
+        .help = Some("e.g. `profile rbd pool=images`, without quotes".into());
+    }
+}
+
+/// `host:/path`, the path being one scripts can carry like any other absolute path.
+fn check_nfs_share(c: &mut Checker, share: &Located<String>) -> String {
+    let ok = share.value.split_once(":/").is_some_and(|(host, path)| {
+        !host.is_empty()
+            && host
+                .chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || "-._[]:".contains(ch))
+            && AbsPath::parse(&format!("/{path}")).is_some()
+    });
+    if !ok {
+        c.error(
+            Code::SharedStaging,
+            share.span,
+            format!("`{}` is not an NFS share", share.value),
+        )
+        .help = Some("write it as `host:/path`, e.g. `192.168.24.1:/export/glance-staging`".into());
+    }
+    share.value.clone()
+}
+
+/// glance-direct stages an upload on the glance-api that received it; with several central
+/// controllers, the import may run on another one unless the staging area is shared.
+pub(super) fn check_staging(
+    c: &mut Checker,
+    spec: &Spec,
+    central: Option<&Site>,
+    glance: Option<&GlanceSettings>,
+) {
+    let (Some(central), Some(glance)) = (central, glance) else {
+        return;
+    };
+    let apis: u32 = central
+        .roles
+        .iter()
+        .filter(|r| r.name == "Controller")
+        .map(|r| r.count)
+        .sum();
+    if apis > 1
+        && glance.staging_nfs_share.is_none()
+        && glance.import_methods.iter().any(|m| m == "glance-direct")
+    {
+        let span = spec
+            .glance
+            .import_methods
+            .as_ref()
+            .and_then(|l| l.value.iter().find(|m| m.value == "glance-direct"))
+            .map(|m| m.span);
+        c.warning(
+            Code::SharedStaging,
+            span,
+            format!("glance-direct with {apis} central glance-api nodes needs a shared staging area"),
+        )
+        .help = Some("set `glance.staging_nfs_share: host:/path` (GlanceStagingNfsShare), or import with web-download or copy-image only".into());
+    }
+}

@@ -1,0 +1,385 @@
+//! The sites: central, each edge, and the central compute stack, each turned into a
+//! `model::Site` from its own fields and the defaults. Owns DCN029 (site name), DCN023 (stack
+//! name), DCN028 (glance endpoint), DCN027 (no glance at an edge), DCN012 (duplicate) for
+//! availability zones and the compute stack, DCN011 (cluster is a stack) for the compute stack,
+//! and DCN036 (wrong topology) for Ceph roles on an external cluster.
+
+use std::collections::BTreeMap;
+
+use super::fields::{check_common, check_ntp, check_path};
+use super::keys::{check_key, check_key_ref};
+use super::params::check_parameters;
+use super::roles::{check_roles, default_roles};
+use super::{or_default, Checker, SiteSpans};
+use crate::diag::{Code, Span};
+use crate::model::*;
+use crate::spec::{self, defaults, Located, Spec};
+use crate::target::Target;
+
+pub(super) fn check_central(
+    c: &mut Checker,
+    s: &spec::Central,
+    target: &Target,
+) -> Option<(Site, SiteSpans)> {
+    let mut spans = SiteSpans::default();
+    let (stack, stack_span) = or_default(&s.stack, defaults::central_stack().to_string());
+    spans.stack = stack_span;
+    spans.name = stack_span;
+    let stack_name = stack_name(c, &stack, stack_span);
+    let common = check_common(
+        c,
+        or_default(&s.cluster, defaults::central_cluster().to_string()),
+        &s.fsid,
+        &s.mons,
+        &s.store,
+        &mut spans,
+    );
+    let roles = central_roles(c, s, &stack, target);
+    let key = s
+        .external
+        .as_ref()
+        .and_then(|e| check_key_ref(c, &e.value.key));
+    let mut parameters = BTreeMap::new();
+    check_parameters(c, &s.parameters, &stack, SiteKind::Central, &mut parameters);
+    let ntp = s.ntp.iter().map(|n| check_ntp(c, n)).collect();
+    let environment_files = s
+        .environment_files
+        .iter()
+        .map(|p| check_path(c, p))
+        .collect();
+    let roles_file = s.roles_file.as_ref().map(|p| check_path(c, p));
+    let network_data = s.network_data.as_ref().map(|p| check_path(c, p));
+    let site = Site {
+        kind: SiteKind::Central,
+        name: SiteName::parse(stack_name.as_ref()?.as_str())?,
+        stack: stack_name?,
+        cluster: common.cluster?,
+        fsid: common.fsid?,
+        mons: common.mons,
+        store: common.store?,
+        store_description: common.description,
+        az: None,
+        glance_endpoint: None,
+        key,
+        remote_stores: Vec::new(),
+        roles,
+        roles_file,
+        network_data,
+        environment_files,
+        ntp,
+        parameters,
+    };
+    Some((site, spans))
+}
+
+fn stack_name(c: &mut Checker, stack: &str, span: Option<Span>) -> Option<StackName> {
+    c.name(
+        stack,
+        span,
+        "stack name",
+        Code::BadStackName,
+        StackName::parse,
+        StackName::RULE,
+    )
+}
+
+/// Central's roles; an external cluster needs no Ceph nodes at central.
+fn central_roles(
+    c: &mut Checker,
+    s: &spec::Central,
+    stack: &str,
+    target: &Target,
+) -> Vec<RoleCount> {
+    let external = s.external.as_ref();
+    let roles = match &s.roles {
+        Some(r) => check_roles(c, r, stack, SiteKind::Central, target),
+        None if external.is_some() => {
+            let mut roles = default_roles(SiteKind::Central, stack);
+            roles.retain(|r| target.role(&r.name).is_some_and(|i| !i.ceph_osd));
+            roles
+        }
+        None => default_roles(SiteKind::Central, stack),
+    };
+    if let (Some(ext), Some(list)) = (external, &s.roles) {
+        for r in list {
+            if target.role(&r.name.value).is_some_and(|i| i.ceph_osd) {
+                c.warning(Code::WrongTopology, r.name.span, format!("role `{}` runs Ceph OSDs, but central's cluster is external", r.name.value))
+                    .help = Some(format!("with `central.external` (line {}) TripleO deploys no Ceph at central: use `Controller` and `Compute`", ext.span.line));
+            }
+        }
+    }
+    roles
+}
+
+/// An availability zone a site can own: not empty, not the default `nova`, and without the
+/// characters heat lists and quoting would split on.
+fn is_own_az(az: &str) -> bool {
+    !(az.is_empty() || az == "nova" || az.contains(['\'', '"', '\n', ',', ' ']))
+}
+
+/// A stack's own role list (every role known) gives no node a Glance API (GlanceApiEdge).
+fn runs_no_glance(listed: &[spec::Role], roles: &[RoleCount], target: &Target) -> bool {
+    let all_known = listed.iter().all(|r| target.role(&r.name.value).is_some());
+    let glance_nodes: u32 = (roles.iter())
+        .filter(|r| target.role(&r.name).is_some_and(|i| i.edge_glance))
+        .map(|r| r.count)
+        .sum();
+    all_known && glance_nodes == 0
+}
+
+/// Pass-through settings of a stack: `(parameters, environment files, network data)`.
+type PassThrough = (
+    BTreeMap<String, serde_json::Value>,
+    Vec<String>,
+    Option<String>,
+);
+
+pub(super) fn check_edge(
+    c: &mut Checker,
+    spec: &Spec,
+    e: &spec::Edge,
+    target: &'static Target,
+) -> Option<(Site, SiteSpans)> {
+    let mut spans = SiteSpans {
+        name: Some(e.name.span),
+        ..SiteSpans::default()
+    };
+    let name = c.name(
+        &e.name.value,
+        Some(e.name.span),
+        "site name",
+        Code::BadName,
+        SiteName::parse,
+        SiteName::RULE,
+    );
+    let (stack, stack_span) = or_default(&e.stack, e.name.value.clone());
+    spans.stack = stack_span.or(spans.name);
+    let stack_name = stack_name(c, &stack, spans.stack);
+    let common = check_common(
+        c,
+        or_default(&e.cluster, e.name.value.clone()),
+        &e.fsid,
+        &e.mons,
+        &e.store,
+        &mut spans,
+    );
+    let az = edge_az(c, e, &mut spans);
+    let (port, _) = or_default(&spec.edge_defaults.glance_port, target.edge_glance_port);
+    let endpoint = Endpoint::parse(e.glance_api.value.trim(), port);
+    if endpoint.is_none() {
+        c.error(Code::BadEndpoint, e.glance_api.span, format!("`{}` is not a glance API address", e.glance_api.value))
+            .help = Some("write the IP of the site's local Glance, optionally with a port or as a URL: `172.16.13.212`, `http://172.16.13.212:9292`".into());
+    }
+    let roles = edge_roles(c, spec, e, &stack, target);
+    let (parameters, environment_files, network_data) = edge_pass_through(c, spec, e);
+    let site = Site {
+        kind: SiteKind::Edge,
+        name: name?,
+        stack: stack_name?,
+        cluster: common.cluster?,
+        fsid: common.fsid?,
+        mons: common.mons,
+        store: common.store?,
+        store_description: common.description,
+        az: Some(az),
+        glance_endpoint: endpoint,
+        key: check_key(c, e, target),
+        remote_stores: Vec::new(),
+        roles,
+        roles_file: None,
+        network_data,
+        environment_files,
+        ntp: spec.central.ntp.iter().map(|n| n.value.clone()).collect(),
+        parameters,
+    };
+    Some((site, spans))
+}
+
+fn edge_az(c: &mut Checker, e: &spec::Edge, spans: &mut SiteSpans) -> String {
+    let (az, az_span) = or_default(&e.az, e.name.value.clone());
+    spans.az = az_span.or(spans.name);
+    if !is_own_az(&az) {
+        c.error(
+            Code::Duplicate,
+            spans.az,
+            format!("`{az}` cannot be an edge availability zone"),
+        )
+        .help =
+            Some("each edge needs its own zone, not the default `nova`; use the site name".into());
+    }
+    az
+}
+
+/// An edge's roles (its own, else `edge_defaults.roles`, else the default), which must give a
+/// node the site's Glance.
+fn edge_roles(
+    c: &mut Checker,
+    spec: &Spec,
+    e: &spec::Edge,
+    stack: &str,
+    target: &Target,
+) -> Vec<RoleCount> {
+    let role_list = e.roles.as_ref().or(spec.edge_defaults.roles.as_ref());
+    let roles = match role_list {
+        Some(r) => check_roles(c, r, stack, SiteKind::Edge, target),
+        None => default_roles(SiteKind::Edge, stack),
+    };
+    if role_list.is_some_and(|l| runs_no_glance(l, &roles, target)) {
+        let span = e
+            .roles
+            .as_ref()
+            .and_then(|r| r.first())
+            .map(|r| r.name.span)
+            .unwrap_or(e.name.span);
+        c.error(Code::NoGlanceAtEdge, span, format!("no node at edge `{}` runs glance", e.name.value))
+            .help = Some("give `DistributedComputeHCI` or `DistributedCompute` a count of at least 1; nova at the edge needs its local glance".into());
+    }
+    roles
+}
+
+/// An edge's parameters, environment files and network data, over `edge_defaults`.
+fn edge_pass_through(c: &mut Checker, spec: &Spec, e: &spec::Edge) -> PassThrough {
+    let defaults = &spec.edge_defaults;
+    let mut parameters = BTreeMap::new();
+    for params in [&defaults.parameters, &e.parameters] {
+        check_parameters(c, params, &e.name.value, SiteKind::Edge, &mut parameters);
+    }
+    let environment_files = defaults
+        .environment_files
+        .iter()
+        .chain(&e.environment_files)
+        .map(|p| check_path(c, p))
+        .collect();
+    let network_data = e
+        .network_data
+        .as_ref()
+        .or(defaults.network_data.as_ref())
+        .map(|p| check_path(c, p));
+    (parameters, environment_files, network_data)
+}
+
+/// The compute stack at the central site: a client of central's (external) cluster whose Glance
+/// serves the central store. Its stack and zone must differ from every site's.
+pub(super) fn check_compute(
+    c: &mut Checker,
+    compute: &Located<spec::CentralCompute>,
+    central: &Site,
+    sites: &[Site],
+    ntp: &[Located<String>],
+    target: &Target,
+) -> Option<Site> {
+    let s = &compute.value;
+    let stack = stack_name(c, &s.stack.value, Some(s.stack.span));
+    check_compute_stack(c, &s.stack, sites);
+    let az = compute_az(c, s, sites);
+    let roles = compute_roles(c, s, target);
+    let mut parameters = BTreeMap::new();
+    check_parameters(
+        c,
+        &s.parameters,
+        &s.stack.value,
+        SiteKind::Compute,
+        &mut parameters,
+    );
+    let environment_files = s
+        .environment_files
+        .iter()
+        .map(|p| check_path(c, p))
+        .collect();
+    let network_data = s.network_data.as_ref().map(|p| check_path(c, p));
+    let stack = stack?;
+    Some(Site {
+        kind: SiteKind::Compute,
+        name: SiteName::parse(stack.as_str())?,
+        stack,
+        cluster: central.cluster.clone(),
+        fsid: central.fsid.clone(),
+        mons: central.mons.clone(),
+        store: central.store.clone(),
+        store_description: central.store_description.clone(),
+        az: Some(az),
+        glance_endpoint: None,
+        key: central.key.clone(),
+        remote_stores: Vec::new(),
+        roles,
+        roles_file: None,
+        network_data,
+        environment_files,
+        ntp: ntp.iter().map(|n| n.value.clone()).collect(),
+        parameters,
+    })
+}
+
+/// The compute stack's name is no other stack's and no Ceph cluster's.
+fn check_compute_stack(c: &mut Checker, stack: &Located<String>, sites: &[Site]) {
+    if sites.iter().any(|x| x.stack.as_str() == stack.value) {
+        c.error(
+            Code::Duplicate,
+            stack.span,
+            format!("stack `{}` is used twice", stack.value),
+        )
+        .help = Some("the central compute stack needs its own heat stack name".into());
+    }
+    if sites.iter().any(|x| x.cluster.as_str() == stack.value) {
+        c.error(
+            Code::ClusterIsStack,
+            stack.span,
+            format!("stack `{}` is also the name of a Ceph cluster", stack.value),
+        )
+        .help = Some(
+            "TripleO names Ceph files after the cluster; name the stack e.g. `central-compute`"
+                .into(),
+        );
+    }
+}
+
+fn compute_az(c: &mut Checker, s: &spec::CentralCompute, sites: &[Site]) -> String {
+    let (az, az_span) = or_default(&s.az, s.stack.value.clone());
+    let az_span = az_span.unwrap_or(s.stack.span);
+    if !is_own_az(&az) {
+        c.error(
+            Code::Duplicate,
+            az_span,
+            format!("`{az}` cannot be an availability zone of the central compute stack"),
+        )
+        .help = Some("give it its own zone, not the default `nova`; e.g. its stack name".into());
+    } else if sites.iter().any(|x| x.az.as_deref() == Some(az.as_str())) {
+        c.error(
+            Code::Duplicate,
+            az_span,
+            format!("availability zone `{az}` is used twice"),
+        )
+        .help = Some("every site needs its own zone".into());
+    }
+    az
+}
+
+/// The compute stack's roles: no Ceph OSDs (the cluster is external), and a Glance.
+fn compute_roles(c: &mut Checker, s: &spec::CentralCompute, target: &Target) -> Vec<RoleCount> {
+    let stack = &s.stack;
+    let roles = match &s.roles {
+        Some(r) => check_roles(c, r, &stack.value, SiteKind::Compute, target),
+        None => default_roles(SiteKind::Compute, &stack.value),
+    };
+    let Some(list) = &s.roles else {
+        return roles;
+    };
+    for r in list {
+        if target.role(&r.name.value).is_some_and(|i| i.ceph_osd) {
+            c.error(Code::WrongTopology, r.name.span, format!("role `{}` runs Ceph OSDs, but the central compute stack uses the external cluster", r.name.value))
+                .help = Some("use `DistributedCompute` (and `DistributedComputeScaleOut`)".into());
+        }
+    }
+    if runs_no_glance(list, &roles, target) {
+        let span = list.first().map_or(stack.span, |r| r.name.span);
+        c.error(
+            Code::NoGlanceAtEdge,
+            span,
+            format!("no node of stack `{}` runs glance", stack.value),
+        )
+        .help = Some(
+            "give `DistributedCompute` a count of at least 1; its nova needs a local glance".into(),
+        );
+    }
+    roles
+}

@@ -1,0 +1,87 @@
+//! The glance-api.conf and nova.conf a stack gets (TripleO renders them from the env files, or
+//! `configure.sh` applies them), and an edge's `configure.sh` (the proof of concept's flow).
+//! The options themselves are the shared ones: `common/glance.j2`, `common/nova.j2`.
+
+use minijinja::context;
+
+use super::super::nova::nova_image;
+use super::super::templates::{render, v};
+use super::super::Tree;
+use super::stack::Stack;
+use crate::model::SiteKind;
+use crate::target::RoleInfo;
+
+/// The rendered confs of a stack, before they are put into the tree.
+pub(super) struct Confs {
+    pub glance: String,
+    /// Edges only.
+    pub nova: Option<String>,
+}
+
+/// Renders the stack's glance-api.conf and (edges) nova.conf and puts them into the tree;
+/// `configured`: a configure step applies them.
+pub(super) fn emit_confs(s: &Stack, configured: bool, tree: &mut Tree) -> Confs {
+    let applied_by = if configured {
+        "configure.sh applies it."
+    } else {
+        "TripleO renders this from the env files; it is here for review and validation."
+    };
+    let glance = render(
+        "tripleo/glance-api.conf.j2",
+        context! { stores => v(&s.stores), applied_by => applied_by, ..s.ctx.clone() },
+    );
+    // Central's swift store in the glance-cache topology is TripleO's alone.
+    if !(s.site.kind == SiteKind::Central && s.f.cache_topology) {
+        s.put_file(tree, "glance-api.conf", glance.clone());
+    }
+    // The compute stack's Nova is pointed at its Glance by THT's GlanceApiEdge, at an address
+    // only TripleO knows; edges name theirs in the spec.
+    let nova = (s.site.kind == SiteKind::Edge).then(|| {
+        let target = s.d.target;
+        let with = |has: fn(&RoleInfo) -> bool| -> Vec<String> {
+            (s.site.roles.iter())
+                .filter(|r| r.count > 0 && target.role(&r.name).is_some_and(has))
+                .map(|r| r.name.clone())
+                .collect()
+        };
+        render(
+            "tripleo/nova.conf.j2",
+            context! {
+                applied_by => applied_by,
+                edge_services => target.edge_services,
+                glance_roles => with(|r| r.edge_glance),
+                haproxy_roles => with(|r| r.edge_haproxy),
+                nova_image => v(&nova_image(s.d, s.site)),
+                ..s.ctx.clone()
+            },
+        )
+    });
+    if let Some(n) = &nova {
+        s.put_file(tree, "nova.conf", n.clone());
+    }
+    Confs { glance, nova }
+}
+
+/// An edge's `configure.sh`: merges the confs into the deployed ones.
+pub(super) fn configure_edge(s: &Stack, confs: &Confs, tree: &mut Tree) {
+    let ctx = context! {
+        glance_fragment => strip_comments(&confs.glance),
+        nova_fragment => strip_comments(confs.nova.as_deref().unwrap_or_default()),
+        ..s.ctx.clone()
+    };
+    s.put_file(
+        tree,
+        "configure.sh",
+        render("tripleo/configure-edge.sh.j2", ctx),
+    );
+}
+
+/// An INI fragment without its comment lines, for embedding in a script.
+pub(super) fn strip_comments(ini: &str) -> String {
+    let mut out = String::with_capacity(ini.len());
+    for line in ini.lines().filter(|l| !l.starts_with('#')) {
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}

@@ -1,0 +1,158 @@
+//! TripleO's output tree: per stack the heat environment files, `deploy.sh` (and
+//! `baremetal.yaml`), the glance-api.conf and nova.conf it gets, and at central the export, key
+//! and configure scripts; at the top the README, `deploy-all.sh`, the graph and the client confs.
+//! Templates under `compiler/templates/tripleo/`.
+
+mod central;
+mod confs;
+mod stack;
+
+use minijinja::{context, Value};
+
+use super::templates::{render, v};
+use super::{ceph, put, steps, stores, StackRef, Tree};
+use crate::graph::{self, Plan, StepKind};
+use crate::model::{Deployment, Topology};
+use crate::target::DeployFlow;
+
+/// What the deployment and its plan say about the tree as a whole, looked up once.
+struct Facts {
+    /// Central learns the edge stores from heat (else generated scripts do it).
+    by_heat: bool,
+    cache_topology: bool,
+    /// Edges that use the central store need central's ceph export.
+    edges_use_central: bool,
+    /// Central is updated with the edges' stores.
+    has_edges: bool,
+    /// Which sites have a configure step: `has_step` per site is O(sites x steps).
+    configured_edges: Vec<bool>,
+}
+
+impl Facts {
+    fn of(d: &Deployment, plan: &Plan) -> Facts {
+        let mut configured_edges = vec![false; d.sites.len()];
+        for s in plan.steps() {
+            if let StepKind::ConfigureEdge(i) = s.kind {
+                configured_edges[i] = true;
+            }
+        }
+        Facts {
+            by_heat: d.target.multistore_by_heat,
+            cache_topology: d.topology == Topology::GlanceCache,
+            edges_use_central: d.edges().iter().any(|e| e.remote_stores.contains(&0)),
+            has_edges: plan.steps().any(|s| s.kind == StepKind::UpdateCentral),
+            configured_edges,
+        }
+    }
+}
+
+/// The context every TripleO template starts from.
+fn base_context(d: &Deployment, f: &Facts) -> Value {
+    context! {
+        cache_topology => f.cache_topology,
+        has_edges => f.has_edges,
+        region => &d.region,
+        target => d.target.id,
+        tht_version => d.target.tht_version,
+        tht => &d.tht,
+        work_dir => &d.work_dir,
+        conf_dir => &d.ceph_conf_dir,
+        glance => v(&d.glance),
+        by_heat => f.by_heat,
+        pool_default_size => d.pool_default_size,
+        client_mount_timeout => d.client_mount_timeout,
+        config_download_dir => d.target.config_download_dir,
+        nova_glance_option => d.target.nova_glance_option,
+        nova_download_guard => d.target.nova_download_guard,
+        show_locations_parameter => d.target.show_locations_parameter,
+        provisioned => d.target.flow == DeployFlow::Provisioned,
+    }
+}
+
+/// Puts every file of TripleO's tree into `tree`.
+pub(super) fn emit(d: &Deployment, plan: &Plan, tree: &mut Tree) {
+    let facts = Facts::of(d, plan);
+    let base = base_context(d, &facts);
+    top_level(d, plan, &base, tree);
+    // One directory per stack: the sites, then the central compute stack.
+    let stacks = (d.sites.iter().enumerate()).chain(d.central_compute.iter().map(|s| (0, s)));
+    for (index, site) in stacks {
+        stack::emit_stack(d, &facts, &base, index, site, tree);
+    }
+}
+
+/// The top level: the README, the order, the graph and the client confs.
+fn top_level(d: &Deployment, plan: &Plan, base: &Value, tree: &mut Tree) {
+    let steps = steps::step_views(plan);
+    let central = d.central();
+    let central_stores: Vec<&str> = stores::stores_of(d, central).iter().map(|s| s.id).collect();
+    put(
+        tree,
+        "README.md".into(),
+        render(
+            "tripleo/README.md.j2",
+            context! {
+                central => v(central),
+                edges => v(d.edges()),
+                steps => v(&steps),
+                central_stores => central_stores.join(", "),
+                ..base.clone()
+            },
+        ),
+    );
+    put(
+        tree,
+        "deploy-all.sh".into(),
+        render(
+            "tripleo/deploy-all.sh.j2",
+            context! { steps => v(&steps), order => graph::to_order(plan), ..base.clone() },
+        ),
+    );
+    put(tree, "graph.dot".into(), graph::to_dot(plan));
+    put(tree, "graph.mmd".into(), graph::to_mermaid(plan));
+    for site in &d.sites {
+        put(
+            tree,
+            format!("ceph/{}.conf", site.cluster),
+            ceph::client_conf(d, site),
+        );
+    }
+}
+
+/// Export file names, in `DCNC_WORK_DIR`.
+fn central_export(d: &Deployment) -> String {
+    format!("{}-export.yaml", d.central().stack)
+}
+fn central_ceph_export(d: &Deployment) -> String {
+    format!("{}-ceph-export.yaml", d.central().cluster)
+}
+const EDGE_CEPH_EXPORT: &str = "edge-ceph-export.yaml";
+/// The external central cluster's `CephClientKey`, written by external-ceph.sh.
+fn external_key_file(d: &Deployment) -> String {
+    format!("{}-external-ceph.yaml", d.central().cluster)
+}
+
+/// The step that applies `file` of `stack`'s directory (see [`super::owner`]).
+pub(super) fn owner(d: &Deployment, stack: StackRef, file: &str) -> StepKind {
+    let by_heat = d.target.multistore_by_heat;
+    let StackRef::Site(index) = stack else {
+        return StepKind::DeployCompute;
+    };
+    if index == 0 {
+        match file {
+            "external-ceph.sh" => StepKind::ExternalCeph,
+            "export.sh" => StepKind::ExportCentral,
+            "export-edges.sh" | "ceph-clients.sh" => StepKind::GatherEdgeClients,
+            "env/glance-multistore.yaml" | "configure.sh" => StepKind::UpdateCentral,
+            "glance-api.conf" if d.sites.len() > 1 => StepKind::UpdateCentral,
+            _ => StepKind::DeployCentral,
+        }
+    } else {
+        match file {
+            "configure.sh" | "glance-api.conf" | "nova.conf" if !by_heat => {
+                StepKind::ConfigureEdge(index)
+            }
+            _ => StepKind::DeployEdge(index),
+        }
+    }
+}

@@ -1,0 +1,178 @@
+//! One stack's directory (`stacks/<stack>/`): its heat environment files, `baremetal.yaml`
+//! (provisioned flow), the glance-api.conf and nova.conf it gets, and `deploy.sh`; central's
+//! scripts come from `central`, an edge's configure script from `confs`.
+
+use minijinja::{context, Value};
+use serde::Serialize;
+
+use super::super::ceph::mon_list;
+use super::super::stores::{stores_of, StoreRef};
+use super::super::templates::{render, v};
+use super::super::{put, Tree};
+use super::EDGE_CEPH_EXPORT;
+use super::{central, central_ceph_export, central_export, confs, external_key_file, Facts};
+use crate::model::{Deployment, Site, SiteKind};
+use crate::target::DeployFlow;
+
+/// One stack being emitted, with what its files share.
+pub(super) struct Stack<'a> {
+    pub d: &'a Deployment,
+    pub f: &'a Facts,
+    pub site: &'a Site,
+    pub dir: String,
+    /// The stores its Glance sees, its own first.
+    pub stores: Vec<StoreRef<'a>>,
+    /// A client of the external central cluster rather than the deployer of its own.
+    pub external_ceph: bool,
+    /// The context of every template of the stack.
+    pub ctx: Value,
+}
+
+impl Stack<'_> {
+    pub fn put_file(&self, tree: &mut Tree, file: &str, content: String) {
+        put(tree, format!("{}/{file}", self.dir), content);
+    }
+
+    pub fn remote(&self) -> &[StoreRef<'_>] {
+        &self.stores[1..]
+    }
+}
+
+/// Puts the files of the stack of `site` into `tree`.
+pub(super) fn emit_stack(
+    d: &Deployment,
+    f: &Facts,
+    base: &Value,
+    index: usize,
+    site: &Site,
+    tree: &mut Tree,
+) {
+    let is_central = site.kind == SiteKind::Central;
+    let external_ceph = site.kind == SiteKind::Compute || (is_central && d.external_central());
+    let ctx = context! {
+        site => v(site), external_ceph => external_ceph,
+        mon_ips => mon_list(site),
+        ..base.clone()
+    };
+    let s = Stack {
+        d,
+        f,
+        site,
+        dir: format!("stacks/{}", site.stack),
+        stores: stores_of(d, site),
+        external_ceph,
+        ctx,
+    };
+    if d.target.flow == DeployFlow::Provisioned {
+        let ctx = context! { roles => baremetal_roles(site), ..s.ctx.clone() };
+        s.put_file(
+            tree,
+            "baremetal.yaml",
+            render("tripleo/baremetal.yaml.j2", ctx),
+        );
+    }
+    let own_files = env_files(&s, tree);
+    let configured = match site.kind {
+        SiteKind::Central => f.has_edges && !f.by_heat,
+        SiteKind::Edge => f.configured_edges[index],
+        SiteKind::Compute => false,
+    };
+    let confs = confs::emit_confs(&s, configured, tree);
+    let update_files = update_files(&s, tree);
+    deploy_script(&s, &own_files, &update_files, tree);
+    if is_central {
+        central::emit_central(&s, &confs.glance, tree);
+    } else if configured {
+        confs::configure_edge(&s, &confs, tree);
+    }
+}
+
+/// The stack's own environment files, in `-e` order, put into the tree.
+fn env_files(s: &Stack, tree: &mut Tree) -> Vec<&'static str> {
+    let is_central = s.site.kind == SiteKind::Central;
+    let mut own_files = vec!["env/overrides.yaml", "env/ceph.yaml"];
+    if !is_central {
+        own_files.push("env/az.yaml");
+    }
+    own_files.push("env/glance.yaml");
+    for file in &own_files[..own_files.len() - 1] {
+        let template = format!("tripleo/{file}.j2");
+        s.put_file(tree, file, render(&template, s.ctx.clone()));
+    }
+    // Central's first deploy has its own store only; with heat, the edge stores come in the
+    // update, from glance-multistore.yaml. Without heat, edges have no remote stores.
+    let heat_remote: &[StoreRef] = if is_central || !s.f.by_heat {
+        &[]
+    } else {
+        s.remote()
+    };
+    let ctx = context! { remote => v(heat_remote), ..s.ctx.clone() };
+    s.put_file(
+        tree,
+        "env/glance.yaml",
+        render("tripleo/env/glance.yaml.j2", ctx),
+    );
+    own_files
+}
+
+/// Central's update with the edge stores (heat): `env/glance-multistore.yaml`, put into the
+/// tree, and the files `deploy.sh update` adds.
+fn update_files(s: &Stack, tree: &mut Tree) -> Vec<String> {
+    if !(s.site.kind == SiteKind::Central && s.f.by_heat && s.f.has_edges) {
+        return Vec::new();
+    }
+    let ctx = context! { remote => v(s.remote()), ..s.ctx.clone() };
+    let content = render("tripleo/env/glance-multistore.yaml.j2", ctx);
+    s.put_file(tree, "env/glance-multistore.yaml", content);
+    vec![
+        format!("$WORK/{EDGE_CEPH_EXPORT}"),
+        "$HERE/env/glance-multistore.yaml".into(),
+    ]
+}
+
+fn deploy_script(s: &Stack, own_files: &[&str], update_files: &[String], tree: &mut Tree) {
+    let d = s.d;
+    let tht_environments = d.target.environments(s.site.kind, d.external_central());
+    let mut exports = Vec::new();
+    if s.site.kind != SiteKind::Central {
+        exports.push(central_export(d));
+    }
+    if s.site.kind == SiteKind::Edge && s.f.edges_use_central {
+        exports.push(central_ceph_export(d));
+    }
+    if s.external_ceph {
+        exports.push(external_key_file(d));
+    }
+    let ctx = context! {
+        tht_environments => v(&tht_environments),
+        exports => v(&exports),
+        own_files => v(own_files),
+        update_files => v(update_files),
+        ..s.ctx.clone()
+    };
+    s.put_file(tree, "deploy.sh", render("tripleo/deploy.sh.j2", ctx));
+}
+
+/// A role's nodes for `openstack overcloud node provision`: its host names and node tags. The
+/// tag is the role's hint with `%index%` expanded, which node provision does not do itself.
+#[derive(Serialize)]
+struct BaremetalNode {
+    hostname: String,
+    tag: String,
+}
+
+fn baremetal_roles(site: &Site) -> Value {
+    let roles: Vec<Value> = (site.roles.iter())
+        .filter(|r| r.count > 0)
+        .map(|r| {
+            let nodes: Vec<BaremetalNode> = (0..r.count)
+                .map(|i| BaremetalNode {
+                    hostname: format!("{}-{}-{i}", site.stack, r.name.to_lowercase()),
+                    tag: r.hint.replace("%index%", &i.to_string()),
+                })
+                .collect();
+            context! { name => &r.name, count => r.count, nodes => v(&nodes) }
+        })
+        .collect();
+    Value::from(roles)
+}

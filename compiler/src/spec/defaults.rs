@@ -1,0 +1,70 @@
+//! The spec's defaults, in one place: the schema shows them (`#[schemars(default = ...)]` in
+//! `spec`) and `check` applies them, both from these functions.
+//!
+//! Defaults that depend on the release target (the cephx user, the edge Glance port) live in the
+//! target tables (`target`); defaults that are another field's value (an edge's stack, cluster and
+//! zone default to its name) are applied where that field is checked.
+
+use crate::kinds::{TargetName, Topology};
+
+/// The import methods of TripleO's DCN environments: copy-image moves images to the edges.
+pub const IMPORT_METHODS: [&str; 2] = ["web-download", "copy-image"];
+
+/// Roles and node counts of a central stack without `roles`.
+pub const CENTRAL_ROLES: &[(&str, u32)] = &[("Controller", 3), ("ComputeHCI", 3)];
+/// Roles and node counts of an edge stack without `roles` (nor `edge_defaults.roles`).
+pub const EDGE_ROLES: &[(&str, u32)] = &[("DistributedComputeHCI", 3)];
+/// Roles and node counts of the central compute stack without `roles`.
+pub const COMPUTE_ROLES: &[(&str, u32)] = &[("DistributedCompute", 3)];
+
+pub(crate) fn target() -> TargetName {
+    TargetName::Wallaby
+}
+pub(crate) fn topology() -> Topology {
+    Topology::Multistore
+}
+pub(crate) fn region() -> &'static str {
+    "regionOne"
+}
+pub(crate) fn tht() -> &'static str {
+    "/usr/share/openstack-tripleo-heat-templates"
+}
+pub(crate) fn work_dir() -> &'static str {
+    "$HOME/dcnc-work"
+}
+pub(crate) fn pool() -> &'static str {
+    "images"
+}
+pub(crate) fn import_methods() -> Vec<&'static str> {
+    IMPORT_METHODS.to_vec()
+}
+pub(crate) fn show_multiple_locations() -> bool {
+    true
+}
+pub(crate) fn mon_caps() -> &'static str {
+    "profile rbd"
+}
+pub(crate) fn cache_dir() -> &'static str {
+    "/var/lib/glance/image-cache"
+}
+pub(crate) fn cache_size() -> &'static str {
+    "10GiB"
+}
+pub(crate) fn stall_time() -> &'static str {
+    "1d"
+}
+pub(crate) fn prefetch() -> &'static str {
+    "5m"
+}
+pub(crate) fn conf_dir() -> &'static str {
+    "/etc/ceph"
+}
+pub(crate) fn flavor() -> &'static str {
+    "baremetal"
+}
+pub(crate) fn central_stack() -> &'static str {
+    "control-plane"
+}
+pub(crate) fn central_cluster() -> &'static str {
+    "central"
+}

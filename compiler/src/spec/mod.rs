@@ -1,0 +1,331 @@
+//! The spec language (`dcn.yaml`): the raw types that parse the file and generate its JSON schema.
+//!
+//! These types say only what can be written; every leaf a check may complain about is
+//! [`Located`], so a diagnostic can point at it. Defaults and meaning are applied by `check`,
+//! which turns a [`Spec`] into a validated `model::Deployment`.
+
+pub mod defaults;
+mod leaf;
+mod parse;
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+pub use crate::kinds::{TargetName, Topology};
+pub use leaf::{Located, Quantity};
+pub use parse::{json_schema, parse};
+
+const FSID_PATTERN: &str = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$";
+
+/// A multistore DCN deployment: one central site and any number of edge sites, each with its own
+/// Ceph cluster, compiled by dcnc into TripleO environment files, scripts and configuration.
+#[derive(Deserialize, JsonSchema, Debug)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "dcnc spec (dcn.yaml)")]
+pub struct Spec {
+    /// The release the artifacts are made for. `wallaby`: everything through heat parameters
+    /// (`GlanceMultistoreConfig`, `CephExternalMultiConfig` from `openstack overcloud export
+    /// ceph`). `ussuri-poc`: TripleO deploys each stack, then generated scripts make the cephx
+    /// keys and edit glance-api.conf and nova.conf outside TripleO (the original proof of concept).
+    #[serde(default)]
+    #[schemars(default = "defaults::target")]
+    pub target: Option<Located<TargetName>>,
+    /// How edges get images. `multistore`: every site's Ceph is a Glance store; central Glance
+    /// copies images to edge stores, and edges boot them copy-on-write. `glance-cache`: central
+    /// Glance keeps images on swift; each edge's Glance caches the images its site uses.
+    #[serde(default)]
+    #[schemars(default = "defaults::topology")]
+    pub topology: Option<Located<Topology>>,
+    /// Keystone region name.
+    #[schemars(default = "defaults::region", example = &"regionOne")]
+    pub region: Option<Located<String>>,
+    /// Path of tripleo-heat-templates on the undercloud.
+    #[schemars(default = "defaults::tht")]
+    pub tht: Option<Located<String>>,
+    /// Directory on the undercloud where deploy scripts keep exports and other runtime files.
+    #[schemars(default = "defaults::work_dir")]
+    pub work_dir: Option<Located<String>>,
+    /// Glance settings shared by every site.
+    #[serde(default)]
+    pub glance: Glance,
+    /// Ceph client settings shared by every site.
+    #[serde(default)]
+    pub ceph: Ceph,
+    /// The central site: the control plane and its Ceph cluster.
+    pub central: Central,
+    /// Values every edge site takes unless it sets its own.
+    #[serde(default)]
+    pub edge_defaults: EdgeDefaults,
+    /// The edge (DCN) sites. Each runs compute, its own Ceph cluster and a local Glance.
+    #[serde(default)]
+    pub edges: Vec<Edge>,
+}
+
+/// Glance settings shared by every site.
+#[derive(Deserialize, JsonSchema, Debug, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Glance {
+    /// The Ceph pool that holds images in every cluster.
+    #[schemars(default = "defaults::pool", regex(pattern = r"^[a-zA-Z0-9_.-]+$"))]
+    pub pool: Option<Located<String>>,
+    /// Enabled image import methods. `copy-image` is what copies an image to an edge store.
+    #[schemars(default = "defaults::import_methods")]
+    pub import_methods: Option<Located<Vec<Located<String>>>>,
+    /// Expose image locations, which copy-on-write boots from rbd need.
+    #[schemars(default = "defaults::show_multiple_locations")]
+    pub show_multiple_locations: Option<Located<bool>>,
+    /// The cephx user (without `client.`) that central Glance uses on each edge cluster.
+    /// `{cluster}` is replaced by the edge's cluster name. Default: `openstack` for wallaby,
+    /// `{cluster}.glance` for ussuri-poc.
+    #[schemars(example = &"openstack", regex(pattern = r"^[a-zA-Z0-9_.{}-]+$"))]
+    pub client_user: Option<Located<String>>,
+    /// Capabilities of that user on each edge cluster.
+    #[serde(default)]
+    pub caps: Caps,
+    /// An NFS share (`host:/path`) mounted as the staging area of every central glance-api
+    /// (`GlanceStagingNfsShare`), so that a glance-direct upload staged on one controller can be
+    /// imported by another.
+    #[schemars(example = &"192.168.24.1:/export/glance-staging")]
+    pub staging_nfs_share: Option<Located<String>>,
+    /// The image cache of each edge's Glance (topology `glance-cache` only).
+    pub cache: Option<Located<Cache>>,
+    /// The size of the largest image you will serve, e.g. `20GiB`; dcnc warns when an edge cache
+    /// cannot hold it.
+    pub largest_image: Option<Located<Quantity>>,
+}
+
+/// The image cache of an edge Glance (`GlanceCacheEnabled` and its parameters).
+#[derive(Deserialize, JsonSchema, Debug, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Cache {
+    /// Directory of the cache on each edge glance-api node.
+    #[schemars(default = "defaults::cache_dir")]
+    pub dir: Option<Located<String>>,
+    /// Size the cache is pruned to: bytes, or a number with a unit (`KiB`, `MiB`, `GiB`, `TiB`,
+    /// `KB`, `MB`, `GB`, `TB`).
+    #[schemars(default = "defaults::cache_size", example = &"10GiB")]
+    pub max_size: Option<Located<Quantity>>,
+    /// How long an incomplete cache entry may sit before it is removed: seconds, or a number with
+    /// `s`, `m`, `h` or `d`.
+    #[schemars(default = "defaults::stall_time", example = &"1d")]
+    pub stall_time: Option<Located<Quantity>>,
+    /// How often the prefetcher caches the images queued for it: seconds, or with `s`, `m`, `h`, `d`.
+    #[schemars(default = "defaults::prefetch", example = &"5m")]
+    pub prefetcher_interval: Option<Located<Quantity>>,
+}
+
+/// Cephx capabilities, as `ceph auth get-or-create` takes them.
+#[derive(Deserialize, JsonSchema, Debug, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Caps {
+    /// Monitor caps.
+    #[schemars(default = "defaults::mon_caps")]
+    pub mon: Option<Located<String>>,
+    /// OSD caps, without an `osd:` prefix. Default: `profile rbd pool=<glance pool>`.
+    #[schemars(example = &"profile rbd pool=images")]
+    pub osd: Option<Located<String>>,
+}
+
+/// Ceph client settings shared by every site.
+#[derive(Deserialize, JsonSchema, Debug, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Ceph {
+    /// Directory holding `<cluster>.conf` and keyrings on the hosts that run Glance.
+    #[schemars(default = "defaults::conf_dir")]
+    pub conf_dir: Option<Located<String>>,
+    /// Replica count of the pools (`CephPoolDefaultSize`).
+    pub pool_default_size: Option<Located<u32>>,
+    /// How long a client (Glance) waits for a cluster before giving up (`client_mount_timeout` in
+    /// the generated client confs): seconds, or with `s`, `m`, `h`. Default: Ceph's own (300 s).
+    /// A short value makes an unreachable edge cluster fail fast instead of stalling Glance.
+    #[schemars(example = &"30s")]
+    pub client_mount_timeout: Option<Located<Quantity>>,
+}
+
+/// A TripleO role with its node count.
+#[derive(Deserialize, JsonSchema, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct Role {
+    /// Role name as in tripleo-heat-templates `roles/`, e.g. `Controller`, `DistributedComputeHCI`.
+    pub name: Located<String>,
+    /// Number of nodes.
+    pub count: Located<u32>,
+    /// Ironic node capability the scheduler matches (`<Role>SchedulerHints`); `%index%` is the
+    /// node index. Default `<stack>-<role>-%index%` in lower case.
+    #[schemars(example = &"0-controller-%index%")]
+    pub hint: Option<Located<String>>,
+    /// Nova flavor of the role's nodes.
+    #[schemars(default = "defaults::flavor")]
+    pub flavor: Option<Located<String>>,
+}
+
+/// The Glance store a site's Ceph cluster becomes.
+#[derive(Deserialize, JsonSchema, Debug, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Store {
+    /// Store id (`GlanceBackendID`, a section of glance-api.conf). Default: the cluster name.
+    #[schemars(regex(pattern = r"^[a-zA-Z0-9_-]+$"))]
+    pub id: Option<Located<String>>,
+    /// Human description shown by `glance stores-info`. Default: `<id> rbd glance store`.
+    pub description: Option<Located<String>>,
+}
+
+/// Extra heat parameters for a stack, passed through as `parameter_defaults`.
+pub type Parameters = BTreeMap<Located<String>, Located<serde_json::Value>>;
+
+/// The central site: control plane, central Ceph cluster and the Glance every edge is copied from.
+#[derive(Deserialize, JsonSchema, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct Central {
+    /// Heat stack name.
+    #[schemars(default = "defaults::central_stack")]
+    pub stack: Option<Located<String>>,
+    /// Ceph cluster name (`CephClusterName`): letters and digits only, not the stack name.
+    #[schemars(
+        default = "defaults::central_cluster",
+        regex(pattern = r"^[a-zA-Z0-9]+$")
+    )]
+    pub cluster: Option<Located<String>>,
+    /// Ceph cluster fsid (a UUID).
+    #[schemars(example = &"6a9c7e52-2b1f-4e0a-9c55-1d2f3a4b5c60", regex(pattern = FSID_PATTERN))]
+    pub fsid: Located<String>,
+    /// Ceph monitor addresses: IPv4 or IPv6, optionally with a port. Ceph reads a port other than
+    /// 6789 as a msgr2 port: give a mon's v2 port (3300 by default), no port for both defaults,
+    /// or Ceph's `v1:`/`v2:` prefix to name the protocol (`v1:172.16.11.1:16789`).
+    pub mons: Located<Vec<Located<String>>>,
+    /// The Glance store of this cluster.
+    #[serde(default)]
+    pub store: Store,
+    /// NTP servers (`NtpServer`).
+    #[serde(default)]
+    pub ntp: Vec<Located<String>>,
+    /// Roles and node counts. Default: 3 `Controller`, 3 `ComputeHCI`.
+    pub roles: Option<Vec<Role>>,
+    /// A roles file of your own instead of `openstack overcloud roles generate`.
+    pub roles_file: Option<Located<String>>,
+    /// A network data file passed with `-n`.
+    pub network_data: Option<Located<String>>,
+    /// Extra environment files passed with `-e` after the TripleO ones and before dcnc's.
+    #[serde(default)]
+    pub environment_files: Vec<Located<String>>,
+    /// Extra heat parameters (`parameter_defaults`) for this stack.
+    #[serde(default)]
+    pub parameters: Parameters,
+    /// The central Ceph cluster is deployed outside TripleO, before anything else, and holds the
+    /// images, volumes and vms pools; central is only its client (multistore topology).
+    pub external: Option<Located<External>>,
+    /// A compute stack at the central site whose instances use the external cluster's vms pool
+    /// and whose local Glance serves the central store (roles such as `DistributedCompute`).
+    /// Needs `external`, and a target with edge Glance services.
+    pub compute: Option<Located<CentralCompute>>,
+}
+
+/// A central Ceph cluster deployed outside TripleO.
+#[derive(Deserialize, JsonSchema, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct External {
+    /// Where the key of the cluster's `client.openstack` user is (`CephClientKey`), read by
+    /// `external-ceph.sh` at deploy time. The key itself is never written in the spec nor in the
+    /// output tree.
+    pub key: Located<KeyRef>,
+}
+
+/// A compute stack at the central site, on the external central cluster.
+#[derive(Deserialize, JsonSchema, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct CentralCompute {
+    /// Heat stack name, e.g. `central`. Not the name of any Ceph cluster.
+    #[schemars(example = &"central-compute")]
+    pub stack: Located<String>,
+    /// Availability zone of its Nova and Cinder. Default: the stack name.
+    pub az: Option<Located<String>>,
+    /// Roles and node counts. Default: 3 `DistributedCompute`.
+    pub roles: Option<Vec<Role>>,
+    /// A network data file passed with `-n`.
+    pub network_data: Option<Located<String>>,
+    /// Extra environment files passed with `-e`.
+    #[serde(default)]
+    pub environment_files: Vec<Located<String>>,
+    /// Extra heat parameters for this stack.
+    #[serde(default)]
+    pub parameters: Parameters,
+}
+
+/// Values every edge site takes unless it sets its own.
+#[derive(Deserialize, JsonSchema, Debug, Default)]
+#[serde(deny_unknown_fields)]
+pub struct EdgeDefaults {
+    /// Roles and node counts. Default: 3 `DistributedComputeHCI`.
+    pub roles: Option<Vec<Role>>,
+    /// Port of each edge's local Glance API, where `glance_api` has none. Default: 9292, or
+    /// 9293 (the internal Glance API, which shows image locations) for target `tht-18`.
+    #[schemars(example = &9292)]
+    pub glance_port: Option<Located<u16>>,
+    /// A network data file passed with `-n`.
+    pub network_data: Option<Located<String>>,
+    /// Extra environment files for every edge stack.
+    #[serde(default)]
+    pub environment_files: Vec<Located<String>>,
+    /// Extra heat parameters for every edge stack.
+    #[serde(default)]
+    pub parameters: Parameters,
+}
+
+/// An edge (DCN) site.
+#[derive(Deserialize, JsonSchema, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct Edge {
+    /// Site name; also the default stack, cluster, store id and availability zone.
+    #[schemars(example = &"dcn0", regex(pattern = r"^[a-zA-Z0-9][a-zA-Z0-9_.-]*$"))]
+    pub name: Located<String>,
+    /// Heat stack name. Default: the site name.
+    pub stack: Option<Located<String>>,
+    /// Ceph cluster name. Default: the site name.
+    #[schemars(regex(pattern = r"^[a-zA-Z0-9]+$"))]
+    pub cluster: Option<Located<String>>,
+    /// Ceph cluster fsid (a UUID).
+    #[schemars(regex(pattern = FSID_PATTERN))]
+    pub fsid: Located<String>,
+    /// Ceph monitor addresses: IPv4 or IPv6, optionally with a port. Ceph reads a port other than
+    /// 6789 as a msgr2 port: give a mon's v2 port (3300 by default), no port for both defaults,
+    /// or Ceph's `v1:`/`v2:` prefix to name the protocol (`v1:172.16.11.1:16789`).
+    pub mons: Located<Vec<Located<String>>>,
+    /// Address (IP or `IP:port`) of the site's local Glance API, which the site's Nova asks.
+    #[schemars(example = &"172.16.13.212")]
+    pub glance_api: Located<String>,
+    /// Availability zone of Nova and Cinder. Default: the site name.
+    pub az: Option<Located<String>>,
+    /// The Glance store of this cluster.
+    #[serde(default)]
+    pub store: Store,
+    /// Stores of other sites this site's Glance uses besides its own. Default: the central store.
+    /// Never another edge's store: that would ship one edge's key to another.
+    pub stores: Option<Vec<Located<String>>>,
+    /// Where the cephx key of the `openstack` user on this edge's cluster comes from, for
+    /// central Glance (wallaby). Default: `openstack overcloud export ceph` reads it from the
+    /// deployed stack. The key itself is never written in the spec nor in the output tree.
+    pub key: Option<Located<KeyRef>>,
+    /// Roles and node counts. Default: `edge_defaults.roles`.
+    pub roles: Option<Vec<Role>>,
+    /// A network data file passed with `-n`. Default: `edge_defaults.network_data`.
+    pub network_data: Option<Located<String>>,
+    /// Extra environment files for this stack, after `edge_defaults.environment_files`.
+    #[serde(default)]
+    pub environment_files: Vec<Located<String>>,
+    /// Extra heat parameters for this stack, over `edge_defaults.parameters`.
+    #[serde(default)]
+    pub parameters: Parameters,
+}
+
+/// A reference to a cephx key kept outside the spec; read by the generated scripts at run time.
+#[derive(Deserialize, JsonSchema, Debug, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct KeyRef {
+    /// Name of an environment variable that holds the key when the scripts run.
+    #[schemars(regex(pattern = r"^[A-Za-z_][A-Za-z0-9_]*$"), example = &"DCN0_CEPH_KEY")]
+    pub env: Option<String>,
+    /// Path of a file (on the undercloud) that holds the key.
+    pub file: Option<String>,
+}
