@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::Direction;
 
-use crate::model::Deployment;
+use crate::model::{Deployment, Topology};
 
 /// What a step does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -64,97 +64,127 @@ impl Plan {
 
 /// Builds the step graph of a checked deployment.
 pub fn plan(d: &Deployment) -> Plan {
-    let mut g: DiGraph<Step, &'static str> = DiGraph::new();
-    let central = d.central();
-    let cdir = format!("stacks/{}", central.stack);
-    let by_heat = d.target.multistore_by_heat;
+    let mut b = Builder {
+        g: DiGraph::new(),
+        d,
+        by_heat: d.target.multistore_by_heat,
+        cdir: format!("stacks/{}", d.central().stack),
+    };
+    let (deploy_c, export_c) = b.central();
+    let edge_deploys = b.edges(export_c);
     // Only multistore gives central the edge stores (and, without heat, edits confs by hand).
-    let multistore = d.topology == crate::model::Topology::Multistore;
-    let add =
-        |g: &mut DiGraph<Step, &'static str>, kind, id: String, title: String, command: String| {
-            g.add_node(Step {
-                host: host_of(kind, by_heat, d),
-                kind,
-                id,
-                title,
-                command,
-            })
-        };
-    let external = d.external_central().then(|| {
-        add(
-            &mut g,
-            StepKind::ExternalCeph,
-            format!("ceph-{}", central.cluster),
-            format!(
-                "external ceph cluster {}: check it, write its client key",
-                central.cluster
-            ),
-            format!("{cdir}/external-ceph.sh"),
-        )
-    });
-    let deploy_c = add(
-        &mut g,
-        StepKind::DeployCentral,
-        format!("deploy-{}", central.stack),
-        format!(
-            "deploy {} with glance on store {}",
-            central.stack, central.store
-        ),
-        format!("{cdir}/deploy.sh"),
-    );
-    let export_c = add(
-        &mut g,
-        StepKind::ExportCentral,
-        format!("export-{}", central.stack),
-        format!("export {} for the edge stacks", central.stack),
-        format!("{cdir}/export.sh"),
-    );
-    g.add_edge(deploy_c, export_c, "deployed stack");
-    if let Some(ext) = external {
-        g.add_edge(ext, deploy_c, "external cluster and key");
+    if d.topology == Topology::Multistore && !edge_deploys.is_empty() {
+        b.update_central(deploy_c, &edge_deploys);
     }
-    if let Some(compute) = &d.central_compute {
-        let n = add(
-            &mut g,
-            StepKind::DeployCompute,
-            format!("deploy-{}", compute.stack),
-            format!(
-                "deploy central compute {} (ceph cluster {}, external)",
-                compute.stack, compute.cluster
-            ),
-            format!("stacks/{}/deploy.sh", compute.stack),
-        );
-        g.add_edge(export_c, n, "control plane export");
-        if let Some(ext) = external {
-            g.add_edge(ext, n, "external cluster and key");
-        }
+    let order = topo_order(&b.g);
+    Plan { graph: b.g, order }
+}
+
+/// The graph being built, in the order steps are added (which the stable order prefers).
+struct Builder<'a> {
+    g: DiGraph<Step, &'static str>,
+    d: &'a Deployment,
+    by_heat: bool,
+    /// Central's stack directory.
+    cdir: String,
+}
+
+impl Builder<'_> {
+    fn add(&mut self, kind: StepKind, id: String, title: String, command: String) -> NodeIndex {
+        self.g.add_node(Step {
+            host: host_of(kind, self.by_heat, self.d),
+            kind,
+            id,
+            title,
+            command,
+        })
     }
 
-    let mut edge_deploys = Vec::new();
-    for (i, e) in d.sites.iter().enumerate().skip(1) {
-        let n = add(
-            &mut g,
-            StepKind::DeployEdge(i),
-            format!("deploy-{}", e.stack),
-            format!("deploy edge {} (ceph cluster {})", e.stack, e.cluster),
-            format!("stacks/{}/deploy.sh", e.stack),
+    /// The external cluster (if any), central's deploy and export, and the central compute
+    /// stack: `(deploy, export)`.
+    fn central(&mut self) -> (NodeIndex, NodeIndex) {
+        let d = self.d;
+        let central = d.central();
+        let cdir = self.cdir.clone();
+        let external = d.external_central().then(|| {
+            self.add(
+                StepKind::ExternalCeph,
+                format!("ceph-{}", central.cluster),
+                format!(
+                    "external ceph cluster {}: check it, write its client key",
+                    central.cluster
+                ),
+                format!("{cdir}/external-ceph.sh"),
+            )
+        });
+        let deploy_c = self.add(
+            StepKind::DeployCentral,
+            format!("deploy-{}", central.stack),
+            format!(
+                "deploy {} with glance on store {}",
+                central.stack, central.store
+            ),
+            format!("{cdir}/deploy.sh"),
         );
-        g.add_edge(export_c, n, "control plane export");
-        edge_deploys.push(n);
-        if multistore && !by_heat {
-            let conf = add(
-                &mut g,
-                StepKind::ConfigureEdge(i),
-                format!("configure-{}", e.stack),
-                format!("point {}'s nova at its local glance", e.stack),
-                format!("stacks/{}/configure.sh", e.stack),
-            );
-            g.add_edge(n, conf, "deployed stack");
+        let export_c = self.add(
+            StepKind::ExportCentral,
+            format!("export-{}", central.stack),
+            format!("export {} for the edge stacks", central.stack),
+            format!("{cdir}/export.sh"),
+        );
+        self.g.add_edge(deploy_c, export_c, "deployed stack");
+        if let Some(ext) = external {
+            self.g.add_edge(ext, deploy_c, "external cluster and key");
         }
+        if let Some(compute) = &d.central_compute {
+            let n = self.add(
+                StepKind::DeployCompute,
+                format!("deploy-{}", compute.stack),
+                format!(
+                    "deploy central compute {} (ceph cluster {}, external)",
+                    compute.stack, compute.cluster
+                ),
+                format!("stacks/{}/deploy.sh", compute.stack),
+            );
+            self.g.add_edge(export_c, n, "control plane export");
+            if let Some(ext) = external {
+                self.g.add_edge(ext, n, "external cluster and key");
+            }
+        }
+        (deploy_c, export_c)
     }
-    if multistore && !edge_deploys.is_empty() {
-        let gather = add(
-            &mut g,
+
+    /// Each edge's deploy (and, out of band, configure) step; returns the deploys.
+    fn edges(&mut self, export_c: NodeIndex) -> Vec<NodeIndex> {
+        let d = self.d;
+        let configure = d.topology == Topology::Multistore && !self.by_heat;
+        let mut edge_deploys = Vec::new();
+        for (i, e) in d.sites.iter().enumerate().skip(1) {
+            let n = self.add(
+                StepKind::DeployEdge(i),
+                format!("deploy-{}", e.stack),
+                format!("deploy edge {} (ceph cluster {})", e.stack, e.cluster),
+                format!("stacks/{}/deploy.sh", e.stack),
+            );
+            self.g.add_edge(export_c, n, "control plane export");
+            edge_deploys.push(n);
+            if configure {
+                let conf = self.add(
+                    StepKind::ConfigureEdge(i),
+                    format!("configure-{}", e.stack),
+                    format!("point {}'s nova at its local glance", e.stack),
+                    format!("stacks/{}/configure.sh", e.stack),
+                );
+                self.g.add_edge(n, conf, "deployed stack");
+            }
+        }
+        edge_deploys
+    }
+
+    /// Gathering the edges' Ceph clients at central, then giving central Glance their stores.
+    fn update_central(&mut self, deploy_c: NodeIndex, edge_deploys: &[NodeIndex]) {
+        let (by_heat, cdir) = (self.by_heat, self.cdir.clone());
+        let gather = self.add(
             StepKind::GatherEdgeClients,
             "gather-edge-ceph-clients".to_string(),
             if by_heat {
@@ -171,13 +201,12 @@ pub fn plan(d: &Deployment) -> Plan {
                 }
             ),
         );
-        for &n in &edge_deploys {
-            g.add_edge(n, gather, "edge ceph cluster");
+        for &n in edge_deploys {
+            self.g.add_edge(n, gather, "edge ceph cluster");
         }
-        let update = add(
-            &mut g,
+        let update = self.add(
             StepKind::UpdateCentral,
-            format!("update-{}", central.stack),
+            format!("update-{}", self.d.central().stack),
             format!("give central glance the {} edge stores", edge_deploys.len()),
             if by_heat {
                 format!("{cdir}/deploy.sh update")
@@ -185,11 +214,9 @@ pub fn plan(d: &Deployment) -> Plan {
                 format!("{cdir}/configure.sh")
             },
         );
-        g.add_edge(gather, update, "edge ceph clients");
-        g.add_edge(deploy_c, update, "deployed stack");
+        self.g.add_edge(gather, update, "edge ceph clients");
+        self.g.add_edge(deploy_c, update, "deployed stack");
     }
-    let order = topo_order(&g);
-    Plan { graph: g, order }
 }
 
 /// Where a step runs: heat and exports on the undercloud; the proof of concept's out-of-band
