@@ -11,6 +11,7 @@ pub mod diag;
 pub mod docs;
 pub mod emit;
 pub mod graph;
+pub mod import;
 pub mod kinds;
 pub mod model;
 pub mod params;

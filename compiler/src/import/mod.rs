@@ -1,0 +1,3 @@
+//! `dcnc import`: reads a hand-written TripleO DCN deployment and writes the spec that builds it.
+pub mod yaml;
+pub mod bash;
