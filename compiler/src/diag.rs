@@ -92,6 +92,9 @@ codes! {
     WrongTopology = "DCN036";
     BadQuantity = "DCN037";
     NotInTarget = "DCN038";
+    UnknownParameter = "DCN039";
+    ParameterValue = "DCN040";
+    DeprecatedParameter = "DCN041";
 }
 
 impl std::fmt::Display for Code {

@@ -80,6 +80,31 @@ pub struct Decl {
     pub length: Option<Bounds>,
 }
 
+impl Decl {
+    /// Its constraints as a reader wants them: ` with allowed values 'a', 'b'`, or nothing.
+    pub fn describe_constraints(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(v) = &self.allowed_values {
+            let list: Vec<String> = v.iter().map(show).collect();
+            parts.push(format!("allowed values {}", list.join(", ")));
+        }
+        if let Some(p) = &self.allowed_pattern {
+            parts.push(format!("allowed pattern `{}`", p.source));
+        }
+        if let Some(r) = &self.range {
+            parts.push(format!("range {r}"));
+        }
+        if let Some(l) = &self.length {
+            parts.push(format!("length {l}"));
+        }
+        if parts.is_empty() {
+            String::new()
+        } else {
+            format!(" with {}", parts.join(" and "))
+        }
+    }
+}
+
 /// An `allowed_pattern`, compiled once. Heat runs it with Python's `re.match` (anchored at the
 /// start, leftmost-first) and then wants the match to end at the end of the value; fancy-regex
 /// has the same backtracking semantics and Python's look-arounds (`^((?!balance.tcp).)*$`).

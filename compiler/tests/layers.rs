@@ -18,7 +18,7 @@ const LAYERS: &[&[&str]] = &[
     &["emit"],
     &["write"],
     &["pipeline"],
-    &["plan", "docs"],
+    &["plan", "docs", "import"],
 ];
 
 fn layer(module: &str) -> Option<usize> {

@@ -120,6 +120,8 @@ pub fn check(spec: &Spec, target: Option<TargetName>) -> (Option<Deployment>, Ve
 
     let mut diags = c.diags;
     crate::diag::sort(&mut diags);
+    // `edge_defaults` is checked once per edge: report each of its problems once.
+    diags.dedup();
     if crate::diag::has_errors(&diags) {
         return (None, diags);
     }

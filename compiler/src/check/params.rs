@@ -1,14 +1,18 @@
 //! Pass-through heat parameters (`parameters`, `edge_defaults.parameters`): names heat can take,
 //! none that dcnc derives itself (`OWNED_PARAMETERS`, role counts, flavors and hints), and the
-//! edge values that would break a DCN site. Owns DCN025 (owned parameter), DCN019 (volume
-//! cluster), DCN020 (cross-AZ attach) and DCN003 (wrong type) for parameter names.
+//! edge values that would break a DCN site, and every name and value against the target's
+//! parameter index (`params.rs`). Owns DCN025 (owned parameter), DCN019 (volume cluster), DCN020
+//! (cross-AZ attach), DCN003 (wrong type) for parameter names, DCN039 (unknown parameter),
+//! DCN040 (a value heat rejects) and DCN041 (deprecated parameter).
 
 use std::collections::BTreeMap;
 
 use super::Checker;
 use crate::diag::Code;
 use crate::model::SiteKind;
-use crate::spec;
+use crate::params::{self, Fit};
+use crate::spec::{self, Located};
+use crate::target::Target;
 
 /// Heat parameters dcnc derives from the spec; setting them under `parameters` would fight it.
 /// Each maps to the spec field that sets it.
@@ -56,14 +60,23 @@ const OWNED_PARAMETERS: &[(&str, &str)] = &[
     ),
 ];
 
-/// Checks `params` of stack `site` into `out`, later ones over earlier ones.
+/// What a stack's parameters are checked against: the target (its parameter index) and the
+/// stack's own role names (for `<Role>...` parameters of roles the release does not ship).
+pub(super) struct Stack<'a> {
+    pub name: &'a str,
+    pub kind: SiteKind,
+    pub target: &'a Target,
+    pub roles: Vec<&'a str>,
+}
+
+/// Checks `params` of `stack` into `out`, later ones over earlier ones.
 pub(super) fn check_parameters(
     c: &mut Checker,
     params: &spec::Parameters,
-    site: &str,
-    kind: SiteKind,
+    stack: &Stack,
     out: &mut BTreeMap<String, serde_json::Value>,
 ) {
+    let (site, kind) = (stack.name, stack.kind);
     for (k, v) in params {
         let key = k.value.as_str();
         if let Some((_, field)) = OWNED_PARAMETERS.iter().find(|(p, _)| *p == key) {
@@ -112,6 +125,76 @@ pub(super) fn check_parameters(
             }
             _ => {}
         }
+        check_known(c, k, v, stack);
         out.insert(key.to_string(), v.value.clone());
+    }
+}
+
+/// The name against the release's parameters (heat silently ignores a name no template
+/// declares), and the value against heat's type and constraints of the parameter.
+fn check_known(
+    c: &mut Checker,
+    k: &Located<String>,
+    v: &Located<serde_json::Value>,
+    stack: &Stack,
+) {
+    let Some(index) = params::index(stack.target.tht_version) else {
+        return;
+    };
+    let key = k.value.as_str();
+    let Some(decls) = index.lookup(key, &stack.roles) else {
+        let ignored = "heat ignores a parameter no template declares, so this one does nothing";
+        c.warning(
+            Code::UnknownParameter,
+            k.span,
+            format!(
+                "`{key}` is no parameter of tripleo-heat-templates {}",
+                index.version
+            ),
+        )
+        .help = Some(match index.suggest(key) {
+            Some(s) => match OWNED_PARAMETERS.iter().find(|(p, _)| *p == s) {
+                Some((_, field)) => {
+                    format!("did you mean `{s}`? dcnc sets it from {field}; {ignored}")
+                }
+                None => format!("did you mean `{s}`? {ignored}"),
+            },
+            None => format!("{ignored}; check its spelling"),
+        });
+        return;
+    };
+    match params::fit(decls, &v.value) {
+        Fit::Wrong(reasons) => {
+            let d = &decls[0];
+            c.error(
+                Code::ParameterValue,
+                v.span,
+                format!("`{key}`: {}", reasons.join("; ")),
+            )
+            .help = Some(format!(
+                "tripleo-heat-templates {} declares `{key}` as {}{}",
+                index.version,
+                d.ty.as_str(),
+                d.describe_constraints()
+            ));
+        }
+        Fit::Fits { deprecated, notes } => {
+            if deprecated {
+                c.warning(
+                    Code::DeprecatedParameter,
+                    k.span,
+                    format!(
+                        "`{key}` is deprecated in tripleo-heat-templates {}",
+                        index.version
+                    ),
+                )
+                .help = Some(
+                    "its templates list it in a `deprecated` parameter group: it may do nothing, or go away in the next release; see its release notes".into(),
+                );
+            }
+            for n in notes {
+                c.warning(Code::ParameterValue, v.span, format!("`{key}`: {n}"));
+            }
+        }
     }
 }

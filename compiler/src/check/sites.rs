@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use super::fields::{check_common, check_ntp, check_path};
 use super::keys::{check_key, check_key_ref};
-use super::params::check_parameters;
+use super::params::{check_parameters, Stack};
 use super::roles::{check_roles, default_roles};
 use super::{or_default, Checker, SiteSpans};
 use crate::diag::{Code, Span};
@@ -40,7 +40,13 @@ pub(super) fn check_central(
         .as_ref()
         .and_then(|e| check_key_ref(c, &e.value.key));
     let mut parameters = BTreeMap::new();
-    check_parameters(c, &s.parameters, &stack, SiteKind::Central, &mut parameters);
+    let this = Stack {
+        name: &stack,
+        kind: SiteKind::Central,
+        target,
+        roles: role_names(s.roles.as_deref()),
+    };
+    check_parameters(c, &s.parameters, &this, &mut parameters);
     let ntp = s.ntp.iter().map(|n| check_ntp(c, n)).collect();
     let environment_files = s
         .environment_files
@@ -70,6 +76,15 @@ pub(super) fn check_central(
         parameters,
     };
     Some((site, spans))
+}
+
+/// The role names a stack's spec lists (none: the default roles, which THT ships).
+fn role_names(roles: Option<&[spec::Role]>) -> Vec<&str> {
+    roles
+        .unwrap_or_default()
+        .iter()
+        .map(|r| r.name.value.as_str())
+        .collect()
 }
 
 fn stack_name(c: &mut Checker, stack: &str, span: Option<Span>) -> Option<StackName> {
@@ -171,7 +186,13 @@ pub(super) fn check_edge(
             .help = Some("write the IP of the site's local Glance, optionally with a port or as a URL: `172.16.13.212`, `http://172.16.13.212:9292`".into());
     }
     let roles = edge_roles(c, spec, e, &stack, target);
-    let (parameters, environment_files, network_data) = edge_pass_through(c, spec, e);
+    let this = Stack {
+        name: &e.name.value,
+        kind: SiteKind::Edge,
+        target,
+        roles: role_names(e.roles.as_deref().or(spec.edge_defaults.roles.as_deref())),
+    };
+    let (parameters, environment_files, network_data) = edge_pass_through(c, spec, e, &this);
     let site = Site {
         kind: SiteKind::Edge,
         name: name?,
@@ -238,11 +259,11 @@ fn edge_roles(
 }
 
 /// An edge's parameters, environment files and network data, over `edge_defaults`.
-fn edge_pass_through(c: &mut Checker, spec: &Spec, e: &spec::Edge) -> PassThrough {
+fn edge_pass_through(c: &mut Checker, spec: &Spec, e: &spec::Edge, this: &Stack) -> PassThrough {
     let defaults = &spec.edge_defaults;
     let mut parameters = BTreeMap::new();
     for params in [&defaults.parameters, &e.parameters] {
-        check_parameters(c, params, &e.name.value, SiteKind::Edge, &mut parameters);
+        check_parameters(c, params, this, &mut parameters);
     }
     let environment_files = defaults
         .environment_files
@@ -274,13 +295,13 @@ pub(super) fn check_compute(
     let az = compute_az(c, s, sites);
     let roles = compute_roles(c, s, target);
     let mut parameters = BTreeMap::new();
-    check_parameters(
-        c,
-        &s.parameters,
-        &s.stack.value,
-        SiteKind::Compute,
-        &mut parameters,
-    );
+    let this = Stack {
+        name: &s.stack.value,
+        kind: SiteKind::Compute,
+        target,
+        roles: role_names(s.roles.as_deref()),
+    };
+    check_parameters(c, &s.parameters, &this, &mut parameters);
     let environment_files = s
         .environment_files
         .iter()

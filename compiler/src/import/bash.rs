@@ -212,7 +212,8 @@ impl<'a> Lexer<'a> {
                 }
                 ';' | '&' | '|' => {
                     self.bump();
-                    if matches!(self.peek(0), Some(d) if d == c || (c == '|' && d == '&') || (c == '&' && d == '>')) {
+                    if matches!(self.peek(0), Some(d) if d == c || (c == '|' && d == '&') || (c == '&' && d == '>'))
+                    {
                         if c == '&' && self.peek(0) == Some('>') {
                             self.bump();
                             self.toks.push(Tok::Redir);
@@ -407,8 +408,7 @@ impl<'a> Lexer<'a> {
 
     fn double_quoted(&mut self, segs: &mut Vec<Seg>) {
         let mut q = String::new();
-        loop {
-            let Some(c) = self.bump() else { break };
+        while let Some(c) = self.bump() {
             match c {
                 '"' => break,
                 '\\' => match self.peek(0) {
@@ -507,7 +507,9 @@ impl<'a> Lexer<'a> {
             }
             Some(c) if c.is_ascii_alphabetic() || c == '_' => {
                 let mut name = String::new();
-                while let Some(c) = self.peek(0).filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+                while let Some(c) = self
+                    .peek(0)
+                    .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
                 {
                     self.bump();
                     name.push(c);
@@ -772,11 +774,13 @@ impl Interp {
             }
         }
         // `sudo -E VAR=x openstack ...`: drop the wrapper, its options and assignments
-        while words.first().is_some_and(|w| WRAPPERS.contains(&w.text.as_str())) {
+        while words
+            .first()
+            .is_some_and(|w| WRAPPERS.contains(&w.text.as_str()))
+        {
             words.remove(0);
             while words.first().is_some_and(|w| {
-                w.text.starts_with('-')
-                    || w.text.split_once('=').is_some_and(|(n, _)| is_name(n))
+                w.text.starts_with('-') || w.text.split_once('=').is_some_and(|(n, _)| is_name(n))
             }) {
                 words.remove(0);
             }
@@ -869,10 +873,7 @@ impl Interp {
                     }
                 },
                 Seg::Var {
-                    name,
-                    default,
-                    all,
-                    ..
+                    name, default, all, ..
                 } => match (self.vars.get(name), default) {
                     (Some(Var::Str(v)), _) => s.push_str(v),
                     (Some(Var::Array(a)), _) => {
@@ -970,7 +971,14 @@ mod tests {
         assert_eq!(
             c,
             vec![vec![
-                "openstack", "overcloud", "deploy", "--stack", "dcn0", "-e", "a b.yaml", "-e",
+                "openstack",
+                "overcloud",
+                "deploy",
+                "--stack",
+                "dcn0",
+                "-e",
+                "a b.yaml",
+                "-e",
                 "/home/stack/x.yaml"
             ]]
         );
@@ -1003,8 +1011,16 @@ mod tests {
         assert_eq!(
             c.last().unwrap(),
             &vec![
-                "openstack", "overcloud", "deploy", "-e", "${THT}/a.yaml", "-e", "b.yaml", "-e",
-                "c.yaml", "--stack-only"
+                "openstack",
+                "overcloud",
+                "deploy",
+                "-e",
+                "${THT}/a.yaml",
+                "-e",
+                "b.yaml",
+                "-e",
+                "c.yaml",
+                "--stack-only"
             ]
         );
     }
@@ -1034,7 +1050,10 @@ mod tests {
             "deploy() {\n  sudo -E openstack overcloud deploy --stack x\n}\ncase \"$1\" in\n  a) echo a ;;\nesac\ntime openstack overcloud export --stack x\n",
         );
         assert_eq!(c[0][0], "openstack");
-        assert_eq!(c[1], vec!["openstack", "overcloud", "export", "--stack", "x"]);
+        assert_eq!(
+            c[1],
+            vec!["openstack", "overcloud", "export", "--stack", "x"]
+        );
     }
 
     #[test]

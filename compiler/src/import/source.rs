@@ -142,7 +142,10 @@ pub fn kind_of(path: &Path, first_bytes: &[u8]) -> Option<Kind> {
         Some("json") => Some(Kind::Json),
         Some("conf" | "ini" | "cfg") => Some(Kind::Ini),
         _ if first_bytes.starts_with(b"#!") => {
-            let line = first_bytes.split(|b| *b == b'\n').next().unwrap_or_default();
+            let line = first_bytes
+                .split(|b| *b == b'\n')
+                .next()
+                .unwrap_or_default();
             let line = String::from_utf8_lossy(line);
             (line.contains("bash") || line.ends_with("/sh") || line.contains("/sh "))
                 .then_some(Kind::Script)
@@ -295,7 +298,10 @@ mod tests {
     #[test]
     fn kinds_by_name_and_shebang() {
         assert_eq!(kind_of(Path::new("x/deploy.sh"), b""), Some(Kind::Script));
-        assert_eq!(kind_of(Path::new("dcnN"), b"#!/bin/bash\n"), Some(Kind::Script));
+        assert_eq!(
+            kind_of(Path::new("dcnN"), b"#!/bin/bash\n"),
+            Some(Kind::Script)
+        );
         assert_eq!(kind_of(Path::new("g.YAML"), b""), Some(Kind::Yaml));
         assert_eq!(kind_of(Path::new("glance-api.conf"), b""), Some(Kind::Ini));
         assert_eq!(kind_of(Path::new("overcloud-full.qcow2"), b"QFI"), None);

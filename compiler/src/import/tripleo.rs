@@ -84,7 +84,7 @@ pub struct Crudini {
 
 #[derive(Clone, Debug)]
 pub enum Op {
-    Deploy(Deploy),
+    Deploy(Box<Deploy>),
     RolesGenerate(RolesGenerate),
     Export(Export),
     Provision(Provision),
@@ -232,7 +232,7 @@ pub fn recognize(c: &Command, file: FileId) -> Option<Op> {
     let args = openstack_args(c)?;
     let texts: Vec<&str> = args.iter().map(|w| w.text.as_str()).collect();
     match texts.as_slice() {
-        ["overcloud", "deploy", ..] => Some(Op::Deploy(deploy(&args[2..], loc))),
+        ["overcloud", "deploy", ..] => Some(Op::Deploy(Box::new(deploy(&args[2..], loc)))),
         ["overcloud", "roles", "generate", ..] => {
             Some(Op::RolesGenerate(roles_generate(&args[3..], loc)))
         }
@@ -241,7 +241,9 @@ pub fn recognize(c: &Command, file: FileId) -> Option<Op> {
         ["overcloud", "node", "provision", ..] => {
             Some(Op::Provision(provision(&args[3..], loc, false)))
         }
-        ["overcloud", "ceph", "deploy", ..] => Some(Op::Provision(provision(&args[3..], loc, true))),
+        ["overcloud", "ceph", "deploy", ..] => {
+            Some(Op::Provision(provision(&args[3..], loc, true)))
+        }
         ["baremetal", "node", "set", ..] => node_tag(&args[3..], loc).map(Op::NodeTag),
         _ => None,
     }
@@ -497,7 +499,9 @@ mod tests {
              openstack baremetal node set oc0-ceph-4 --property capabilities='node:0-dcn-hci-0,boot_option:local'\n\
              crudini --set /etc/glance/glance-api.conf glance_store default_backend dcn0\n",
         );
-        let Op::RolesGenerate(r) = &o[0] else { panic!() };
+        let Op::RolesGenerate(r) = &o[0] else {
+            panic!()
+        };
         assert_eq!(r.roles.len(), 2);
         assert!(r.output.is_some());
         let Op::Export(e) = &o[1] else { panic!() };
@@ -508,6 +512,9 @@ mod tests {
         let Op::NodeTag(t) = &o[3] else { panic!() };
         assert_eq!(t.tag, "0-dcn-hci-0");
         let Op::Crudini(c) = &o[4] else { panic!() };
-        assert_eq!((c.section.as_str(), c.key.as_str()), ("glance_store", "default_backend"));
+        assert_eq!(
+            (c.section.as_str(), c.key.as_str()),
+            ("glance_store", "default_backend")
+        );
     }
 }

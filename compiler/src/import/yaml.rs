@@ -193,7 +193,10 @@ pub fn parse(text: &str) -> Result<Node, YamlError> {
     if text.len() > MAX_BYTES {
         return Err(YamlError {
             span: None,
-            message: format!("{} bytes; dcnc import reads at most {MAX_BYTES}", text.len()),
+            message: format!(
+                "{} bytes; dcnc import reads at most {MAX_BYTES}",
+                text.len()
+            ),
         });
     }
     if text
