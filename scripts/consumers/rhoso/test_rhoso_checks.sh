@@ -16,7 +16,7 @@ copy() { rm -rf "${TMP:?}/$1"; cp -r "$GOOD" "$TMP/$1"; echo "$TMP/$1"; }
 CHECKER=("$HERE/crd_check.py" --kubectl "$KUBECTL")
 check "crd: the worked example renders and validates" 0 "0 problem(s)" -- "$GOOD/rhoso"
 t=$(copy misspelled)
-sed -i 's/^\(  *\)propagation: \[az1\]/\1propagaton: [az1]/' "$t/rhoso/controlplane.yaml"
+sed -i 's/propagation: \[az1\]/propagaton: [az1]/' "$t/rhoso/controlplane.yaml"
 check "crd: a misspelled field fails" 1 "spec.extraMounts[0].extraVol[1]: Additional properties are not allowed ('propagaton' was unexpected)" -- "$t/rhoso"
 t=$(copy bad-enum)
 sed -i '0,/type: edge/s//type: central/' "$t/rhoso/controlplane.yaml"
