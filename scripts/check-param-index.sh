@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Regenerates dcnc's parameter index of every release (compiler/data/params-<version>.tsv) from the
+# Regenerates dcnc's parameter index of every release (compiler/data/params-<version>.tsv, and
+# envs-<version>.json: what the THT environment files of dcnc's targets set) from the
 # pinned tripleo-heat-templates sdists (scripts/consumers/fetch-tht.sh) with scripts/param-index.py
 # and fails when the bytes differ from the committed files: the index is data derived from THT,
 # never edited by hand. Then a self-test: a committed file with one declaration changed must fail.
@@ -32,21 +33,24 @@ fail=0
 for v in "${VERSIONS[@]}"; do
   tht="$("$FETCH" "$v")"
   start=$(date +%s)
-  "$PY" "$ROOT/scripts/param-index.py" --tht "$tht" --version "$v" -o "$WORK/params-$v.tsv"
+  "$PY" "$ROOT/scripts/param-index.py" --tht "$tht" --version "$v" -o "$WORK/params-$v.tsv" \
+    --envs-output "$WORK/envs-$v.json"
   # twice: the generator must be deterministic
-  "$PY" "$ROOT/scripts/param-index.py" --tht "$tht" --version "$v" -o "$WORK/again-$v.tsv"
+  "$PY" "$ROOT/scripts/param-index.py" --tht "$tht" --version "$v" -o "$WORK/again-$v.tsv" \
+    --envs-output "$WORK/again-envs-$v.json"
   compare "$WORK/params-$v.tsv" "$WORK/again-$v.tsv" "a second run for $v" || fail=1
-  if [ "$update" = 1 ]; then
-    cp "$WORK/params-$v.tsv" "$DATA/params-$v.tsv"
-    echo "wrote compiler/data/params-$v.tsv"
-    continue
-  fi
-  if compare "$DATA/params-$v.tsv" "$WORK/params-$v.tsv" "compiler/data/params-$v.tsv"; then
-    echo "ok: compiler/data/params-$v.tsv is what tripleo-heat-templates $v gives ($(grep -vc '^#' "$DATA/params-$v.tsv") declarations, $(($(date +%s) - start)) s)"
-  else
-    echo "  regenerate with: bash scripts/check-param-index.sh --update" >&2
-    fail=1
-  fi
+  compare "$WORK/envs-$v.json" "$WORK/again-envs-$v.json" "a second run for $v" || fail=1
+  for f in "params-$v.tsv" "envs-$v.json"; do
+    if [ "$update" = 1 ]; then
+      cp "$WORK/$f" "$DATA/$f"
+      echo "wrote compiler/data/$f"
+    elif compare "$DATA/$f" "$WORK/$f" "compiler/data/$f"; then
+      echo "ok: compiler/data/$f is what tripleo-heat-templates $v gives ($(grep -vc '^#' "$DATA/$f") lines, $(($(date +%s) - start)) s)"
+    else
+      echo "  regenerate with: bash scripts/check-param-index.sh --update" >&2
+      fail=1
+    fi
+  done
 done
 
 # Self-test: a stale index (one type changed) must be caught.

@@ -18,14 +18,21 @@ deployment, so their parameters are left out.
 
 Output (UTF-8, LF, one parameter declaration a line, sorted; the same bytes on every run):
   # comment lines
-  NAME<TAB>TYPE<TAB>FLAGS<TAB>CONSTRAINTS
+  NAME<TAB>TYPE<TAB>FLAGS<TAB>CONSTRAINTS<TAB>DEFAULT
 TYPE is heat's (string, number, boolean, json, comma_delimited_list); FLAGS is `-` or
 `deprecated`; CONSTRAINTS is `-` or one JSON object with any of allowed_values (a list),
 allowed_pattern (a string), range and length ({"min": N, "max": N}).  A name declared with
 different types or constraints by different templates has one line per declaration; a value is
-valid when it fits one of them.  A NAME with `{role}` is the pattern of a role-prefixed
+valid when it fits one of them.  DEFAULT is the declaration's default as compact JSON when it is
+at most 80 characters and every template that declares it so agrees, `?` when it is longer or
+they disagree, `-` when there is none (heat then requires a value).  A NAME with `{role}` is the pattern of a role-prefixed
 parameter, for roles the release does not have (a deployment's own roles file); the release's own
 roles have their expanded lines.
+
+With --envs-output it also writes the parameter_defaults and resource_registry of the THT
+environment files dcnc's targets use or stand in for (ENVIRONMENTS below), as one sorted JSON
+object {path: {section: {...}}}: what those files set, for `dcnc import --diff` to compare a
+deployment's effective parameters with what dcnc's build gives.
 
 Run it with the python that `fetch-tht.sh --python` prints (PyYAML and Jinja2 pinned there).
 """
@@ -42,6 +49,33 @@ FORMAT = 1
 # Directories of THT whose templates no deployment uses.
 NOT_DEPLOYED = ('tools/', 'ci/')
 CONSTRAINTS = ('allowed_values', 'allowed_pattern', 'range', 'length')
+# THT environment files of dcnc's target tables (target.rs) and the ones deployments use in
+# their place; a release without one of them simply does not list it.
+ENVIRONMENTS = (
+    'environments/podman.yaml',
+    'environments/docker.yaml',
+    'environments/ceph-ansible/ceph-ansible.yaml',
+    'environments/ceph-ansible/ceph-ansible-external.yaml',
+    'environments/cephadm/cephadm.yaml',
+    'environments/cephadm/cephadm-rbd-only.yaml',
+    'environments/external-ceph.yaml',
+    'environments/dcn.yaml',
+    'environments/dcn-hci.yaml',
+    'environments/dcn-storage.yaml',
+)
+ENV_SECTIONS = ('parameter_defaults', 'resource_registry', 'parameter_merge_strategies')
+
+
+def environments(tht):
+    out = {}
+    for rel in ENVIRONMENTS:
+        path = os.path.join(tht, rel)
+        if not os.path.isfile(path):
+            continue
+        with open(path, encoding='utf-8') as f:
+            env = tht_check.load_yaml(f.read()) or {}
+        out[rel] = {k: env[k] for k in ENV_SECTIONS if env.get(k)}
+    return out
 
 
 def deployed(decl):
@@ -49,7 +83,29 @@ def deployed(decl):
     files = [f for f in decl.get('files') or [] if not f.startswith(NOT_DEPLOYED)]
     if not files:
         return None
-    return dict(decl, files=files)
+    out = dict(decl, files=files)
+    defaults = {f: v for f, v in (decl.get('file_defaults') or {}).items() if f in files}
+    out.pop('default', None)
+    if defaults:
+        texts = {json.dumps(v, sort_keys=True, default=str) for v in defaults.values()}
+        # every deployed template that declares it has this default, or they disagree
+        out['default'] = next(iter(defaults.values())) if len(texts) == 1 and \
+            len(defaults) == len(files) else DISAGREE
+    return out
+
+
+MAX_DEFAULT = 80
+DISAGREE = object()
+
+
+def default_of(decl):
+    if 'default' not in decl:
+        return '-'
+    if decl['default'] is DISAGREE:
+        return '?'
+    text = json.dumps(decl['default'], sort_keys=True, separators=(',', ':'), ensure_ascii=False,
+                      default=str)
+    return text if len(text) <= MAX_DEFAULT and '\t' not in text else '?'
 
 
 def line_of(name, decl):
@@ -64,7 +120,7 @@ def line_of(name, decl):
     flags = 'deprecated' if decl.get('deprecated') else '-'
     text = json.dumps(kept, sort_keys=True, separators=(',', ':'), ensure_ascii=False,
                       default=str) if kept else '-'
-    return '%s\t%s\t%s\t%s' % (name, t, flags, text)
+    return '%s\t%s\t%s\t%s\t%s' % (name, t, flags, text, default_of(decl))
 
 
 def expand(pattern, roles, networks):
@@ -117,6 +173,7 @@ def main(argv=None):
     ap.add_argument('--tht', required=True, help='extracted tripleo-heat-templates sdist')
     ap.add_argument('--version', required=True, help='the release the tree must be')
     ap.add_argument('-o', '--output', required=True, help='file to write')
+    ap.add_argument('--envs-output', help='file to write the environments JSON to')
     args = ap.parse_args(argv)
     version, roles, networks, lines = build(args.tht)
     if version != args.version:
@@ -127,14 +184,21 @@ def main(argv=None):
         '# Generated by scripts/param-index.py from the pinned sdist; do not edit.',
         '# %d parameters, %d declarations; roles: %s' % (names, len(lines), ' '.join(roles)),
         '# networks: %s' % ' '.join(networks),
-        '# name\ttype\tflags\tconstraints',
+        '# name\ttype\tflags\tconstraints\tdefault',
     ]
-    text = '\n'.join(head + lines) + '\n'
-    tmp = args.output + '.tmp'
+    write(args.output, '\n'.join(head + lines) + '\n')
+    if args.envs_output:
+        envs = environments(args.tht)
+        write(args.envs_output, json.dumps(envs, sort_keys=True, indent=1, ensure_ascii=False,
+                                           default=str) + '\n')
+    return 0
+
+
+def write(path, text):
+    tmp = path + '.tmp'
     with open(tmp, 'w', encoding='utf-8', newline='\n') as f:
         f.write(text)
-    os.replace(tmp, args.output)
-    return 0
+    os.replace(tmp, path)
 
 
 if __name__ == '__main__':

@@ -163,16 +163,24 @@ def param_decl(pdef, relpath):
 
 
 def add_decl(table, name, decl):
-    """Merge one declaration into table[name] (a list of distinct decls)."""
-    key = json.dumps({k: v for k, v in decl.items() if k not in ('files', 'default')},
+    """Merge one declaration into table[name] (a list of distinct decls).  The default of
+    each declaring file is kept in 'file_defaults' (files without a default are absent)."""
+    skip = ('files', 'default', 'file_defaults')
+    key = json.dumps({k: v for k, v in decl.items() if k not in skip},
                      sort_keys=True, default=jdefault)
+    if 'default' in decl:
+        decl['file_defaults'] = {f: decl['default'] for f in decl['files']}
     for d in table.setdefault(name, []):
-        dkey = json.dumps({k: v for k, v in d.items() if k not in ('files', 'default')},
+        dkey = json.dumps({k: v for k, v in d.items() if k not in skip},
                           sort_keys=True, default=jdefault)
         if dkey == key:
             for f in decl['files']:
                 if f not in d['files']:
                     d['files'].append(f)
+            if 'file_defaults' in decl:
+                d.setdefault('file_defaults', {}).update(
+                    {f: v for f, v in decl['file_defaults'].items()
+                     if f not in d.get('file_defaults', {})})
             return
     table[name].append(decl)
 
