@@ -34,13 +34,20 @@ while read -r name target out; do
     bm_roles=()
     for stack in "$out"/stacks/*/; do
       stack="${stack%/}"
-      # The roles file `openstack overcloud roles generate` would make: the THT role files, joined.
+      # The roles file `openstack overcloud roles generate` would make: the THT role files, joined;
+      # `Base:Name` is Base's file with its name line renamed, as tripleo-common's
+      # generate_role_with_colon_format does it.
       roles_file="$stack/roles_data.yaml"
       mapfile -t roles < <(sed -n '/roles generate/{n;p}' "$stack/deploy.sh" | tr ' ' '\n' | grep -v '^$')
       : >"$roles_file"
       for role in "${roles[@]}"; do
-        if [ -f "$tht/roles/$role.yaml" ]; then
-          cat "$tht/roles/$role.yaml" >>"$roles_file"
+        base="${role%%:*}"
+        if [ -f "$tht/roles/$base.yaml" ]; then
+          if [ "$base" != "$role" ]; then
+            sed "s/^\(- *name: *\)$base *\$/\1${role#*:}/" "$tht/roles/$base.yaml" >>"$roles_file"
+          else
+            cat "$tht/roles/$role.yaml" >>"$roles_file"
+          fi
         fi
       done
       if ! (cd "$out" && "$PY" "$ROOT/scripts/consumers/tht_check.py" --tht "$tht" \

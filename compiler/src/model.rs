@@ -243,9 +243,27 @@ pub enum KeySource {
 #[derive(Clone, Debug, Serialize)]
 pub struct RoleCount {
     pub name: String,
+    /// The THT role this one is a renamed copy of (`roles generate <base>:<name>`).
+    pub base: Option<String>,
     pub count: u32,
-    pub hint: String,
+    /// The node capability `<Role>SchedulerHints` matches; `None`: no scheduler hints.
+    pub hint: Option<String>,
     pub flavor: String,
+}
+
+impl RoleCount {
+    /// The THT role it is made from: its base, else itself.
+    pub fn tht_role(&self) -> &str {
+        self.base.as_deref().unwrap_or(&self.name)
+    }
+
+    /// Its argument of `openstack overcloud roles generate`: `Name`, or `Base:Name`.
+    pub fn generate_arg(&self) -> String {
+        match &self.base {
+            Some(b) => format!("{b}:{}", self.name),
+            None => self.name.clone(),
+        }
+    }
 }
 
 /// One site: a heat stack with its own Ceph cluster, which is also one Glance store.

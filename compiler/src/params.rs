@@ -734,7 +734,10 @@ mod tests {
         assert_eq!(dcn["parameter_defaults"]["NovaCrossAZAttach"], json!(false));
         assert!(environment("14.3.0", "environments/nope.yaml").is_none());
         for t in crate::target::ALL {
-            for kind in [crate::kinds::SiteKind::Central, crate::kinds::SiteKind::Edge] {
+            for kind in [
+                crate::kinds::SiteKind::Central,
+                crate::kinds::SiteKind::Edge,
+            ] {
                 for f in t.environments(kind, false) {
                     assert!(
                         environment(t.tht_version, f).is_some(),

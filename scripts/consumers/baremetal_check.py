@@ -26,10 +26,12 @@ Any exception of theirs (jsonschema.ValidationError, ValueError...) is a problem
 expanded result:
   - parameter_defaults <Role>Count equals the role's `count` (tripleo's default 1 when absent);
   - each provisioned instance of the file keeps its hostname and capabilities.node;
-  - every expanded instance is pinned by capabilities.node (dcnc places nodes by that tag; an
-    instance without it would take any free node);
+  - every expanded instance of a role that pins any is pinned by capabilities.node (dcnc
+    places nodes by that tag; an instance without it would take any free node); a role that
+    pins none (a spec role with `hint: ""`) takes free nodes by design, which is only noted;
   - hostnames and capabilities.node are unique, in the file and across all files given;
-  - with --roles STACK=Role,Role: every role of that stack's file is one of those roles.
+  - with --roles STACK=Role,Role: every role of that stack's file is one of those roles (a
+    renamed `Base:Name`, as `roles generate` takes it, is role Name).
 
 Note: Ansible's argument spec of tripleo_baremetal_expand_roles (count: int) would convert a
 string count like '2' to 2 before expand() sees it; this checker, calling expand() directly, rejects
@@ -190,13 +192,18 @@ def check_file(bd, path, stack, roles_allowed, seen_hostnames, seen_nodes, notes
             if node is not None and got_node != node:
                 problems.append('%s: capabilities.node %r expanded to %r' % (where, node, got_node))
 
+    pinning = {hostname_role_map.get(i.get('hostname'), '?') for i in instances
+               if (i.get('capabilities') or {}).get('node') is not None}
     for exp in instances:
         host = exp.get('hostname')
         node = (exp.get('capabilities') or {}).get('node')
         role = hostname_role_map.get(host, '?')
-        if node is None:
+        if node is None and role in pinning:
             problems.append('%s: expanded instance %s has no capabilities.node, so it would take '
                             'any free node' % (role, host))
+        elif node is None:
+            notes.append('%s: note: role %s pins no instance: node provision takes free nodes'
+                         % (path, role))
         if host in seen_hostnames:
             problems.append('hostname %s is used more than once (also in %s)'
                             % (host, seen_hostnames[host]))
@@ -230,7 +237,7 @@ def main():
         stack, sep, names = r.partition('=')
         if not sep or not stack:
             usage_error('--roles wants STACK=Role,Role, got %r' % r)
-        roles[stack] = {n for n in names.split(',') if n}
+        roles[stack] = {n.split(':')[-1] for n in names.split(',') if n}
 
     bd, version = load_baremetal_deploy(args.tripleo_ansible)
     seen_hostnames, seen_nodes, notes = {}, {}, []

@@ -158,9 +158,7 @@ fn check_sites(
     glance::check_staging(c, spec, sites.first(), glance);
     if spec.edges.is_empty() {
         c.warning(Code::NoEdges, None, "the spec has no edge site".into())
-            .help = Some(
-            "add sites under `edges:`; each needs `name`, `fsid`, `mons` and `glance_api`".into(),
-        );
+            .help = Some("add sites under `edges:`; each needs `name`, `fsid` and `mons`".into());
     }
     for edge in &spec.edges {
         if let Some((site, spans)) = sites::check_edge(c, spec, edge, target) {

@@ -1,7 +1,9 @@
 //! Roles and node counts of a stack: known to the target, fit for the kind of site, each listed
 //! once, with scheduler hints and flavors heat and the scripts can carry; and the default roles
-//! (`spec::defaults`). Owns DCN026 (unknown role), DCN012 (duplicate) for roles, DCN003 (wrong
-//! type) for hints and flavors, and DCN038 (not in target) for flavors.
+//! (`spec::defaults`). A role may be a renamed copy of a THT role (`base`), as `openstack
+//! overcloud roles generate Base:Name` makes it. Owns DCN026 (unknown role, and a base the name
+//! does not start with), DCN012 (duplicate) for roles, DCN003 (wrong type) for hints and
+//! flavors, and DCN038 (not in target) for flavors.
 
 use std::collections::HashMap;
 
@@ -32,16 +34,21 @@ pub(super) fn check_roles(
                 first.line
             ));
         }
-        let Some(info) = known_role(c, &r.name, target) else {
+        let Some(info) = known_role(c, r.base.as_ref().unwrap_or(&r.name), target) else {
             continue;
         };
+        if let Some(base) = &r.base {
+            check_renamed(c, &r.name, base);
+        }
         check_fits(c, &r.name, info, kind);
         let hint = match &r.hint {
-            Some(h) => check_hint(c, h),
-            None => format!("{}-{}-%index%", stack, r.name.value.to_lowercase()),
+            Some(h) if h.value.is_empty() => None,
+            Some(h) => Some(check_hint(c, h)),
+            None => Some(default_hint(stack, &r.name.value)),
         };
         out.push(RoleCount {
             name: r.name.value.clone(),
+            base: r.base.as_ref().map(|b| b.value.clone()),
             count: r.count.value,
             hint,
             flavor: check_flavor(c, r, target),
@@ -76,6 +83,35 @@ fn known_role(
     info
 }
 
+/// A renamed copy of a THT role: tripleo-common's `roles generate Base:Name` wants `Name` to
+/// start with `Base` and to differ from it (tripleo_common/utils/roles.py,
+/// generate_role_with_colon_format); heat wants letters and digits in a role name.
+fn check_renamed(c: &mut Checker, name: &Located<String>, base: &Located<String>) {
+    let n = &name.value;
+    if n == &base.value || !n.starts_with(base.value.as_str()) {
+        c.error(
+            Code::UnknownRole,
+            name.span,
+            format!("role `{n}` cannot be made from `{}`", base.value),
+        )
+        .help = Some(format!(
+            "`openstack overcloud roles generate {0}:NAME` needs NAME to start with `{0}` and differ from it, e.g. `{0}Edge`",
+            base.value
+        ));
+    } else if !n.chars().all(|ch| ch.is_ascii_alphanumeric()) {
+        c.error(
+            Code::UnknownRole,
+            name.span,
+            format!("role name `{n}` may hold only letters and digits"),
+        );
+    }
+}
+
+/// The scheduler hint of a role without one in the spec: `<stack>-<role>-%index%`.
+fn default_hint(stack: &str, role: &str) -> String {
+    format!("{}-{}-%index%", stack, role.to_lowercase())
+}
+
 /// A warning for a role meant for the other kind of site.
 fn check_fits(c: &mut Checker, name: &Located<String>, info: &RoleInfo, kind: SiteKind) {
     let fits = match kind {
@@ -99,12 +135,12 @@ fn check_fits(c: &mut Checker, name: &Located<String>, info: &RoleInfo, kind: Si
 }
 
 fn check_hint(c: &mut Checker, h: &Located<String>) -> String {
-    if h.value.is_empty() || h.value.contains(['\'', '"', '\n', ',']) {
+    if h.value.contains(['\'', '"', '\n', ',']) {
         c.error(
             Code::WrongType,
             h.span,
             format!(
-                "scheduler hint `{}` may not be empty or contain quotes or commas",
+                "scheduler hint `{}` may not contain quotes or commas",
                 h.value
             ),
         );
@@ -137,18 +173,10 @@ pub(super) fn default_roles(kind: SiteKind, stack: &str) -> Vec<RoleCount> {
     };
     let roles = table.iter().map(|&(name, count)| RoleCount {
         name: name.to_string(),
+        base: None,
         count,
-        hint: String::new(),
+        hint: Some(default_hint(stack, name)),
         flavor: defaults::flavor().to_string(),
     });
-    with_default_hints(roles.collect(), stack)
-}
-
-fn with_default_hints(mut roles: Vec<RoleCount>, stack: &str) -> Vec<RoleCount> {
-    for r in &mut roles {
-        if r.hint.is_empty() {
-            r.hint = format!("{}-{}-%index%", stack, r.name.to_lowercase());
-        }
-    }
-    roles
+    roles.collect()
 }

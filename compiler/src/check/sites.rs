@@ -110,14 +110,14 @@ fn central_roles(
         Some(r) => check_roles(c, r, stack, SiteKind::Central, target),
         None if external.is_some() => {
             let mut roles = default_roles(SiteKind::Central, stack);
-            roles.retain(|r| target.role(&r.name).is_some_and(|i| !i.ceph_osd));
+            roles.retain(|r| target.role(r.tht_role()).is_some_and(|i| !i.ceph_osd));
             roles
         }
         None => default_roles(SiteKind::Central, stack),
     };
     if let (Some(ext), Some(list)) = (external, &s.roles) {
         for r in list {
-            if target.role(&r.name.value).is_some_and(|i| i.ceph_osd) {
+            if target.role(r.tht_role()).is_some_and(|i| i.ceph_osd) {
                 c.warning(Code::WrongTopology, r.name.span, format!("role `{}` runs Ceph OSDs, but central's cluster is external", r.name.value))
                     .help = Some(format!("with `central.external` (line {}) TripleO deploys no Ceph at central: use `Controller` and `Compute`", ext.span.line));
             }
@@ -134,9 +134,9 @@ fn is_own_az(az: &str) -> bool {
 
 /// A stack's own role list (every role known) gives no node a Glance API (GlanceApiEdge).
 fn runs_no_glance(listed: &[spec::Role], roles: &[RoleCount], target: &Target) -> bool {
-    let all_known = listed.iter().all(|r| target.role(&r.name.value).is_some());
+    let all_known = listed.iter().all(|r| target.role(r.tht_role()).is_some());
     let glance_nodes: u32 = (roles.iter())
-        .filter(|r| target.role(&r.name).is_some_and(|i| i.edge_glance))
+        .filter(|r| target.role(r.tht_role()).is_some_and(|i| i.edge_glance))
         .map(|r| r.count)
         .sum();
     all_known && glance_nodes == 0
@@ -180,11 +180,7 @@ pub(super) fn check_edge(
     );
     let az = edge_az(c, e, &mut spans);
     let (port, _) = or_default(&spec.edge_defaults.glance_port, target.edge_glance_port);
-    let endpoint = Endpoint::parse(e.glance_api.value.trim(), port);
-    if endpoint.is_none() {
-        c.error(Code::BadEndpoint, e.glance_api.span, format!("`{}` is not a glance API address", e.glance_api.value))
-            .help = Some("write the IP of the site's local Glance, optionally with a port or as a URL: `172.16.13.212`, `http://172.16.13.212:9292`".into());
-    }
+    let endpoint = edge_endpoint(c, e, port, target);
     let roles = edge_roles(c, spec, e, &stack, target);
     let this = Stack {
         name: &e.name.value,
@@ -214,6 +210,23 @@ pub(super) fn check_edge(
         parameters,
     };
     Some((site, spans))
+}
+
+/// The address of an edge's local Glance: required where dcnc points Nova at it itself.
+fn edge_endpoint(c: &mut Checker, e: &spec::Edge, port: u16, target: &Target) -> Option<Endpoint> {
+    let Some(api) = &e.glance_api else {
+        if !target.edge_services {
+            c.error(Code::BadEndpoint, e.name.span, format!("edge `{}` has no `glance_api`", e.name.value))
+                .help = Some(format!("target `{}` has no edge Glance services: its configure.sh points the site's Nova at this address; add `glance_api: <IP of the site's Glance>`", target.id));
+        }
+        return None;
+    };
+    let endpoint = Endpoint::parse(api.value.trim(), port);
+    if endpoint.is_none() {
+        c.error(Code::BadEndpoint, api.span, format!("`{}` is not a glance API address", api.value))
+            .help = Some("write the IP of the site's local Glance, optionally with a port or as a URL: `172.16.13.212`, `http://172.16.13.212:9292`".into());
+    }
+    endpoint
 }
 
 fn edge_az(c: &mut Checker, e: &spec::Edge, spans: &mut SiteSpans) -> String {
@@ -386,7 +399,7 @@ fn compute_roles(c: &mut Checker, s: &spec::CentralCompute, target: &Target) -> 
         return roles;
     };
     for r in list {
-        if target.role(&r.name.value).is_some_and(|i| i.ceph_osd) {
+        if target.role(r.tht_role()).is_some_and(|i| i.ceph_osd) {
             c.error(Code::WrongTopology, r.name.span, format!("role `{}` runs Ceph OSDs, but the central compute stack uses the external cluster", r.name.value))
                 .help = Some("use `DistributedCompute` (and `DistributedComputeScaleOut`)".into());
         }

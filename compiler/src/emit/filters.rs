@@ -14,7 +14,8 @@ fn is_plain_yaml(s: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || "_./-".contains(c))
 }
 
-fn yaml_scalar(s: &str) -> String {
+/// A string as a YAML scalar that YAML 1.1 readers (heat's PyYAML) read back as that string.
+pub fn yaml_scalar(s: &str) -> String {
     if is_plain_yaml(s) {
         s.to_string()
     } else {

@@ -148,17 +148,33 @@ pub struct Ceph {
 #[derive(Deserialize, JsonSchema, Debug)]
 #[serde(deny_unknown_fields)]
 pub struct Role {
-    /// Role name as in tripleo-heat-templates `roles/`, e.g. `Controller`, `DistributedComputeHCI`.
+    /// Role name as in tripleo-heat-templates `roles/`, e.g. `Controller`, `DistributedComputeHCI`;
+    /// or a name of your own for a copy of the `base` role.
     pub name: Located<String>,
+    /// The tripleo-heat-templates role this one is a renamed copy of: `openstack overcloud roles
+    /// generate <base>:<name>`, which requires `name` to start with `base` (e.g. base
+    /// `DistributedComputeHCI`, name `DistributedComputeHCIEdge`). Its parameters are then
+    /// `<name>Count`, `<name>SchedulerHints`...
+    #[schemars(example = &"DistributedComputeHCI")]
+    pub base: Option<Located<String>>,
     /// Number of nodes.
     pub count: Located<u32>,
     /// Ironic node capability the scheduler matches (`<Role>SchedulerHints`); `%index%` is the
-    /// node index. Default `<stack>-<role>-%index%` in lower case.
+    /// node index. Default `<stack>-<role>-%index%` in lower case. `""`: no scheduler hints
+    /// (`{}`, TripleO's default): Nova places the role's nodes by flavor alone. Changing the
+    /// hints of deployed nodes makes heat replace them, so keep what a deployment has.
     #[schemars(example = &"0-controller-%index%")]
     pub hint: Option<Located<String>>,
     /// Nova flavor of the role's nodes.
     #[schemars(default = "defaults::flavor")]
     pub flavor: Option<Located<String>>,
+}
+
+impl Role {
+    /// The THT role it is made from: `base`, else its own name.
+    pub fn tht_role(&self) -> &str {
+        self.base.as_ref().map_or(&self.name.value, |b| &b.value)
+    }
 }
 
 /// The Glance store a site's Ceph cluster becomes.
@@ -293,8 +309,11 @@ pub struct Edge {
     /// or Ceph's `v1:`/`v2:` prefix to name the protocol (`v1:172.16.11.1:16789`).
     pub mons: Located<Vec<Located<String>>>,
     /// Address (IP or `IP:port`) of the site's local Glance API, which the site's Nova asks.
+    /// Needed by targets without TripleO's edge services (`ussuri-poc`, whose configure.sh points
+    /// Nova at it); elsewhere GlanceApiEdge points each node's Nova at the Glance on the node
+    /// itself, and this address is only shown in the nova.conf for review (none without it).
     #[schemars(example = &"172.16.13.212")]
-    pub glance_api: Located<String>,
+    pub glance_api: Option<Located<String>>,
     /// Availability zone of Nova and Cinder. Default: the site name.
     pub az: Option<Located<String>>,
     /// The Glance store of this cluster.

@@ -35,12 +35,16 @@ pub(super) fn emit_confs(s: &Stack, configured: bool, tree: &mut Tree) -> Confs 
         s.put_file(tree, "glance-api.conf", glance.clone());
     }
     // The compute stack's Nova is pointed at its Glance by THT's GlanceApiEdge, at an address
-    // only TripleO knows; edges name theirs in the spec.
-    let nova = (s.site.kind == SiteKind::Edge).then(|| {
+    // only TripleO knows; edges name theirs in the spec (`glance_api`, optional where the edge
+    // services point Nova at each node's own Glance: then there is no nova.conf to review).
+    let image = (s.site.kind == SiteKind::Edge)
+        .then(|| nova_image(s.d, s.site))
+        .flatten();
+    let nova = image.map(|image| {
         let target = s.d.target;
         let with = |has: fn(&RoleInfo) -> bool| -> Vec<String> {
             (s.site.roles.iter())
-                .filter(|r| r.count > 0 && target.role(&r.name).is_some_and(has))
+                .filter(|r| r.count > 0 && target.role(r.tht_role()).is_some_and(has))
                 .map(|r| r.name.clone())
                 .collect()
         };
@@ -51,7 +55,7 @@ pub(super) fn emit_confs(s: &Stack, configured: bool, tree: &mut Tree) -> Confs 
                 edge_services => target.edge_services,
                 glance_roles => with(|r| r.edge_glance),
                 haproxy_roles => with(|r| r.edge_haproxy),
-                nova_image => v(&nova_image(s.d, s.site)),
+                nova_image => v(&image),
                 ..s.ctx.clone()
             },
         )

@@ -158,7 +158,7 @@ fn deploy_script(s: &Stack, own_files: &[&str], update_files: &[String], tree: &
 #[derive(Serialize)]
 struct BaremetalNode {
     hostname: String,
-    tag: String,
+    tag: Option<String>,
 }
 
 fn baremetal_roles(site: &Site) -> Value {
@@ -168,7 +168,7 @@ fn baremetal_roles(site: &Site) -> Value {
             let nodes: Vec<BaremetalNode> = (0..r.count)
                 .map(|i| BaremetalNode {
                     hostname: format!("{}-{}-{i}", site.stack, r.name.to_lowercase()),
-                    tag: r.hint.replace("%index%", &i.to_string()),
+                    tag: (r.hint.as_ref()).map(|h| h.replace("%index%", &i.to_string())),
                 })
                 .collect();
             context! { name => &r.name, count => r.count, nodes => v(&nodes) }
