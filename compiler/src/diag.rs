@@ -95,6 +95,7 @@ codes! {
     UnknownParameter = "DCN039";
     ParameterValue = "DCN040";
     DeprecatedParameter = "DCN041";
+    DefaultStoreId = "DCN042";
 }
 
 impl std::fmt::Display for Code {

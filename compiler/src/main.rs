@@ -103,6 +103,26 @@ enum Command {
         /// Directory to write cli.md, spec.md and checks.md into
         dir: PathBuf,
     },
+    /// Write the spec of an existing TripleO DCN deployment (its deploy scripts and env files)
+    Import {
+        /// The deployment's directory: the stack user's home, or the stacks' directories
+        dir: PathBuf,
+        /// The spec to write
+        #[arg(short, long, default_value = "dcn.yaml")]
+        out: PathBuf,
+        /// The release the deployment runs (default: inferred from its THT files)
+        #[arg(long, value_parser = target_parser())]
+        target: Option<dcnc::spec::TargetName>,
+        /// Also print, per stack, every parameter whose value dcnc's build would change
+        #[arg(long)]
+        diff: bool,
+        /// Replace the output file if it exists
+        #[arg(long)]
+        force: bool,
+        /// The home directory DIR stands for on the undercloud (`~` in the scripts)
+        #[arg(long, default_value = "/home/stack")]
+        home: String,
+    },
     /// Explain a diagnostic code, e.g. `dcnc explain DCN010`, or list them all
     Explain {
         /// The code; without it, the whole catalogue
@@ -165,6 +185,14 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Explain { code } => explain(code.as_deref()),
+        Command::Import {
+            dir,
+            out,
+            target,
+            diff,
+            force,
+            home,
+        } => import(&dir, &out, target, diff, force, home),
         Command::Targets { format } => {
             match format {
                 PlanFormat::Json => outln!(
@@ -265,6 +293,46 @@ fn main() -> ExitCode {
             );
             Ok(Outcome::Ok)
         }),
+    }
+}
+
+/// `dcnc import`: the report on stderr, the diff on stdout, the spec into `out` (never over a file
+/// unless `force`). Exit 2 when the directory cannot be imported (nothing written), 1 when the
+/// imported spec has errors (written, to be fixed), 0 otherwise.
+fn import(
+    dir: &Path,
+    out: &Path,
+    target: Option<dcnc::spec::TargetName>,
+    diff: bool,
+    force: bool,
+    home: String,
+) -> ExitCode {
+    let options = dcnc::import::Options { home };
+    let imported = match dcnc::import::import(dir, target, options) {
+        Ok(i) => i,
+        Err(errors) => {
+            eprint!("{}", dcnc::import::render_errors(&errors));
+            eprintln!(
+                "error: {} cannot be imported; nothing written",
+                dir.display()
+            );
+            return ExitCode::from(2);
+        }
+    };
+    let name = out.display().to_string();
+    if let Err(e) = dcnc::import::write_spec(out, &imported.spec, force) {
+        eprintln!("error: {name}: {e}");
+        return ExitCode::from(2);
+    }
+    eprint!("{}", imported.report_text(&name));
+    if diff {
+        out!("{}", imported.diff());
+    }
+    eprintln!("{name}: written");
+    if imported.report.has_errors() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
     }
 }
 

@@ -1,6 +1,6 @@
 //! The fields every site has: the Ceph cluster name, fsid and mons, the Glance store id and
 //! description; and the paths and NTP servers stacks pass on. Owns DCN010 (cluster name),
-//! DCN013 (fsid), DCN014 (mon), DCN022 (store id) and DCN003 (wrong type) for descriptions,
+//! DCN013 (fsid), DCN014 (mon), DCN022 (store id), DCN042 (`default_backend` store id) and DCN003 (wrong type) for descriptions,
 //! paths and NTP servers.
 
 use super::{Checker, SiteSpans};
@@ -131,6 +131,10 @@ fn check_mons(
 
 fn check_store_id(c: &mut Checker, id: &str, span: Option<Span>) -> Option<StoreId> {
     let parsed = StoreId::parse(id);
+    if id == "default_backend" {
+        c.warning(Code::DefaultStoreId, span, "store id `default_backend` is TripleO's default".into())
+            .help = Some("every Glance that sets no GlanceBackendID calls its own store `default_backend`, so the id says nothing about the site and clashes with any site left at the default; name the store after its site (for a store that holds images, plan the rename: image locations carry the id)".into());
+    }
     if parsed.is_none() {
         let d = c.error(Code::BadStoreId, span, format!("invalid store id `{id}`"));
         d.help = Some(if id.starts_with("os_glance_") {

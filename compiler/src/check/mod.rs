@@ -16,6 +16,8 @@ mod glance;
 mod globals;
 mod keys;
 mod params;
+
+pub use params::owned_parameter;
 mod roles;
 mod sites;
 mod topology;

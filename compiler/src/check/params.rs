@@ -60,6 +60,14 @@ const OWNED_PARAMETERS: &[(&str, &str)] = &[
     ),
 ];
 
+/// The spec field that sets `key`, when dcnc generates that heat parameter itself.
+pub fn owned_parameter(key: &str) -> Option<&'static str> {
+    OWNED_PARAMETERS
+        .iter()
+        .find(|(p, _)| *p == key)
+        .map(|(_, f)| *f)
+}
+
 /// What a stack's parameters are checked against: the target (its parameter index) and the
 /// stack's own role names (for `<Role>...` parameters of roles the release does not ship).
 pub(super) struct Stack<'a> {

@@ -1,8 +1,174 @@
-//! `dcnc import`: reads a hand-written TripleO DCN deployment and writes the spec that builds it.
+//! `dcnc import DIR`: reads a hand-written TripleO DCN deployment (deploy scripts, heat
+//! environment files, roles, node and INI files) and writes the spec that builds it, a report of
+//! where everything went, and (`--diff`) what dcnc's build would still change.
+//!
+//! read (`source`, the only file system access) -> scripts (`bash`, `tripleo`) and files
+//! (`yaml`, `heat`) -> the deployment as heat sees it (`deployment`) -> the spec (`mapping`,
+//! written by `spec_out`) -> `dcnc check` of that spec, its findings moved back to the original
+//! files (`report`) -> the round trip (`diff`).
+
 pub mod bash;
 pub mod deployment;
+pub mod diff;
 pub mod heat;
+pub mod mapping;
+pub mod report;
 pub mod source;
 pub mod spec_out;
 pub mod tripleo;
 pub mod yaml;
+
+use std::path::Path;
+
+pub use deployment::Options;
+use deployment::Read;
+use report::{Finding, Item, Report, Section};
+pub use source::ImportError;
+
+use crate::kinds::TargetName;
+
+/// What `dcnc import` made of a directory.
+pub struct Imported {
+    /// The spec text.
+    pub spec: String,
+    /// For each line of the spec, the place of the original it came from.
+    pub origins: Vec<Option<source::Loc>>,
+    pub report: Report,
+    pub read: Read,
+    pub target: &'static crate::target::Target,
+}
+
+/// Imports the deployment in `dir`. Fails (nothing to write) when the directory cannot be read,
+/// holds no deploy command, or a file a deploy reads is broken: every such problem, located.
+pub fn import(
+    dir: &Path,
+    target: Option<TargetName>,
+    options: Options,
+) -> Result<Imported, Vec<ImportError>> {
+    let sources = source::read_dir(dir).map_err(|e| vec![e])?;
+    let ignored = sources.ignored.clone();
+    let read = deployment::read(sources, options)?;
+    let mut report = Report {
+        dir: dir.display().to_string(),
+        ignored,
+        ..Report::default()
+    };
+    for (loc, what) in &read.unresolved {
+        report.add(
+            Section::Note,
+            Item::at(*loc, format!("`{what}` is not set in the script")).detail(
+                "import reads scripts without running them: a path holding it may not resolve",
+            ),
+        );
+    }
+    let mapped = mapping::map(&read, target, &mut report).map_err(|e| {
+        let first = read.deploys.first().map(|d| d.loc);
+        let mut err = ImportError::new(report.dir.clone(), e).help(
+            "the stack that runs Keystone needs a role named Controller (or `Base:Controller...`)",
+        );
+        if let Some(l) = first {
+            err.path = read.sources.path(l.file).to_string();
+            err = err.at(l.span, &read.sources.get(l.file).text);
+        }
+        vec![err]
+    })?;
+    let header = vec![
+        "yaml-language-server: $schema=dcn.schema.json".to_string(),
+        format!(
+            "Imported by `dcnc import` from {}: {}.",
+            dir.display(),
+            mapped
+                .stacks
+                .iter()
+                .map(|(s, _)| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        "The import report says where each value came from, and what needs your review.".into(),
+    ];
+    let rendered = spec_out::render(&header, &mapped.doc);
+    // Every check of dcnc, on what was read: located in the original files where they came from.
+    let diags = match crate::compile(&rendered.text, None) {
+        Ok(c) => c.diagnostics,
+        Err(d) => d,
+    };
+    for d in diags {
+        let loc = d
+            .span
+            .and_then(|s| {
+                rendered
+                    .origins
+                    .get(s.line.saturating_sub(1) as usize)
+                    .copied()
+            })
+            .flatten();
+        report.findings.push(Finding { diag: d, loc });
+    }
+    Ok(Imported {
+        spec: rendered.text,
+        origins: rendered.origins,
+        report,
+        read,
+        target: mapped.target,
+    })
+}
+
+impl Imported {
+    /// The report as text (`spec_path` names the spec for findings that are its own).
+    pub fn report_text(&self, spec_path: &str) -> String {
+        self.report
+            .render(&self.read.sources, spec_path, &self.spec)
+    }
+
+    /// The round trip: per stack and deploy, every parameter whose effective value differs
+    /// between the original and what `dcnc build` of the spec deploys.
+    pub fn diff(&self) -> String {
+        diff::diff(self)
+    }
+}
+
+/// Writes the spec to `path`: through a temporary file in the same directory, renamed into place,
+/// so a reader never sees half of it; an existing file is kept unless `force`.
+pub fn write_spec(path: &Path, text: &str, force: bool) -> Result<(), String> {
+    use std::io::Write as _;
+    if !force && std::fs::symlink_metadata(path).is_ok() {
+        return Err("exists; pass --force to replace it, or -o another file".into());
+    }
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    let name = path
+        .file_name()
+        .ok_or("is not a file name")?
+        .to_string_lossy()
+        .into_owned();
+    let tmp = dir.join(format!(".{name}.dcnc-import.{}", std::process::id()));
+    let write = || -> std::io::Result<()> {
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)?;
+        f.write_all(text.as_bytes())?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    };
+    write().map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        e.to_string()
+    })
+}
+
+/// Renders import errors, each with the line it points at.
+pub fn render_errors(errors: &[ImportError]) -> String {
+    let mut out = String::new();
+    for e in errors {
+        let mut d = crate::diag::Diagnostic::error(crate::diag::Code::Syntax, e.span, &e.message);
+        d.help = e.help.clone();
+        let text = crate::diag::render_human(&e.path, &e.text, &[d], crate::diag::Style::default());
+        let body = text.rsplit_once("\n\n").map_or(text.as_str(), |(b, _)| b);
+        out.push_str(body);
+        out.push_str("\n\n");
+    }
+    out
+}

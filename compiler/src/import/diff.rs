@@ -1,0 +1,441 @@
+//! The round trip of an import: for each stack and each of its deploys, the effective
+//! `parameter_defaults` of the original (its `-e` files merged in order, THT's own environment
+//! files included where dcnc has their data) against those of what `dcnc build` of the imported
+//! spec deploys (its generated `deploy.sh` read the same way: its THT files, the files it keeps,
+//! its generated env files). Exports (`openstack overcloud export`, `export ceph`) are made when
+//! the scripts run, on both sides, and are compared as files, not values.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use serde_json::Value as Json;
+
+use super::bash::{self, Var};
+use super::deployment::{Origin, Setting, StackDeploy, THT_ROOT};
+use super::source::{FileId, Kind, SourceFile, Sources};
+use super::tripleo::{self, Op};
+use super::Imported;
+use crate::emit::{owner, StackRef, Tree};
+use crate::graph::StepKind;
+use crate::kinds::SiteKind;
+use crate::params::{self, ParamType};
+
+/// One `-e` file of dcnc's deploy.sh.
+#[derive(Debug, Clone, PartialEq)]
+enum DcncEnv {
+    Tht(String),
+    /// A file of the generated tree, `stacks/<stack>/...`.
+    Generated(String),
+    /// Made when the scripts run (`$WORK/...`).
+    Runtime(String),
+    /// A path the spec passes (`environment_files`): the original's file, if it is one.
+    Kept(String, Option<FileId>),
+}
+
+/// The round trip, as text.
+pub fn diff(imp: &Imported) -> String {
+    let mut out = String::new();
+    let compiled = match crate::compile(&imp.spec, None) {
+        Ok(c) => c,
+        Err(diags) => {
+            let _ = writeln!(
+                out,
+                "The imported spec does not compile yet ({} errors; see the report's findings): no round trip to show.",
+                diags.iter().filter(|d| d.severity == crate::diag::Severity::Error).count()
+            );
+            return out;
+        }
+    };
+    let tree = compiled.emit();
+    let d = &compiled.deployment;
+    let version = d.target.tht_version;
+    let index = params::index(version);
+    let home = imp.read.options.home.clone();
+    let stacks: Vec<(StackRef, &crate::model::Site)> = (d.sites.iter().enumerate())
+        .map(|(i, s)| (StackRef::Site(i), s))
+        .chain(d.central_compute.iter().map(|s| (StackRef::Compute, s)))
+        .collect();
+    let mut total = 0;
+    for (sref, site) in stacks {
+        let name = site.stack.as_str();
+        let Some(script) = tree.get(&format!("stacks/{name}/deploy.sh")) else {
+            continue;
+        };
+        let envs = dcnc_envs(&script.content, &home, d.tht.as_str(), &imp.read.sources);
+        let roles: Vec<&str> = site.roles.iter().map(|r| r.name.as_str()).collect();
+        let originals: Vec<&StackDeploy> = imp.read.deploys_of(name).collect();
+        if originals.is_empty() {
+            continue;
+        }
+        let last = originals
+            .iter()
+            .copied()
+            .enumerate()
+            .max_by_key(|(i, d)| (d.envs.len(), *i))
+            .map(|(_, d)| d)
+            .expect("not empty");
+        let first = originals[0];
+        let mut phases = vec![("", last, true)];
+        let has_update = envs
+            .iter()
+            .any(|e| matches!(e, DcncEnv::Generated(p) if is_update(d, sref, name, p)));
+        if has_update && first.op != last.op {
+            phases = vec![(" (first deploy)", first, false), (" (update)", last, true)];
+        } else if has_update {
+            phases = vec![(" (update)", last, true)];
+        }
+        for (label, orig, update) in phases {
+            let ours: Vec<DcncEnv> = envs
+                .iter()
+                .filter(|e| {
+                    update || !matches!(e, DcncEnv::Generated(p) if is_update(d, sref, name, p))
+                })
+                .cloned()
+                .collect();
+            let theirs = imp.read.effective(orig, version);
+            let mine = effective(&ours, &tree, name, imp, version);
+            let mut lines = String::new();
+            let mut same = 0;
+            // -e files: THT's and runtime exports, as sets
+            let their_tht: Vec<String> = orig
+                .envs
+                .iter()
+                .filter_map(|e| match &e.res {
+                    super::deployment::Res::Tht(r) => Some(r.clone()),
+                    _ => None,
+                })
+                .collect();
+            let my_tht: Vec<String> = ours
+                .iter()
+                .filter_map(|e| match e {
+                    DcncEnv::Tht(r) => Some(r.clone()),
+                    DcncEnv::Kept(p, None) => p
+                        .strip_prefix(&format!("{}/", d.tht))
+                        .or_else(|| p.strip_prefix(&format!("{THT_ROOT}/")))
+                        .map(String::from),
+                    _ => None,
+                })
+                .collect();
+            for t in &their_tht {
+                if !my_tht.contains(t) {
+                    let _ = writeln!(lines, "  -e {t}: the original passes it, dcnc does not");
+                }
+            }
+            for t in &my_tht {
+                if !their_tht.contains(t) {
+                    let _ = writeln!(lines, "  -e {t}: dcnc passes it, the original does not");
+                }
+            }
+            let mut keys: Vec<&String> = theirs.keys().chain(mine.keys()).collect();
+            keys.sort();
+            keys.dedup();
+            for k in keys {
+                let a = theirs.get(k);
+                let b = mine.get(k);
+                if a.is_some_and(|s| matches!(s.origin, Origin::Export(_))) {
+                    continue; // made by the export, on both sides
+                }
+                let ty = index.and_then(|i| i.lookup(k, &roles)).map(|d| d[0].ty);
+                let default = index.and_then(|i| i.default_of(k, &roles));
+                let av = a.map(|s| &s.value).or(default);
+                let bv = b.map(|s| &s.value).or(default);
+                if equal(k, av, bv, ty) {
+                    same += 1;
+                    continue;
+                }
+                // An fsid dcnc pins to what the cluster already has: no change for heat's Ceph.
+                if let (None, Some(Json::String(f)), "CephClusterFSID") = (a, bv, k.as_str()) {
+                    if let Some(l) = known_fsid(imp, f) {
+                        let _ = writeln!(
+                            lines,
+                            "  note: CephClusterFSID is pinned to {f}, the cluster's fsid ({})",
+                            imp.read.sources.show(l)
+                        );
+                        same += 1;
+                        continue;
+                    }
+                }
+                let _ = writeln!(lines, "  {k}");
+                let _ = writeln!(
+                    lines,
+                    "      original: {:<32} {}",
+                    show(a.map(|s| &s.value), default),
+                    origin_text(a, &imp.read.sources)
+                );
+                let _ = writeln!(
+                    lines,
+                    "      dcnc:     {:<32} {}",
+                    show(b.map(|s| &s.value), default),
+                    origin_text(b, &imp.read.sources)
+                );
+                total += 1;
+            }
+            let _ = writeln!(
+                out,
+                "{name}{label}: {} vs dcnc's stacks/{name}/deploy.sh{}",
+                imp.read.sources.show(orig.loc),
+                if update && has_update { " update" } else { "" }
+            );
+            if lines.is_empty() {
+                let _ = writeln!(out, "  no difference ({same} parameters the same)");
+            } else {
+                out.push_str(&lines);
+                let _ = writeln!(out, "  ({same} parameters the same)");
+            }
+            out.push('\n');
+        }
+        let _ = site.kind == SiteKind::Central;
+    }
+    let _ = writeln!(
+        out,
+        "{total} difference{} in the parameters heat gets.",
+        if total == 1 { "" } else { "s" }
+    );
+    out
+}
+
+/// Where the deployment's files name fsid `fsid` of a cluster (a CephExternalMultiConfig entry).
+fn known_fsid(imp: &Imported, fsid: &str) -> Option<super::source::Loc> {
+    let mut ids: Vec<&FileId> = imp.read.envs.keys().collect();
+    ids.sort();
+    for id in ids {
+        let env = &imp.read.envs[id];
+        for p in env
+            .params
+            .iter()
+            .filter(|p| p.key == "CephExternalMultiConfig")
+        {
+            for item in p.value.items() {
+                if let Some(f) = item.get("fsid") {
+                    if f.as_str() == Some(fsid) {
+                        return Some(super::source::Loc::new(*id, f.span));
+                    }
+                }
+            }
+        }
+    }
+    None
+}
+
+/// Whether generated file `path` (`stacks/<stack>/X`) is applied by central's update only.
+fn is_update(d: &crate::model::Deployment, sref: StackRef, stack: &str, path: &str) -> bool {
+    let file = path
+        .strip_prefix(&format!("stacks/{stack}/"))
+        .unwrap_or(path);
+    owner(d, sref, file) == StepKind::UpdateCentral
+}
+
+/// The `-e` files of a generated deploy.sh, read as bash reads them.
+fn dcnc_envs(script: &str, home: &str, tht: &str, sources: &Sources) -> Vec<DcncEnv> {
+    let mut env = BTreeMap::new();
+    env.insert("HOME".to_string(), Var::Str(home.to_string()));
+    let s = bash::parse(script, &env);
+    let work = match s.vars.get("WORK") {
+        Some(Var::Str(w)) => w.clone(),
+        _ => String::new(),
+    };
+    let mut out = Vec::new();
+    for c in &s.commands {
+        let Some(Op::Deploy(dep)) = tripleo::recognize(c, FileId(0)) else {
+            continue;
+        };
+        for w in &dep.env_files {
+            let t = &w.text;
+            let e = if let Some(rel) = t.strip_prefix(&format!("{tht}/")) {
+                DcncEnv::Tht(rel.to_string())
+            } else if !work.is_empty() && t.starts_with(&format!("{work}/")) {
+                DcncEnv::Runtime(t.clone())
+            } else if let Some(i) = t.find(")/env/") {
+                // "$HERE/env/x.yaml": HERE is the script's own directory
+                DcncEnv::Generated(format!("env/{}", &t[i + ")/env/".len()..]))
+            } else {
+                let id = t
+                    .strip_prefix(&format!("{home}/"))
+                    .and_then(|rel| sources.find(rel));
+                DcncEnv::Kept(t.clone(), id)
+            };
+            out.push(e);
+        }
+    }
+    out
+}
+
+/// The effective parameters of dcnc's `-e` files, merged as heat merges them.
+fn effective(
+    envs: &[DcncEnv],
+    tree: &Tree,
+    stack: &str,
+    imp: &Imported,
+    version: &str,
+) -> BTreeMap<String, Setting> {
+    // Build a small directory of the generated files, then merge like the original's.
+    let mut sources = Sources::default();
+    let mut out: BTreeMap<String, Setting> = BTreeMap::new();
+    let mut put = |out: &mut BTreeMap<String, Setting>, k: &str, v: Json, origin: Origin| {
+        if v.is_null() {
+            return;
+        }
+        let old = out.remove(k);
+        out.insert(
+            k.to_string(),
+            Setting {
+                value: v,
+                origin,
+                replaced: old.map(|o| vec![(o.origin, o.value)]).unwrap_or_default(),
+            },
+        );
+    };
+    for e in envs {
+        match e {
+            DcncEnv::Tht(rel) => {
+                if let Some(Json::Object(p)) =
+                    params::environment(version, rel).and_then(|e| e.get("parameter_defaults"))
+                {
+                    for (k, v) in p {
+                        put(&mut out, k, v.clone(), Origin::Tht(rel.clone()));
+                    }
+                }
+            }
+            DcncEnv::Generated(rel) => {
+                let path = format!("stacks/{stack}/{rel}");
+                let Some(art) = tree.get(&path) else {
+                    continue;
+                };
+                let id = sources.add(SourceFile {
+                    path: path.clone(),
+                    text: art.content.clone(),
+                    kind: Kind::Yaml,
+                    written_by: None,
+                });
+                if let Ok(env) = super::heat::read_env(&sources, id) {
+                    for p in &env.params {
+                        put(
+                            &mut out,
+                            &p.key,
+                            p.value.to_json(),
+                            Origin::Tht(format!("<dcnc>{path}")),
+                        );
+                    }
+                }
+            }
+            DcncEnv::Kept(_, Some(id)) => {
+                if let Some(env) = imp.read.envs.get(id) {
+                    for p in &env.params {
+                        put(
+                            &mut out,
+                            &p.key,
+                            p.value.to_json(),
+                            Origin::File {
+                                key: p.key_loc,
+                                value: p.value_loc,
+                            },
+                        );
+                    }
+                }
+            }
+            DcncEnv::Kept(_, None) | DcncEnv::Runtime(_) => {}
+        }
+    }
+    // Values generated by dcnc have the path of the generated file as their origin.
+    let _ = &mut put;
+    out
+}
+
+/// Heat's view of two values of a parameter of type `ty`: equal after its conversion.
+fn equal(key: &str, a: Option<&Json>, b: Option<&Json>, ty: Option<ParamType>) -> bool {
+    match (a, b) {
+        (None, None) => true,
+        (Some(a), Some(b)) => normal_param(key, a, ty) == normal_param(key, b, ty),
+        _ => false,
+    }
+}
+
+/// A value as heat's consumers read it: `GlanceMultistoreConfig` entries without a
+/// `CephClientUserName` take the global one (puppet-tripleo's glance backend rbd.pp), which is
+/// `openstack` unless the stack sets another.
+fn normal_param(key: &str, v: &Json, ty: Option<ParamType>) -> Json {
+    let mut n = normal(v, ty);
+    if key == "GlanceMultistoreConfig" {
+        if let Json::Object(stores) = &mut n {
+            for e in stores.values_mut() {
+                if let Json::Object(e) = e {
+                    if e.get("CephClientUserName").and_then(Json::as_str) == Some("openstack") {
+                        e.remove("CephClientUserName");
+                    }
+                }
+            }
+        }
+    }
+    n
+}
+
+fn normal(v: &Json, ty: Option<ParamType>) -> Json {
+    match (ty, v) {
+        (Some(ParamType::CommaDelimitedList), Json::String(s)) => Json::Array(
+            s.split(',')
+                .filter(|x| !x.is_empty())
+                .map(|x| Json::String(x.trim().to_string()))
+                .collect(),
+        ),
+        (Some(ParamType::CommaDelimitedList), Json::Array(a)) => Json::Array(
+            a.iter()
+                .map(|x| {
+                    Json::String(
+                        x.as_str()
+                            .map_or_else(|| x.to_string(), |s| s.trim().to_string()),
+                    )
+                })
+                .collect(),
+        ),
+        (Some(ParamType::Boolean), _) => super::mapping::heat_bool(v).map_or(v.clone(), Json::Bool),
+        (Some(ParamType::Number), Json::String(s)) => s
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .and_then(serde_json::Number::from_f64)
+            .map_or(v.clone(), Json::Number),
+        (Some(ParamType::Number), Json::Number(n)) => n
+            .as_f64()
+            .and_then(serde_json::Number::from_f64)
+            .map_or(v.clone(), Json::Number),
+        (Some(ParamType::Json), Json::String(s)) => serde_json::from_str(s).unwrap_or(v.clone()),
+        (Some(ParamType::String), Json::Bool(b)) => {
+            Json::String(if *b { "True" } else { "False" }.into())
+        }
+        (Some(ParamType::String), Json::Number(n)) => Json::String(n.to_string()),
+        _ => v.clone(),
+    }
+}
+
+fn show(v: Option<&Json>, default: Option<&Json>) -> String {
+    match (v, default) {
+        (Some(v), _) => compact(v),
+        (None, Some(d)) => format!("{} (THT's default)", compact(d)),
+        (None, None) => "not set".into(),
+    }
+}
+
+fn compact(v: &Json) -> String {
+    let s = match v {
+        Json::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    if s.chars().count() > 60 {
+        format!("{}...", s.chars().take(57).collect::<String>())
+    } else {
+        s
+    }
+}
+
+fn origin_text(s: Option<&Setting>, sources: &Sources) -> String {
+    match s.map(|s| &s.origin) {
+        None => String::new(),
+        Some(Origin::File { value, .. }) => sources.show(*value),
+        Some(Origin::Tht(t)) => match t.strip_prefix("<dcnc>") {
+            Some(p) => p.to_string(),
+            None => format!("THT {t}"),
+        },
+        Some(Origin::Cli(l)) => format!("{} (command line)", sources.show(*l)),
+        Some(Origin::Export(l)) => format!("{} (an export)", sources.show(*l)),
+    }
+}

@@ -1,0 +1,1490 @@
+//! What a deployment becomes in a spec: which stack is central and which are edges, each
+//! stack's cluster, fsid, mons, store, zone, roles and counts, the Glance settings, the key
+//! handling and the target; every effective parameter either mapped to a spec field, kept as a
+//! pass-through `parameters:` entry, kept with its environment file, or reported (dropped when it
+//! does nothing, refused when the spec cannot hold it). Nothing is left out silently.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::{json, Value as Json};
+
+use super::deployment::{Origin, Read, Res, RoleIn, RolesSource, Setting, StackDeploy};
+use super::heat;
+use super::report::{Item, Report, Section};
+use super::source::{FileId, Loc};
+use super::spec_out::{Doc, Field, MapBuilder};
+use super::tripleo::Op;
+use crate::kinds::{SiteKind, TargetName};
+use crate::spec::defaults;
+use crate::target::{DeployFlow, Target};
+
+/// A parameter of a stack, mapped or not.
+struct Stack<'a> {
+    name: String,
+    loc: Loc,
+    kind: SiteKind,
+    /// The deploy whose parameters count (the one with the most `-e` files: a central update).
+    last: &'a StackDeploy,
+    eff: BTreeMap<String, Setting>,
+    roles: Vec<RoleIn>,
+    roles_source: RolesSource,
+    /// Parameter names import has accounted for.
+    claimed: BTreeSet<String>,
+}
+
+impl Stack<'_> {
+    fn get(&self, key: &str) -> Option<&Setting> {
+        self.eff.get(key)
+    }
+
+    /// A string parameter set by the deployment's own files (not by THT).
+    fn own_str(&self, key: &str) -> Option<(String, Option<Loc>)> {
+        let s = self.eff.get(key)?;
+        let text = match &s.value {
+            Json::String(t) => t.clone(),
+            Json::Number(n) => n.to_string(),
+            Json::Bool(b) => b.to_string(),
+            _ => return None,
+        };
+        Some((text, loc_of(&s.origin)))
+    }
+}
+
+/// The place a value was written, when it was written in the directory.
+pub fn loc_of(o: &Origin) -> Option<Loc> {
+    match o {
+        Origin::File { value, .. } => Some(*value),
+        Origin::Cli(l) | Origin::Export(l) => Some(*l),
+        Origin::Tht(_) => None,
+    }
+}
+
+/// The key's place, for a report line.
+fn key_loc(o: &Origin) -> Option<Loc> {
+    match o {
+        Origin::File { key, .. } => Some(*key),
+        other => loc_of(other),
+    }
+}
+
+/// The result of mapping: the spec document and the report.
+pub struct Mapped {
+    pub doc: Doc,
+    pub target: &'static Target,
+    /// Stack name -> the deploys of the original, first to last.
+    pub stacks: Vec<(String, SiteKind)>,
+}
+
+/// The target a deployment was written for, and the evidence.
+fn infer_target(read: &Read, given: Option<TargetName>, report: &mut Report) -> &'static Target {
+    if let Some(t) = given {
+        let t = Target::get(t);
+        report.target = (t.id.to_string(), "given with --target".into(), None);
+        return t;
+    }
+    let mut tht_files: Vec<(&str, Loc)> = Vec::new();
+    for d in &read.deploys {
+        for e in &d.envs {
+            if let Res::Tht(rel) = &e.res {
+                tht_files.push((rel, e.loc));
+            }
+        }
+    }
+    let find =
+        |pred: &dyn Fn(&str) -> bool| tht_files.iter().find(|(r, _)| pred(r)).map(|(_, l)| *l);
+    let provisioned = read.ops.iter().find_map(|(_, op)| match op {
+        Op::Provision(p) => p.loc,
+        _ => None,
+    });
+    let (name, why, loc) = if let Some(l) =
+        provisioned.or(find(&|r| r.starts_with("environments/cephadm/")))
+    {
+        (
+            TargetName::Tht18,
+            "nodes provisioned or Ceph deployed before the stack (cephadm)",
+            Some(l),
+        )
+    } else if let Some(l) = find(&|r| r == "environments/dcn-storage.yaml") {
+        (
+            TargetName::Wallaby,
+            "environments/dcn-storage.yaml (wallaby and later)",
+            Some(l),
+        )
+    } else if let Some(l) =
+        find(&|r| r == "environments/dcn-hci.yaml" || r == "environments/dcn.yaml")
+    {
+        let heat_multistore = read
+            .envs
+            .values()
+            .any(|e| e.params.iter().any(|p| p.key == "GlanceMultistoreConfig"));
+        if heat_multistore {
+            (TargetName::Ussuri, "environments/dcn-hci.yaml (ussuri and victoria; wallaby still has it) with GlanceMultistoreConfig", Some(l))
+        } else {
+            (TargetName::UssuriPoc, "environments/dcn-hci.yaml without GlanceMultistoreConfig: Glance's stores are configured outside heat", Some(l))
+        }
+    } else {
+        (
+            TargetName::Wallaby,
+            "nothing release-specific found; the default",
+            None,
+        )
+    };
+    let t = Target::get(name);
+    report.target = (t.id.to_string(), why.into(), loc);
+    t
+}
+
+/// Which stack is central: the one whose roles run a Controller, else the one whose export the
+/// others read.
+fn central_stack(read: &Read, names: &[String]) -> Option<String> {
+    let controller = names.iter().find(|n| {
+        read.deploys_of(n).any(|d| {
+            let (roles, _) = read.roles(d);
+            roles.iter().any(|r| {
+                r.base
+                    .as_deref()
+                    .unwrap_or(&r.name)
+                    .starts_with("Controller")
+                    || r.services
+                        .as_ref()
+                        .is_some_and(|s| s.iter().any(|x| x == "Keystone"))
+            })
+        })
+    });
+    if let Some(c) = controller {
+        return Some(c.clone());
+    }
+    for (_, op) in &read.ops {
+        if let Op::Export(e) = op {
+            if !e.ceph {
+                if let Some(s) = e.stacks.first().filter(|s| names.contains(s)) {
+                    return Some(s.clone());
+                }
+            }
+        }
+    }
+    None
+}
+
+/// Numeric-aware order: dcn2 before dcn10.
+fn natural(a: &str, b: &str) -> std::cmp::Ordering {
+    let split = |s: &str| {
+        let d = s.trim_end_matches(|c: char| c.is_ascii_digit());
+        (d.to_string(), s[d.len()..].parse::<u64>().unwrap_or(0))
+    };
+    split(a).cmp(&split(b)).then(a.cmp(b))
+}
+
+/// Maps the deployment. Every parameter ends in the spec or in the report.
+pub fn map(read: &Read, target: Option<TargetName>, report: &mut Report) -> Result<Mapped, String> {
+    let target = infer_target(read, target, report);
+    let names = read.stacks();
+    let Some(central_name) = central_stack(read, &names) else {
+        return Err("no stack runs the control plane (no role named Controller..., and no `openstack overcloud export` of a stack the others read)".into());
+    };
+    let mut stacks: Vec<Stack> = Vec::new();
+    for n in &names {
+        let deploys: Vec<&StackDeploy> = read.deploys_of(n).collect();
+        let last = deploys
+            .iter()
+            .copied()
+            .enumerate()
+            .max_by_key(|(i, d)| (d.envs.len(), *i))
+            .map(|(_, d)| d)
+            .expect("a stack has a deploy");
+        let (roles, roles_source) = read.roles(last);
+        let kind = if *n == central_name {
+            SiteKind::Central
+        } else {
+            SiteKind::Edge
+        };
+        report.deploys.push((
+            n.clone(),
+            deploys.iter().map(|d| (d.loc, d.envs.len())).collect(),
+        ));
+        stacks.push(Stack {
+            name: n.clone(),
+            loc: last.stack_loc,
+            kind,
+            last,
+            eff: read.effective(last, target.tht_version),
+            roles,
+            roles_source,
+            claimed: BTreeSet::new(),
+        });
+    }
+    for s in &stacks {
+        conflicts(s, report);
+    }
+    // central first, then the edges in natural order
+    stacks.sort_by(|a, b| {
+        (a.kind != SiteKind::Central)
+            .cmp(&(b.kind != SiteKind::Central))
+            .then(natural(&a.name, &b.name))
+    });
+    let mut m = Mapper {
+        read,
+        target,
+        report,
+        multi: Vec::new(),
+    };
+    m.collect_multi_config(&stacks);
+    let mut top = MapBuilder::default();
+    top.field("target", Doc::str(target.id, report_loc(m.report)));
+    let topology = m.topology(&stacks);
+    if topology == crate::kinds::Topology::GlanceCache {
+        top.field("topology", Doc::str("glance-cache", None));
+    }
+    if let Some(tht) = stacks
+        .first()
+        .map(|s| s.last.tht_root.clone())
+        .filter(|t| t != super::deployment::THT_ROOT)
+    {
+        top.field("tht", Doc::str(tht, None));
+    }
+    let glance = m.glance(&mut stacks);
+    if !glance.is_empty() {
+        top.field("glance", glance.build());
+    }
+    let ceph = m.ceph(&mut stacks);
+    if !ceph.is_empty() {
+        top.field("ceph", ceph.build());
+    }
+    let (central, rest) = stacks.split_first_mut().expect("central exists");
+    let central_doc = m.site(central, &[]);
+    let central_view = SiteView::of(central);
+    top.commented(
+        "central",
+        central_doc,
+        format!(
+            "Stack {}: the control plane and Ceph cluster `{}`.",
+            central.name, central_view.cluster
+        ),
+    );
+    let mut edges = Vec::new();
+    for e in rest.iter_mut() {
+        edges.push((
+            e.name.clone(),
+            m.site(e, std::slice::from_ref(&central_view)),
+        ));
+    }
+    let (defaults, edges) = factor_edge_defaults(edges);
+    if !defaults.is_empty() {
+        top.commented(
+            "edge_defaults",
+            Doc::Map(defaults),
+            "What every edge stack has alike.",
+        );
+    }
+    if !edges.is_empty() {
+        top.field("edges", Doc::Seq(edges));
+    }
+    // What is left of every stack's parameters.
+    for s in &stacks {
+        m.leftovers(s);
+    }
+    Ok(Mapped {
+        doc: top.build(),
+        target,
+        stacks: stacks.iter().map(|s| (s.name.clone(), s.kind)).collect(),
+    })
+}
+
+fn report_loc(r: &Report) -> Option<Loc> {
+    r.target.2
+}
+
+/// Central's facts the edges' settings refer to.
+#[derive(Clone)]
+struct SiteView {
+    cluster: String,
+    store: String,
+}
+
+impl SiteView {
+    fn of(s: &Stack) -> SiteView {
+        let cluster = s
+            .own_str("CephClusterName")
+            .map_or_else(|| "ceph".to_string(), |(c, _)| c);
+        let store = s
+            .own_str("GlanceBackendID")
+            .map_or_else(|| "default_backend".to_string(), |(c, _)| c);
+        SiteView { cluster, store }
+    }
+}
+
+/// One `CephExternalMultiConfig` entry: a cluster some stack is a client of.
+#[derive(Clone, Debug)]
+struct MultiEntry {
+    cluster: String,
+    fsid: Option<(String, Loc)>,
+    mons: Option<(Vec<String>, Loc)>,
+}
+
+struct Mapper<'a> {
+    read: &'a Read,
+    target: &'static Target,
+    report: &'a mut Report,
+    multi: Vec<MultiEntry>,
+}
+
+impl Mapper<'_> {
+    /// Every `CephExternalMultiConfig` entry any stack reads: where fsids and mons come from.
+    fn collect_multi_config(&mut self, stacks: &[Stack]) {
+        for s in stacks {
+            let Some(set) = s.get("CephExternalMultiConfig") else {
+                continue;
+            };
+            let Some(loc) = loc_of(&set.origin) else {
+                continue;
+            };
+            let entries = self.multi_entries(loc);
+            for e in entries {
+                if !self.multi.iter().any(|m| m.cluster == e.cluster) {
+                    self.multi.push(e);
+                }
+            }
+        }
+    }
+
+    /// The entries of the `CephExternalMultiConfig` list at `loc`, read again from its file with
+    /// the place of every value.
+    fn multi_entries(&mut self, loc: Loc) -> Vec<MultiEntry> {
+        let Some(env) = self.read.envs.get(&loc.file) else {
+            return Vec::new();
+        };
+        let Some(entry) = env
+            .params
+            .iter()
+            .rev()
+            .find(|p| p.key == "CephExternalMultiConfig")
+        else {
+            return Vec::new();
+        };
+        let file = loc.file;
+        let mut out = Vec::new();
+        for item in entry.value.items() {
+            let Some(cluster) = item.get("cluster").and_then(|c| c.scalar_text()) else {
+                continue;
+            };
+            let fsid = item
+                .get("fsid")
+                .and_then(|f| Some((f.scalar_text()?, Loc::new(file, f.span))));
+            let mons = item.get("external_cluster_mon_ips").and_then(|m| {
+                let text = m.scalar_text()?;
+                let list: Vec<String> = text
+                    .split(',')
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty())
+                    .collect();
+                Some((list, Loc::new(file, m.span)))
+            });
+            let key_in = item.get("keys").and_then(|keys| {
+                keys.items().iter().find_map(|k| {
+                    let key = k.get("key")?;
+                    let text = key.scalar_text()?;
+                    (!text.starts_with('$') && !text.is_empty()).then(|| Loc::new(file, key.span))
+                })
+            });
+            if let Some(l) = key_in {
+                self.report.add(
+                    Section::Secret,
+                    Item::at(l, format!("a cephx key of cluster `{cluster}`"))
+                        .detail("dcnc never writes a key into the spec or the tree: it gets keys from `openstack overcloud export ceph` when the deploy runs. Keep this file out of the repository"),
+                );
+            }
+            out.push(MultiEntry {
+                cluster,
+                fsid,
+                mons,
+            });
+        }
+        out
+    }
+
+    fn topology(&mut self, stacks: &[Stack]) -> crate::kinds::Topology {
+        let cache = stacks.iter().any(|s| {
+            s.get("GlanceCacheEnabled")
+                .is_some_and(|v| v.value == json!(true))
+        });
+        if cache {
+            crate::kinds::Topology::GlanceCache
+        } else {
+            crate::kinds::Topology::Multistore
+        }
+    }
+
+    /// `glance:` from central's parameters; an edge that differs is reported.
+    fn glance(&mut self, stacks: &mut [Stack]) -> MapBuilder {
+        let mut g = MapBuilder::default();
+        let central = &stacks[0];
+        // Import methods: a comma list or a list.
+        let methods_of = |s: &Stack| {
+            s.get("GlanceEnabledImportMethods").map(|v| {
+                let list: Vec<String> = match &v.value {
+                    Json::String(t) => t.split(',').map(|x| x.trim().to_string()).collect(),
+                    Json::Array(a) => a
+                        .iter()
+                        .filter_map(|x| x.as_str().map(String::from))
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                (list, v.origin.clone())
+            })
+        };
+        let central_methods = methods_of(central);
+        let wanted: Vec<String> = match &central_methods {
+            Some((l, _)) => l.clone(),
+            None => vec!["web-download".into()],
+        };
+        let default: Vec<String> = defaults::IMPORT_METHODS
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        if wanted != default {
+            let loc = central_methods.as_ref().and_then(|(_, o)| loc_of(o));
+            g.field(
+                "import_methods",
+                Doc::Flow(wanted.iter().map(|s| json!(s)).collect(), loc),
+            );
+            if central_methods.is_none() {
+                self.report.add(
+                    Section::Note,
+                    Item::stack(&central.name, "GlanceEnabledImportMethods is not set: TripleO's default `web-download` only")
+                        .detail("so `copy-image` cannot copy images to the edges (DCN031); the spec keeps what the deployment has"),
+                );
+            }
+        }
+        for s in stacks.iter_mut() {
+            s.claimed.insert("GlanceEnabledImportMethods".into());
+            if s.kind == SiteKind::Central {
+                continue;
+            }
+            if let Some((l, o)) = methods_of(s) {
+                if l != wanted {
+                    self.report.add(
+                        Section::Differs,
+                        Item::opt(
+                            key_loc(&o),
+                            format!("{}: GlanceEnabledImportMethods is {}", s.name, l.join(",")),
+                        )
+                        .detail(format!(
+                            "dcnc gives every site central's ({})",
+                            wanted.join(",")
+                        )),
+                    );
+                }
+            }
+        }
+        // Show multiple locations (where the release still has it).
+        let central = &stacks[0];
+        if let Some(v) = central.get("GlanceShowMultipleLocations") {
+            let b = heat_bool(&v.value);
+            if b == Some(false) || !self.target.show_locations_parameter {
+                if let Some(b) = b {
+                    g.field(
+                        "show_multiple_locations",
+                        Doc::Value(json!(b), loc_of(&v.origin)),
+                    );
+                }
+            }
+        } else if self.target.show_locations_parameter {
+            // TripleO's default is false; dcnc's is true.
+            g.field("show_multiple_locations", Doc::Value(json!(false), None));
+            self.report.add(
+                Section::Note,
+                Item::stack(&central.name, "GlanceShowMultipleLocations is not set: TripleO's default false")
+                    .detail("without locations, edges cannot boot images copy-on-write from their local store; the spec keeps false: set `glance.show_multiple_locations: true` (dcnc's default) to fix it"),
+            );
+        }
+        for s in stacks.iter_mut() {
+            s.claimed.insert("GlanceShowMultipleLocations".into());
+        }
+        let central = &stacks[0];
+        if let Some((pool, loc)) = central.own_str("GlanceRbdPoolName") {
+            if pool != defaults::pool() {
+                g.field("pool", Doc::str(pool, loc));
+            }
+        }
+        if let Some((share, loc)) = central.own_str("GlanceStagingNfsShare") {
+            if !share.is_empty() {
+                g.field("staging_nfs_share", Doc::str(share, loc));
+            }
+        }
+        // The user central Glance reads edge stores with.
+        let mut user: Option<(String, Option<Loc>)> = None;
+        if let Some(ms) = central.get("GlanceMultistoreConfig") {
+            if let Json::Object(m) = &ms.value {
+                for v in m.values() {
+                    if let Some(u) = v.get("CephClientUserName").and_then(Json::as_str) {
+                        user = Some((u.to_string(), loc_of(&ms.origin)));
+                    }
+                }
+            }
+        }
+        if let Some((u, loc)) = user.filter(|(u, _)| u != self.target.default_client_user) {
+            g.field("client_user", Doc::str(u, loc));
+        }
+        for s in stacks.iter_mut() {
+            for k in ["GlanceRbdPoolName", "GlanceStagingNfsShare"] {
+                s.claimed.insert(k.into());
+            }
+        }
+        g
+    }
+
+    fn ceph(&mut self, stacks: &mut [Stack]) -> MapBuilder {
+        let mut c = MapBuilder::default();
+        let sizes: Vec<(String, Json, Option<Loc>)> = stacks
+            .iter()
+            .filter_map(|s| {
+                let v = s.get("CephPoolDefaultSize")?;
+                Some((s.name.clone(), v.value.clone(), loc_of(&v.origin)))
+            })
+            .collect();
+        if let Some((_, v, loc)) = sizes.first() {
+            if let Some(n) = heat_number(v).filter(|n| n.fract() == 0.0 && *n >= 0.0) {
+                c.field("pool_default_size", Doc::Value(json!(n as u64), *loc));
+            }
+            for (stack, other, l) in &sizes[1..] {
+                if other != v {
+                    self.report.add(
+                        Section::Differs,
+                        Item::opt(*l, format!("{stack}: CephPoolDefaultSize is {other}"))
+                            .detail(format!("dcnc gives every cluster one replica count ({v})")),
+                    );
+                }
+            }
+            for s in stacks.iter_mut() {
+                s.claimed.insert("CephPoolDefaultSize".into());
+            }
+        }
+        c
+    }
+
+    /// The spec of one stack (central, or an edge given central's view).
+    fn site(&mut self, s: &mut Stack, central: &[SiteView]) -> Doc {
+        let mut f = MapBuilder::default();
+        let edge = s.kind == SiteKind::Edge;
+        let name_loc = Some(s.loc);
+        if edge {
+            f.field("name", Doc::str(&s.name, name_loc));
+        } else {
+            f.field("stack", Doc::str(&s.name, name_loc));
+        }
+        // cluster
+        let (cluster, cluster_loc) = match s.own_str("CephClusterName") {
+            Some((c, l)) => (c, l),
+            None => {
+                self.report.add(
+                    Section::Note,
+                    Item::at(
+                        s.loc,
+                        format!(
+                            "{}: CephClusterName is not set: TripleO names the cluster `ceph`",
+                            s.name
+                        ),
+                    )
+                    .detail("every site needs a cluster name of its own; the spec keeps `ceph`"),
+                );
+                ("ceph".to_string(), None)
+            }
+        };
+        s.claimed.insert("CephClusterName".into());
+        let cluster_default = if edge {
+            s.name.clone()
+        } else {
+            defaults::central_cluster().to_string()
+        };
+        if cluster != cluster_default {
+            f.field("cluster", Doc::str(&cluster, cluster_loc));
+        }
+        // fsid and mons: the stack's own, or what another stack reads of its cluster
+        let entry = self.multi.iter().find(|m| m.cluster == cluster).cloned();
+        let fsid = s
+            .own_str("CephClusterFSID")
+            .map(|(v, l)| (v, l))
+            .or_else(|| {
+                entry
+                    .as_ref()
+                    .and_then(|e| e.fsid.clone())
+                    .map(|(v, l)| (v, Some(l)))
+            });
+        s.claimed.insert("CephClusterFSID".into());
+        match fsid {
+            Some((v, l)) => {
+                f.field("fsid", Doc::str(v, l));
+            }
+            None => {
+                self.report.add(
+                    Section::Input,
+                    Item::at(s.loc, format!("{}: the fsid of Ceph cluster `{cluster}`", s.name))
+                        .detail("no CephClusterFSID, and no CephExternalMultiConfig entry of this cluster: run `ceph fsid` at the site and write it as `fsid`"),
+                );
+                f.field("fsid", Doc::str("", None));
+            }
+        }
+        let mons = entry.as_ref().and_then(|e| e.mons.clone()).or_else(|| {
+            let host = s.own_str("CephExternalMonHost")?;
+            let list = host
+                .0
+                .split(',')
+                .map(|m| m.trim().to_string())
+                .filter(|m| !m.is_empty())
+                .collect();
+            Some((list, host.1?))
+        });
+        s.claimed.insert("CephExternalMonHost".into());
+        match mons {
+            Some((list, l)) => {
+                f.field(
+                    "mons",
+                    Doc::Flow(list.iter().map(|m| json!(m)).collect(), Some(l)),
+                );
+            }
+            None => {
+                self.report.add(
+                    Section::Input,
+                    Item::at(s.loc, format!("{}: the mon addresses of Ceph cluster `{cluster}`", s.name))
+                        .detail("no CephExternalMultiConfig entry of this cluster names them: list the storage IPs of its mons (`ceph mon dump`) as `mons`"),
+                );
+                f.field("mons", Doc::Flow(Vec::new(), None));
+            }
+        }
+        if edge {
+            if let Some((api, l)) = self.glance_api(s) {
+                f.field("glance_api", Doc::str(api, l));
+            } else if !self.target.edge_services {
+                self.report.add(
+                    Section::Input,
+                    Item::at(
+                        s.loc,
+                        format!("{}: the address of the site's Glance API", s.name),
+                    )
+                    .detail("target ussuri-poc's configure.sh points Nova at it: add `glance_api`"),
+                );
+            }
+            self.az(s, &mut f);
+        }
+        self.store(s, &mut f, central, &cluster);
+        if !edge {
+            self.ntp(s, &mut f);
+        }
+        self.roles(s, &mut f);
+        self.files(s, &mut f);
+        f.build()
+    }
+
+    /// The address an edge's Nova asks for images, where the deployment names it: a nova.conf
+    /// or crudini edit of its `[glance] api_servers`/`endpoint_override` (a proof of concept),
+    /// or the predictable internal API IP of its first Glance node.
+    fn glance_api(&mut self, s: &Stack) -> Option<(String, Option<Loc>)> {
+        let strip = |v: &str| {
+            v.trim()
+                .trim_start_matches("http://")
+                .trim_start_matches("https://")
+                .trim_end_matches('/')
+                .to_string()
+        };
+        for (file, op) in &self.read.ops {
+            if let Op::Crudini(c) = op {
+                let for_stack = self
+                    .read
+                    .sources
+                    .path(*file)
+                    .starts_with(&format!("{}/", s.name))
+                    || c.file.text.contains(&s.name);
+                if for_stack
+                    && c.section == "glance"
+                    && (c.key == "api_servers" || c.key == "endpoint_override")
+                {
+                    if let Some(v) = &c.value {
+                        return Some((strip(&v.text), Some(Loc::new(c.loc.file, v.span))));
+                    }
+                }
+            }
+        }
+        for id in self.read.sources.ids() {
+            let f = self.read.sources.get(id);
+            if f.kind != super::source::Kind::Ini || !f.path.starts_with(&format!("{}/", s.name)) {
+                continue;
+            }
+            if let Ok(opts) = heat::read_ini(&self.read.sources, id) {
+                if let Some(o) = opts.iter().find(|o| {
+                    o.section == "glance"
+                        && (o.key == "api_servers" || o.key == "endpoint_override")
+                }) {
+                    return Some((strip(&o.value), Some(o.loc)));
+                }
+            }
+        }
+        // predictable IPs: <Role>IPs: {internal_api: [...]}
+        for r in &s.roles {
+            let info = self.target.role(r.base.as_deref().unwrap_or(&r.name));
+            if !info.is_some_and(|i| i.edge_glance) {
+                continue;
+            }
+            if let Some(ips) = s.get(&format!("{}IPs", r.name)) {
+                if let Some(ip) = ips
+                    .value
+                    .get("internal_api")
+                    .and_then(|l| l.get(0))
+                    .and_then(Json::as_str)
+                {
+                    return Some((ip.to_string(), loc_of(&ips.origin)));
+                }
+            }
+        }
+        None
+    }
+
+    fn az(&mut self, s: &mut Stack, f: &mut MapBuilder) {
+        let nova = s.own_str("NovaComputeAvailabilityZone");
+        let cinder = s.own_str("CinderStorageAvailabilityZone");
+        // THT's NovaAZConfig takes an empty zone as the stack name.
+        let nova_az = match &nova {
+            Some((z, _)) if !z.is_empty() => z.clone(),
+            _ => s.name.clone(),
+        };
+        if let Some((c, l)) = &cinder {
+            if *c != nova_az {
+                self.report.add(
+                    Section::Differs,
+                    Item::opt(*l, format!("{}: CinderStorageAvailabilityZone is `{c}`, Nova's zone `{nova_az}`", s.name))
+                        .detail("dcnc puts Nova and Cinder of a site in one zone (`az`); boot-from-volume needs them to agree"),
+                );
+            }
+        } else {
+            self.report.add(
+                Section::Differs,
+                Item::at(s.loc, format!("{}: CinderStorageAvailabilityZone is not set (TripleO: `nova`, or `dcn` from the DCN environment)", s.name))
+                    .detail(format!("dcnc sets it to the site's zone `{nova_az}`")),
+            );
+        }
+        if nova_az != s.name {
+            f.field("az", Doc::str(nova_az, nova.and_then(|(_, l)| l)));
+        }
+        for k in [
+            "NovaComputeAvailabilityZone",
+            "CinderStorageAvailabilityZone",
+        ] {
+            s.claimed.insert(k.into());
+        }
+        // The volume cluster and cross-AZ attach: dcnc sets them; a different value stays a
+        // pass-through parameter, which `dcnc check` reports located (DCN019, DCN020).
+        if s.own_str("CinderVolumeCluster")
+            .is_some_and(|(v, _)| v == s.name)
+        {
+            s.claimed.insert("CinderVolumeCluster".into());
+        }
+        if s.get("NovaCrossAZAttach")
+            .is_some_and(|v| heat_bool(&v.value) == Some(false))
+        {
+            s.claimed.insert("NovaCrossAZAttach".into());
+        }
+    }
+
+    /// The store: its id and description, and (edges) the other stores its Glance has.
+    fn store(&mut self, s: &mut Stack, f: &mut MapBuilder, central: &[SiteView], cluster: &str) {
+        let own_id = s.own_str("GlanceBackendID");
+        // How central's multistore config names this edge's store, if it does.
+        let central_name = if s.kind == SiteKind::Edge {
+            self.central_entry_for(cluster)
+        } else {
+            None
+        };
+        let (id, id_loc) = match (&own_id, &central_name) {
+            (Some((own, l)), Some((c, cl))) if own != c => {
+                self.report.add(
+                    Section::Problem,
+                    Item::opt(*l, format!("{}: the store of cluster `{cluster}` is `{own}` here, `{c}` in central's GlanceMultistoreConfig", s.name))
+                        .detail(format!("an image's locations carry the store id, shared through the one Glance database: the two Glances disagree on which store holds it. The spec uses central's `{c}`"))
+                        .also(*cl),
+                );
+                (c.clone(), *cl)
+            }
+            (None, Some((c, cl))) => {
+                self.report.add(
+                    Section::Problem,
+                    Item::at(s.loc, format!("{}: GlanceBackendID is not set, so this Glance calls its store `default_backend`; central's GlanceMultistoreConfig calls it `{c}`", s.name))
+                        .detail(format!("image locations carry the store id: the two Glances disagree on which store holds an image. The spec uses `{c}` (what central calls it)"))
+                        .also(*cl),
+                );
+                (c.clone(), *cl)
+            }
+            (Some((own, l)), _) => (own.clone(), *l),
+            (None, None) => {
+                if s.kind == SiteKind::Central {
+                    self.report.add(
+                        Section::Problem,
+                        Item::at(s.loc, format!("{}: GlanceBackendID is not set: TripleO calls the store `default_backend`", s.name))
+                            .detail("the spec keeps `default_backend` (changing the id of a store with images would orphan their locations); see DCN042 in the findings"),
+                    );
+                }
+                ("default_backend".to_string(), Some(s.loc))
+            }
+        };
+        s.claimed.insert("GlanceBackendID".into());
+        s.claimed.insert("GlanceBackend".into());
+        if let Some(b) = s.own_str("GlanceBackend") {
+            let wanted = if s.get("GlanceCacheEnabled").is_some()
+                || (s.kind == SiteKind::Central && b.0 == "swift")
+            {
+                "swift"
+            } else {
+                "rbd"
+            };
+            if b.0 != wanted {
+                self.report.add(
+                    Section::Refused,
+                    Item::opt(b.1, format!("{}: GlanceBackend `{}`", s.name, b.0))
+                        .detail(format!("dcnc makes every site's Ceph cluster a Glance rbd store; this stack's Glance would be `{wanted}`")),
+                );
+            }
+        }
+        let desc = s.own_str("GlanceStoreDescription");
+        s.claimed.insert("GlanceStoreDescription".into());
+        let mut store = MapBuilder::default();
+        let id_default = cluster.to_string();
+        if id != id_default {
+            store.field("id", Doc::str(&id, id_loc));
+        }
+        match &desc {
+            Some((d, l)) if *d != format!("{id} rbd glance store") => {
+                store.field("description", Doc::str(d, *l));
+            }
+            Some(_) => {}
+            None => {
+                store.field(
+                    "description",
+                    Doc::str("Default glance store backend.", None),
+                );
+            }
+        }
+        if !store.is_empty() {
+            f.field("store", store.build());
+        }
+        // The other stores of this Glance.
+        s.claimed.insert("GlanceMultistoreConfig".into());
+        s.claimed.insert("CephExternalMultiConfig".into());
+        s.claimed.insert("CephClientUserName".into());
+        if s.kind == SiteKind::Edge {
+            let listed: Vec<(String, String, Option<Loc>)> = match s.get("GlanceMultistoreConfig") {
+                Some(v) => match &v.value {
+                    Json::Object(m) => m
+                        .iter()
+                        .map(|(k, e)| {
+                            let c = e
+                                .get("CephClusterName")
+                                .and_then(Json::as_str)
+                                .unwrap_or("ceph")
+                                .to_string();
+                            (k.clone(), c, loc_of(&v.origin))
+                        })
+                        .collect(),
+                    _ => Vec::new(),
+                },
+                None => Vec::new(),
+            };
+            let c = central.first();
+            let mut stores = Vec::new();
+            for (key, clu, loc) in &listed {
+                match c {
+                    Some(cv) if *clu == cv.cluster => {
+                        if *key != cv.store {
+                            self.report.add(
+                                Section::Problem,
+                                Item::opt(*loc, format!("{}: calls central's store `{key}`; central's own Glance calls it `{}`", s.name, cv.store))
+                                    .detail("an image's location names its store: this Glance cannot find the images central keeps. The spec uses central's id"),
+                            );
+                        }
+                        stores.push(cv.store.clone());
+                    }
+                    _ => {
+                        self.report.add(
+                            Section::Refused,
+                            Item::opt(*loc, format!("{}: store `{key}` of cluster `{clu}`", s.name))
+                                .detail("an edge may hold only its own and the central store in dcnc (another edge's store would ship that edge's key here)"),
+                        );
+                    }
+                }
+            }
+            let default = if self.target.edges_get_central_store {
+                c.map(|v| vec![v.store.clone()]).unwrap_or_default()
+            } else {
+                Vec::new()
+            };
+            if stores != default {
+                f.field(
+                    "stores",
+                    Doc::Flow(stores.iter().map(|x| json!(x)).collect(), None),
+                );
+            }
+        }
+    }
+
+    /// The id central's GlanceMultistoreConfig gives the store of cluster `cluster`.
+    fn central_entry_for(&self, cluster: &str) -> Option<(String, Option<Loc>)> {
+        for d in &self.read.deploys {
+            let eff = self.read.effective(d, self.target.tht_version);
+            let Some(v) = eff.get("GlanceMultistoreConfig") else {
+                continue;
+            };
+            let Json::Object(m) = &v.value else { continue };
+            // only central's config names edge stores: skip a stack's own edge config
+            if eff.get("CephClusterName").and_then(|c| c.value.as_str()) == Some(cluster) {
+                continue;
+            }
+            for (k, e) in m {
+                if e.get("CephClusterName").and_then(Json::as_str) == Some(cluster) {
+                    return Some((k.clone(), loc_of(&v.origin)));
+                }
+            }
+        }
+        None
+    }
+
+    fn ntp(&mut self, s: &mut Stack, f: &mut MapBuilder) {
+        if let Some(v) = s.get("NtpServer") {
+            let list: Vec<Json> = match &v.value {
+                Json::String(t) => t.split(',').map(|x| json!(x.trim())).collect(),
+                Json::Array(a) => a.clone(),
+                _ => Vec::new(),
+            };
+            f.field("ntp", Doc::Flow(list, loc_of(&v.origin)));
+        }
+        s.claimed.insert("NtpServer".into());
+    }
+
+    /// Roles, counts, hints and flavors.
+    fn roles(&mut self, s: &mut Stack, f: &mut MapBuilder) {
+        if let RolesSource::Missing(l) = &s.roles_source {
+            self.report.add(
+                Section::Input,
+                Item::at(*l, format!("{}: the roles file", s.name))
+                    .detail("it is neither in the directory nor made by `openstack overcloud roles generate`: the roles come from the counts set"),
+            );
+        }
+        if let RolesSource::Default = s.roles_source {
+            self.report.add(
+                Section::Note,
+                Item::at(s.last.loc, format!("{}: no roles file (-r): TripleO's roles_data.yaml", s.name))
+                    .detail("its roles are Controller, Compute, BlockStorage, ObjectStorage and CephStorage"),
+            );
+        }
+        let flow = self.target.flow;
+        let mut list = Vec::new();
+        let mut names: Vec<RoleIn> = s.roles.clone();
+        // a count of a role the file does not have: the role is still deployed by heat? no:
+        // heat has no such parameter, so it does nothing.
+        let counts: Vec<String> = s
+            .eff
+            .keys()
+            .filter(|k| k.ends_with("Count"))
+            .cloned()
+            .collect();
+        for k in counts {
+            let role = k.trim_end_matches("Count");
+            if names.iter().any(|r| r.name == role) {
+                continue;
+            }
+            let setting = &s.eff[&k];
+            if matches!(setting.origin, Origin::File { .. }) && self.target.role(role).is_some() {
+                self.report.add(
+                    Section::Dropped,
+                    Item::opt(key_loc(&setting.origin), format!("{}: {k}: {}", s.name, setting.value))
+                        .detail(format!("role {role} is not in the stack's roles file: heat has no such parameter, so it does nothing")),
+                );
+                s.claimed.insert(k.clone());
+            }
+        }
+        if matches!(s.roles_source, RolesSource::Missing(_)) {
+            names = Vec::new();
+        }
+        let baremetal = s.last.baremetal.as_ref().and_then(|b| match b.res {
+            Res::File(id) => heat::read_baremetal(&self.read.sources, id).ok(),
+            _ => None,
+        });
+        for r in names {
+            let mut role = MapBuilder::default();
+            role.field("name", Doc::str(&r.name, Some(r.loc)));
+            if let Some(b) = &r.base {
+                role.field("base", Doc::str(b, Some(r.loc)));
+            }
+            let count_key = format!("{}Count", r.name);
+            let count = s
+                .eff
+                .get(&count_key)
+                .map(|v| (heat_number(&v.value), loc_of(&v.origin)));
+            let bm = baremetal
+                .as_ref()
+                .and_then(|b| b.iter().find(|x| x.name == r.name));
+            let count = match (count, bm) {
+                (_, Some(b)) if b.count.is_some() => {
+                    b.count.map(|(n, l)| (Some(n as f64), Some(l)))
+                }
+                (c, _) => c,
+            };
+            match count {
+                Some((Some(n), l)) => {
+                    role.field("count", Doc::Value(json!(n as u64), l));
+                }
+                _ => {
+                    let n = r.count_default.unwrap_or(0);
+                    self.report.add(
+                        Section::Note,
+                        Item::at(r.loc, format!("{}: {count_key} is not set", s.name)).detail(
+                            format!(
+                                "the roles file's CountDefault ({n}) counts; the spec writes it"
+                            ),
+                        ),
+                    );
+                    role.field("count", Doc::Value(json!(n), Some(r.loc)));
+                }
+            }
+            s.claimed.insert(count_key);
+            // hint
+            let hint_key = format!("{}SchedulerHints", r.name);
+            let default_hint = format!("{}-{}-%index%", s.name, r.name.to_lowercase());
+            match (flow, s.eff.get(&hint_key)) {
+                (DeployFlow::Classic, Some(v)) => {
+                    match v.value.get("capabilities:node").and_then(Json::as_str) {
+                        Some(h) if v.value.as_object().is_some_and(|o| o.len() == 1) => {
+                            if h != default_hint {
+                                role.field("hint", Doc::str(h, loc_of(&v.origin)));
+                            }
+                        }
+                        _ if v.value == json!({}) => {
+                            role.field("hint", Doc::str("", loc_of(&v.origin)));
+                        }
+                        _ => {
+                            self.report.add(
+                            Section::Refused,
+                            Item::opt(key_loc(&v.origin), format!("{}: {hint_key}: {}", s.name, v.value))
+                                .detail("dcnc writes scheduler hints as {'capabilities:node': <hint>} only; the spec has no hint for this role: place its nodes by tag"),
+                        );
+                            role.field("hint", Doc::str("", None));
+                        }
+                    }
+                }
+                (DeployFlow::Classic, None) => {
+                    role.field("hint", Doc::str("", None));
+                }
+                (DeployFlow::Provisioned, _) => {
+                    let tags = bm.map(|b| b.tags.clone()).unwrap_or_default();
+                    match tags.first() {
+                        Some((t, l)) => {
+                            let hint = hint_of(t, &tags);
+                            if hint != default_hint {
+                                role.field("hint", Doc::str(hint, Some(*l)));
+                            }
+                        }
+                        None => {
+                            role.field("hint", Doc::str("", None));
+                        }
+                    }
+                }
+            }
+            s.claimed.insert(hint_key);
+            // flavor
+            let flavor_key = format!("Overcloud{}Flavor", r.name);
+            if let Some((fl, l)) = s.own_str(&flavor_key) {
+                if fl != defaults::flavor() && flow == DeployFlow::Classic {
+                    role.field("flavor", Doc::str(fl, l));
+                }
+            }
+            s.claimed.insert(flavor_key);
+            list.push(role.build());
+        }
+        if !list.is_empty() {
+            f.field("roles", Doc::Seq(list));
+        }
+    }
+
+    /// The files a stack passes besides what dcnc writes: network data, environment files that
+    /// are more than parameters, THT files the target does not add itself; and the pass-through
+    /// parameters of the others.
+    fn files(&mut self, s: &mut Stack, f: &mut MapBuilder) {
+        if let Some(n) = &s.last.network_data {
+            f.field("network_data", Doc::str(&n.abs, Some(n.loc)));
+            if matches!(n.res, Res::Missing) {
+                self.report.add(
+                    Section::Note,
+                    Item::at(
+                        n.loc,
+                        format!(
+                            "{}: network data {} is not in the directory",
+                            s.name, n.word.text
+                        ),
+                    ),
+                );
+            }
+        }
+        let target_envs: Vec<&str> = self.target.environments(s.kind, false);
+        let stand_ins = [
+            "environments/podman.yaml",
+            "environments/docker.yaml",
+            "environments/ceph-ansible/ceph-ansible.yaml",
+            "environments/ceph-ansible/ceph-ansible-external.yaml",
+            "environments/cephadm/cephadm.yaml",
+            "environments/cephadm/cephadm-rbd-only.yaml",
+            "environments/external-ceph.yaml",
+            "environments/dcn.yaml",
+            "environments/dcn-hci.yaml",
+            "environments/dcn-storage.yaml",
+        ];
+        let mut keep: Vec<Doc> = Vec::new();
+        let mut params = Vec::new();
+        let mut kept_files: Vec<FileId> = Vec::new();
+        for e in &s.last.envs {
+            match &e.res {
+                Res::Tht(rel) => {
+                    if target_envs.contains(&rel.as_str()) {
+                        continue;
+                    }
+                    if stand_ins.contains(&rel.as_str()) {
+                        self.report.add(
+                            Section::Differs,
+                            Item::at(e.loc, format!("{}: -e {rel}", s.name)).detail(format!(
+                                "dcnc passes target `{}`'s own: {}",
+                                self.target.id,
+                                target_envs.join(", ")
+                            )),
+                        );
+                        continue;
+                    }
+                    keep.push(Doc::str(format!("{}/{rel}", s.last.tht_root), Some(e.loc)));
+                }
+                Res::Export { ceph, op, .. } => {
+                    let what = if *ceph {
+                        let stacks = self
+                            .read
+                            .export(*op)
+                            .map(|x| x.stacks.join(","))
+                            .unwrap_or_default();
+                        format!("the `export ceph` of {stacks}")
+                    } else {
+                        "the `openstack overcloud export` of the control plane".to_string()
+                    };
+                    self.report.add(
+                        Section::Mapped,
+                        Item::at(e.loc, format!("{}: -e {}", s.name, e.word.text))
+                            .detail(format!("{what}: dcnc's scripts make and pass it")),
+                    );
+                }
+                Res::Provisioned => {
+                    self.report.add(
+                        Section::Mapped,
+                        Item::at(e.loc, format!("{}: -e {}", s.name, e.word.text)).detail(
+                            "made by node provision or ceph deploy: dcnc's deploy.sh runs them",
+                        ),
+                    );
+                }
+                Res::Missing => {
+                    self.report.add(
+                        Section::Input,
+                        Item::at(
+                            e.loc,
+                            format!("{}: -e {} is not in the directory", s.name, e.word.text),
+                        )
+                        .detail("kept as an environment file; import could not read what it sets"),
+                    );
+                    keep.push(Doc::str(&e.abs, Some(e.loc)));
+                }
+                Res::File(id) => {
+                    let Some(env) = self.read.envs.get(id) else {
+                        continue;
+                    };
+                    let only_multi = !env.params.is_empty()
+                        && env
+                            .params
+                            .iter()
+                            .all(|p| p.key == "CephExternalMultiConfig");
+                    if only_multi {
+                        self.report.add(
+                            Section::Mapped,
+                            Item::at(e.loc, format!("{}: -e {}", s.name, e.word.text))
+                                .detail("CephExternalMultiConfig: dcnc's scripts make it with `openstack overcloud export ceph`"),
+                        );
+                        continue;
+                    }
+                    let more = !env.registry.is_empty()
+                        || !env.merge.is_empty()
+                        || !env.top_params.is_empty()
+                        || !env.unknown_sections.is_empty();
+                    if more {
+                        let why = if !env.registry.is_empty() {
+                            "resource_registry"
+                        } else if !env.merge.is_empty() {
+                            "parameter_merge_strategies"
+                        } else if !env.top_params.is_empty() {
+                            "parameters"
+                        } else {
+                            "a section heat does not know"
+                        };
+                        self.report.add(
+                            Section::KeptFile,
+                            Item::at(
+                                e.loc,
+                                format!("{}: {}", s.name, self.read.sources.path(*id)),
+                            )
+                            .detail(format!(
+                                "holds {why}: passed as it is (`environment_files`)"
+                            )),
+                        );
+                        for (name, l) in &env.unknown_sections {
+                            self.report.add(
+                                Section::Problem,
+                                Item::at(*l, format!("{}: section `{name}` of an environment file", s.name))
+                                    .detail("heat rejects an environment with a section it does not know (did you mean `parameter_defaults`?)"),
+                            );
+                        }
+                        kept_files.push(*id);
+                        keep.push(Doc::str(&e.abs, Some(e.loc)));
+                    }
+                }
+            }
+        }
+        // Pass-through parameters: the effective ones written in a file of the directory that
+        // is not kept whole, and not accounted for.
+        let names: Vec<String> = s.eff.keys().cloned().collect();
+        for k in names {
+            let v = &s.eff[&k];
+            let Origin::File { key, value } = v.origin else {
+                continue;
+            };
+            if s.claimed.contains(&k) || kept_files.contains(&key.file) {
+                continue;
+            }
+            if let Some(reason) = secret_parameter(&k) {
+                self.report.add(
+                    Section::Secret,
+                    Item::at(key, format!("{}: {k}", s.name)).detail(reason),
+                );
+                s.claimed.insert(k.clone());
+                continue;
+            }
+            if let Some(why) = self.unmappable(&k) {
+                self.report.add(
+                    Section::Refused,
+                    Item::at(key, format!("{}: {k}: {}", s.name, v.value)).detail(why),
+                );
+                s.claimed.insert(k.clone());
+                continue;
+            }
+            self.report.add(
+                Section::PassThrough,
+                Item::at(key, format!("{}: {k}", s.name)),
+            );
+            params.push(Field {
+                key: k.clone(),
+                value: Doc::Raw(v.value.clone(), Some(value)),
+                comment: None,
+            });
+            s.claimed.insert(k);
+        }
+        if !keep.is_empty() {
+            f.field("environment_files", Doc::Seq(keep));
+        }
+        if !params.is_empty() {
+            f.field("parameters", Doc::Map(params));
+        }
+    }
+
+    /// Why an owned parameter that import did not map cannot be a pass-through one.
+    fn unmappable(&self, key: &str) -> Option<String> {
+        let field = crate::check::owned_parameter(key)?;
+        Some(format!(
+            "dcnc sets it from {field}, and import could not map this value"
+        ))
+    }
+
+    /// Parameters nobody accounted for (only THT's remain): nothing to do, but a stack whose
+    /// parameters come only from THT says so in the report.
+    fn leftovers(&mut self, s: &Stack) {
+        for (k, v) in &s.eff {
+            if s.claimed.contains(k) {
+                continue;
+            }
+            if let Origin::Cli(l) = v.origin {
+                self.report.add(
+                    Section::Refused,
+                    Item::at(l, format!("{}: {k} from the command line", s.name))
+                        .detail("dcnc's deploy.sh passes no such option"),
+                );
+            }
+            if let Origin::Export(l) = v.origin {
+                self.report.add(
+                    Section::Mapped,
+                    Item::at(l, format!("{}: {k} from an export", s.name))
+                        .detail("dcnc's scripts make the exports"),
+                );
+            }
+            let _ = &v.replaced;
+        }
+    }
+}
+
+/// Parameters two of the deployment's own files set differently: heat keeps the last `-e`
+/// file's value (and a repeated key in one file: the last one).
+fn conflicts(s: &Stack, report: &mut Report) {
+    for (k, v) in &s.eff {
+        let Origin::File { key: winner, .. } = v.origin else {
+            continue;
+        };
+        for (o, old) in &v.replaced {
+            let Origin::File { key: loser, .. } = o else {
+                continue;
+            };
+            if *old == v.value {
+                continue;
+            }
+            report.add(
+                Section::Conflict,
+                Item::at(winner, format!("{}: {k} = {}", s.name, v.value))
+                    .detail(format!(
+                        "wins over {old} set earlier: heat keeps the last -e file's value"
+                    ))
+                    .also(Some(*loser)),
+            );
+        }
+    }
+}
+
+/// A scheduler hint pattern from the tags of a role's nodes: `0-dcn-hci-0`, `0-dcn-hci-1` ->
+/// `0-dcn-hci-%index%`.
+fn hint_of(first: &str, tags: &[(String, Loc)]) -> String {
+    let prefix = first.trim_end_matches(|c: char| c.is_ascii_digit());
+    let numbered = tags
+        .iter()
+        .enumerate()
+        .all(|(i, (t, _))| *t == format!("{prefix}{i}"));
+    if numbered && prefix.len() < first.len() {
+        format!("{prefix}%index%")
+    } else {
+        first.to_string()
+    }
+}
+
+/// A parameter that holds a secret: it never goes into the spec.
+fn secret_parameter(key: &str) -> Option<&'static str> {
+    match key {
+        "CephExtraKeys" => Some("holds cephx keys: dcnc never writes a key into the spec or the tree. dcnc's heat targets give central Glance the `openstack` user's key through `openstack overcloud export ceph`; create extra keys outside the deploy"),
+        "CephClientKey" => Some("the key of an external cluster: dcnc reads it at deploy time from where `central.external.key` says (an environment variable or a file), never from the spec"),
+        k if k.ends_with("Password") || k.ends_with("Secret") || k.ends_with("Key") && k.starts_with("Ceph") => {
+            Some("looks like a secret: dcnc keeps secrets out of the spec; pass it in an environment file of your own (`environment_files`)")
+        }
+        _ => None,
+    }
+}
+
+/// A heat boolean (`true`, `'yes'`, 1...).
+pub fn heat_bool(v: &Json) -> Option<bool> {
+    match v {
+        Json::Bool(b) => Some(*b),
+        Json::String(s) => match s.trim().to_lowercase().as_str() {
+            "1" | "t" | "true" | "on" | "y" | "yes" => Some(true),
+            "0" | "f" | "false" | "off" | "n" | "no" => Some(false),
+            _ => None,
+        },
+        Json::Number(n) => n.as_i64().map(|i| i != 0),
+        _ => None,
+    }
+}
+
+fn heat_number(v: &Json) -> Option<f64> {
+    match v {
+        Json::Number(n) => n.as_f64(),
+        Json::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// Moves what every edge has alike (roles, parameters, network data, environment files) into
+/// `edge_defaults`, when there are two edges or more.
+fn factor_edge_defaults(edges: Vec<(String, Doc)>) -> (Vec<Field>, Vec<Doc>) {
+    let maps: Vec<Vec<Field>> = edges
+        .into_iter()
+        .map(|(_, d)| match d {
+            Doc::Map(f) => f,
+            _ => Vec::new(),
+        })
+        .collect();
+    if maps.len() < 2 {
+        return (Vec::new(), maps.into_iter().map(Doc::Map).collect());
+    }
+    let value_of =
+        |m: &Vec<Field>, k: &str| m.iter().find(|f| f.key == k).map(|f| strip_locs(&f.value));
+    let mut defaults = Vec::new();
+    let mut maps = maps;
+    for key in ["roles", "network_data", "environment_files"] {
+        let first = value_of(&maps[0], key);
+        if first.is_some() && maps.iter().all(|m| value_of(m, key) == first) {
+            let field = maps[0]
+                .iter()
+                .find(|f| f.key == key)
+                .cloned()
+                .expect("present");
+            defaults.push(field);
+            for m in &mut maps {
+                m.retain(|f| f.key != key);
+            }
+        }
+    }
+    // parameters every edge has with the same value
+    let params_of = |m: &Vec<Field>| -> Vec<Field> {
+        match m.iter().find(|f| f.key == "parameters").map(|f| &f.value) {
+            Some(Doc::Map(p)) => p.clone(),
+            _ => Vec::new(),
+        }
+    };
+    let first = params_of(&maps[0]);
+    let common: Vec<Field> = first
+        .into_iter()
+        .filter(|p| {
+            maps.iter().all(|m| {
+                params_of(m)
+                    .iter()
+                    .any(|q| q.key == p.key && strip_locs(&q.value) == strip_locs(&p.value))
+            })
+        })
+        .collect();
+    if !common.is_empty() {
+        let keys: BTreeSet<&str> = common.iter().map(|p| p.key.as_str()).collect();
+        for m in &mut maps {
+            for f in m.iter_mut() {
+                if let (true, Doc::Map(p)) = (f.key == "parameters", &mut f.value) {
+                    p.retain(|q| !keys.contains(q.key.as_str()));
+                }
+            }
+            m.retain(|f| {
+                !(f.key == "parameters" && matches!(&f.value, Doc::Map(p) if p.is_empty()))
+            });
+        }
+        defaults.push(Field {
+            key: "parameters".into(),
+            value: Doc::Map(common),
+            comment: None,
+        });
+    }
+    (defaults, maps.into_iter().map(Doc::Map).collect())
+}
+
+/// A node without its origins, to compare values.
+fn strip_locs(d: &Doc) -> Doc {
+    match d {
+        Doc::Value(j, _) => Doc::Value(j.clone(), None),
+        Doc::Flow(v, _) => Doc::Flow(v.clone(), None),
+        Doc::Raw(j, _) => Doc::Raw(j.clone(), None),
+        Doc::Map(f) => Doc::Map(
+            f.iter()
+                .map(|x| Field {
+                    key: x.key.clone(),
+                    value: strip_locs(&x.value),
+                    comment: x.comment.clone(),
+                })
+                .collect(),
+        ),
+        Doc::Seq(items) => Doc::Seq(items.iter().map(strip_locs).collect()),
+    }
+}
