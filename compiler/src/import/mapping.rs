@@ -227,6 +227,7 @@ pub fn map(read: &Read, target: Option<TargetName>, report: &mut Report) -> Resu
         target,
         report,
         multi: Vec::new(),
+        central_ntp: Vec::new(),
     };
     m.collect_multi_config(&stacks);
     let mut top = MapBuilder::default();
@@ -326,6 +327,7 @@ struct Mapper<'a> {
     target: &'static Target,
     report: &'a mut Report,
     multi: Vec<MultiEntry>,
+    central_ntp: Vec<Json>,
 }
 
 impl Mapper<'_> {
@@ -634,6 +636,7 @@ impl Mapper<'_> {
                 .collect();
             Some((list, host.1?))
         });
+        let mons = mons.or_else(|| mon_ips(s));
         s.claimed.insert("CephExternalMonHost".into());
         match mons {
             Some((list, l)) => {
@@ -667,7 +670,9 @@ impl Mapper<'_> {
             self.az(s, &mut f);
         }
         self.store(s, &mut f, central, &cluster);
-        if !edge {
+        if edge {
+            self.edge_ntp(s);
+        } else {
             self.ntp(s, &mut f);
         }
         self.roles(s, &mut f);
@@ -944,13 +949,27 @@ impl Mapper<'_> {
         None
     }
 
+    /// An edge's NTP servers: dcnc gives every edge central's.
+    fn edge_ntp(&mut self, s: &mut Stack) {
+        let Some(v) = s.get("NtpServer") else { return };
+        let list = ntp_list(&v.value);
+        if list != self.central_ntp {
+            self.report.add(
+                Section::Differs,
+                Item::opt(
+                    key_loc(&v.origin),
+                    format!("{}: NtpServer is {}", s.name, v.value),
+                )
+                .detail("dcnc gives every edge central's NTP servers (`central.ntp`)"),
+            );
+        }
+        s.claimed.insert("NtpServer".into());
+    }
+
     fn ntp(&mut self, s: &mut Stack, f: &mut MapBuilder) {
         if let Some(v) = s.get("NtpServer") {
-            let list: Vec<Json> = match &v.value {
-                Json::String(t) => t.split(',').map(|x| json!(x.trim())).collect(),
-                Json::Array(a) => a.clone(),
-                _ => Vec::new(),
-            };
+            let list = ntp_list(&v.value);
+            self.central_ntp = list.clone();
             f.field("ntp", Doc::Flow(list, loc_of(&v.origin)));
         }
         s.claimed.insert("NtpServer".into());
@@ -1349,6 +1368,58 @@ fn conflicts(s: &Stack, report: &mut Report) {
             );
         }
     }
+}
+
+/// NTP servers as a list: heat's comma_delimited_list from a string or a list.
+fn ntp_list(v: &Json) -> Vec<Json> {
+    match v {
+        Json::String(t) => t
+            .split(',')
+            .map(|x| json!(x.trim()))
+            .filter(|x| x != "")
+            .collect(),
+        Json::Array(a) => a.clone(),
+        _ => Vec::new(),
+    }
+}
+
+/// THT roles that run CephMon (roles/*.yaml of 12.x-18.x), for roles whose file import has not.
+const MON_ROLES: &[&str] = &[
+    "Controller",
+    "ControllerStorageDashboard",
+    "ControllerStorageNfs",
+    "CephAll",
+    "DistributedComputeHCI",
+    "DistributedComputeHCIDashboard",
+    "HciCephAll",
+    "HciCephMon",
+    "Standalone",
+];
+
+/// The mons of a stack's own cluster from predictable IPs: the storage IPs (`<Role>IPs:
+/// {storage: [...]}`) of its roles that run CephMon, which is what `openstack overcloud export
+/// ceph` gives as `external_cluster_mon_ips`.
+fn mon_ips(s: &Stack) -> Option<(Vec<String>, Loc)> {
+    let mut list = Vec::new();
+    let mut at = None;
+    for r in &s.roles {
+        let runs_mon = match &r.services {
+            Some(svc) => svc.iter().any(|x| x == "CephMon"),
+            None => MON_ROLES.contains(&r.base.as_deref().unwrap_or(&r.name)),
+        };
+        if !runs_mon {
+            continue;
+        }
+        let Some(ips) = s.get(&format!("{}IPs", r.name)) else {
+            continue;
+        };
+        let Some(storage) = ips.value.get("storage").and_then(Json::as_array) else {
+            continue;
+        };
+        list.extend(storage.iter().filter_map(|v| v.as_str().map(String::from)));
+        at = at.or(loc_of(&ips.origin));
+    }
+    Some((list, at?)).filter(|(l, _)| !l.is_empty())
 }
 
 /// A scheduler hint pattern from the tags of a role's nodes: `0-dcn-hci-0`, `0-dcn-hci-1` ->

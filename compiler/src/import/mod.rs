@@ -53,13 +53,20 @@ pub fn import(
         ignored,
         ..Report::default()
     };
-    for (loc, what) in &read.unresolved {
-        report.add(
-            Section::Note,
-            Item::at(*loc, format!("`{what}` is not set in the script")).detail(
-                "import reads scripts without running them: a path holding it may not resolve",
-            ),
-        );
+    // What a deploy reads through a variable no script sets.
+    for d in &read.deploys {
+        let paths = d.envs.iter().chain(&d.roles_file).chain(&d.network_data);
+        for p in paths.filter(|p| !p.word.exact) {
+            let what: Vec<&str> = (read.unresolved.iter())
+                .filter(|(l, _)| *l == p.loc)
+                .map(|(_, w)| w.as_str())
+                .collect();
+            report.add(
+                Section::Input,
+                Item::at(p.loc, format!("{}: `{}` holds {} that no script sets", d.stack, p.word.text, what.join(", ")))
+                    .detail("import reads scripts without running them: set the variable in the script, or write the path"),
+            );
+        }
     }
     let mapped = mapping::map(&read, target, &mut report).map_err(|e| {
         let first = read.deploys.first().map(|d| d.loc);
