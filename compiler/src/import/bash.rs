@@ -521,7 +521,17 @@ impl<'a> Lexer<'a> {
                     quoted,
                 });
             }
-            Some(c) if c.is_ascii_digit() || "@*#?$!-".contains(c) => {
+            // positional parameters: set when a script is run by another with arguments
+            Some(c) if c.is_ascii_digit() || c == '@' || c == '*' => {
+                self.bump();
+                segs.push(Seg::Var {
+                    name: c.to_string(),
+                    default: None,
+                    all: c == '@' || c == '*',
+                    quoted,
+                });
+            }
+            Some(c) if "#?$!-".contains(c) => {
                 self.bump();
                 segs.push(Seg::Subst(format!("${c}")));
             }
@@ -1054,6 +1064,26 @@ mod tests {
             c[1],
             vec!["openstack", "overcloud", "export", "--stack", "x"]
         );
+    }
+
+    #[test]
+    fn positional_parameters() {
+        let mut env = BTreeMap::new();
+        env.insert(
+            "@".to_string(),
+            Var::Array(vec!["-e".into(), "x.yaml".into()]),
+        );
+        env.insert("1".to_string(), Var::Str("-e".into()));
+        let s = parse(
+            "openstack overcloud deploy --stack a \"$@\"\necho $1\n",
+            &env,
+        );
+        assert_eq!(s.commands[0].texts()[5..], ["-e", "x.yaml"]);
+        assert_eq!(s.commands[1].texts(), ["echo", "-e"]);
+        let mut env = BTreeMap::new();
+        env.insert("@".to_string(), Var::Array(Vec::new()));
+        let s = parse("openstack overcloud deploy --stack a \"$@\"\n", &env);
+        assert_eq!(s.commands[0].texts().len(), 5, "no arguments: nothing");
     }
 
     #[test]

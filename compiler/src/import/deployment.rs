@@ -80,6 +80,8 @@ pub struct StackDeploy {
     pub network_data: Option<PathRef>,
     pub ntp_server: Option<Word>,
     pub baremetal: Option<PathRef>,
+    /// The command of another script that ran this deploy's script with arguments.
+    pub via: Option<Loc>,
 }
 
 /// The roles a deploy's roles file gives it, and where that came from.
@@ -113,6 +115,8 @@ pub struct Read {
     pub options: Options,
     /// Every recognized TripleO command, in script order (scripts by path).
     pub ops: Vec<(FileId, Op)>,
+    /// For each operation, the command of another script that ran its script with arguments.
+    pub via: Vec<Option<Loc>>,
     /// Variables that scripts use without setting, and command substitutions.
     pub unresolved: Vec<(Loc, String)>,
     pub deploys: Vec<StackDeploy>,
@@ -177,6 +181,7 @@ pub fn read(sources: Sources, options: Options) -> Result<Read, Vec<ImportError>
         sources,
         options,
         ops: Vec::new(),
+        via: Vec::new(),
         unresolved: Vec::new(),
         deploys: Vec::new(),
         envs: HashMap::new(),
@@ -197,46 +202,14 @@ pub fn read(sources: Sources, options: Options) -> Result<Read, Vec<ImportError>
     }
     let mut heredoc_targets: Vec<(String, FileId)> = Vec::new();
     for id in scripts {
-        let mut env = BTreeMap::new();
-        env.insert("HOME".to_string(), Var::Str(r.options.home.clone()));
-        let text = r.sources.get(id).text.clone();
-        let script = bash::parse(&text, &env);
-        let dir = script_dir(&r.sources, id, &r.options);
-        for u in &script.unresolved {
-            r.unresolved.push((Loc::new(id, u.span), u.what.clone()));
-        }
-        for h in &script.heredocs {
-            let abs = absolute(&h.target.text, &dir);
-            let path = match abs.strip_prefix(&format!("{}/", r.options.home)) {
-                Some(rel) => rel.to_string(),
-                None => format!("{}#{}", r.sources.path(id), abs),
-            };
-            let kind = if path.ends_with(".yaml") || path.ends_with(".yml") {
-                Kind::Yaml
-            } else {
-                Kind::Ini
-            };
-            // The body's lines start at `first_line`: pad so locations are the script's lines.
-            let text = "\n".repeat(h.first_line.saturating_sub(1) as usize) + &h.body;
-            let fid = r.sources.add(SourceFile {
-                path,
-                text,
-                kind,
-                written_by: Some(Loc::new(id, h.target.span)),
-            });
-            r.heredocs.push(fid);
-            heredoc_targets.push((abs, fid));
-        }
-        for c in &script.commands {
-            if let Some(op) = tripleo::recognize(c, id) {
-                r.ops.push((id, op));
-            }
-        }
+        run_script(&mut r, id, None, 0, &mut heredoc_targets);
     }
     let mut deploys = Vec::new();
     for (i, (file, op)) in r.ops.iter().enumerate() {
         if let Op::Deploy(d) = op {
-            deploys.push(resolve_deploy(&r, i, *file, d, &heredoc_targets));
+            let mut sd = resolve_deploy(&r, i, *file, d, &heredoc_targets);
+            sd.via = r.via[i];
+            deploys.push(sd);
         }
     }
     if deploys.is_empty() {
@@ -270,6 +243,92 @@ pub fn read(sources: Sources, options: Options) -> Result<Read, Vec<ImportError>
         Ok(r)
     } else {
         Err(r.errors)
+    }
+}
+
+/// How deep scripts that run scripts are followed.
+const MAX_CALL_DEPTH: usize = 3;
+
+/// Reads one script: its here-documents become files, its TripleO commands operations, and the
+/// scripts of the directory it runs with arguments (`bash ~/hub/deploy.sh -e x.yaml`) are read
+/// again with those arguments as `$@` and `$1`... (without arguments, `$@` is empty).
+fn run_script(
+    r: &mut Read,
+    id: FileId,
+    call: Option<(Vec<String>, Loc)>,
+    depth: usize,
+    heredoc_targets: &mut Vec<(String, FileId)>,
+) {
+    let mut env = BTreeMap::new();
+    env.insert("HOME".to_string(), Var::Str(r.options.home.clone()));
+    let args = call.as_ref().map(|(a, _)| a.clone()).unwrap_or_default();
+    for (i, a) in args.iter().enumerate() {
+        env.insert((i + 1).to_string(), Var::Str(a.clone()));
+    }
+    env.insert("@".to_string(), Var::Array(args));
+    let text = r.sources.get(id).text.clone();
+    let script = bash::parse(&text, &env);
+    let dir = script_dir(&r.sources, id, &r.options);
+    if call.is_none() {
+        for u in &script.unresolved {
+            r.unresolved.push((Loc::new(id, u.span), u.what.clone()));
+        }
+    }
+    for h in &script.heredocs {
+        let abs = absolute(&h.target.text, &dir);
+        let path = match abs.strip_prefix(&format!("{}/", r.options.home)) {
+            Some(rel) => rel.to_string(),
+            None => format!("{}#{}", r.sources.path(id), abs),
+        };
+        let kind = if path.ends_with(".yaml") || path.ends_with(".yml") {
+            Kind::Yaml
+        } else {
+            Kind::Ini
+        };
+        // The body's lines start at `first_line`: pad so locations are the script's lines.
+        let text = "\n".repeat(h.first_line.saturating_sub(1) as usize) + &h.body;
+        let fid = r.sources.add(SourceFile {
+            path,
+            text,
+            kind,
+            written_by: Some(Loc::new(id, h.target.span)),
+        });
+        if !r.heredocs.contains(&fid) {
+            r.heredocs.push(fid);
+        }
+        heredoc_targets.push((abs, fid));
+    }
+    for c in &script.commands {
+        if let Some(op) = tripleo::recognize(c, id) {
+            r.ops.push((id, op));
+            r.via.push(call.as_ref().map(|(_, l)| *l));
+            continue;
+        }
+        // `bash x.sh args`, `./x.sh args`: another script of the directory, run with arguments
+        let words = c.texts();
+        let (path, rest) = match words.as_slice() {
+            ["bash" | "sh", p, rest @ ..] => (*p, rest),
+            [p, rest @ ..] if p.ends_with(".sh") => (*p, rest),
+            _ => continue,
+        };
+        if rest.is_empty() || depth >= MAX_CALL_DEPTH {
+            continue;
+        }
+        let abs = absolute(path, &dir);
+        let Some(callee) = find_file(&r.sources, &abs, &r.options.home) else {
+            continue;
+        };
+        if callee == id || r.sources.get(callee).kind != Kind::Script {
+            continue;
+        }
+        let args = rest.iter().map(|s| s.to_string()).collect();
+        run_script(
+            r,
+            callee,
+            Some((args, Loc::new(id, c.span()))),
+            depth + 1,
+            heredoc_targets,
+        );
     }
 }
 
@@ -343,6 +402,7 @@ fn resolve_deploy(
         ntp_server: d.ntp_server.clone(),
         baremetal: d.baremetal_deployment.as_ref().map(path),
         tht_root,
+        via: None,
     }
 }
 

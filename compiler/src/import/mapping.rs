@@ -200,7 +200,10 @@ pub fn map(read: &Read, target: Option<TargetName>, report: &mut Report) -> Resu
         };
         report.deploys.push((
             n.clone(),
-            deploys.iter().map(|d| (d.loc, d.envs.len())).collect(),
+            deploys
+                .iter()
+                .map(|d| (d.loc, d.via, d.envs.len()))
+                .collect(),
         ));
         stacks.push(Stack {
             name: n.clone(),
@@ -222,6 +225,10 @@ pub fn map(read: &Read, target: Option<TargetName>, report: &mut Report) -> Resu
             .cmp(&(b.kind != SiteKind::Central))
             .then(natural(&a.name, &b.name))
     });
+    let order: Vec<&str> = stacks.iter().map(|s| s.name.as_str()).collect();
+    report
+        .deploys
+        .sort_by_key(|(n, _)| order.iter().position(|o| o == n));
     let mut m = Mapper {
         read,
         target,
@@ -847,7 +854,12 @@ impl Mapper<'_> {
                 );
             }
         }
-        let desc = s.own_str("GlanceStoreDescription");
+        // The description: the store's own Glance's, else what central's multistore config says.
+        let desc = s.own_str("GlanceStoreDescription").or_else(|| {
+            let (key, loc) = central_name.as_ref()?;
+            let v = self.central_desc(key)?;
+            Some((v, *loc))
+        });
         s.claimed.insert("GlanceStoreDescription".into());
         let mut store = MapBuilder::default();
         let id_default = cluster.to_string();
@@ -926,6 +938,25 @@ impl Mapper<'_> {
                 );
             }
         }
+    }
+
+    /// The description central's GlanceMultistoreConfig gives store `key`.
+    fn central_desc(&self, key: &str) -> Option<String> {
+        for d in &self.read.deploys {
+            let eff = self.read.effective(d, self.target.tht_version);
+            let Some(v) = eff.get("GlanceMultistoreConfig") else {
+                continue;
+            };
+            if let Some(t) = v
+                .value
+                .get(key)
+                .and_then(|e| e.get("GlanceStoreDescription"))
+                .and_then(Json::as_str)
+            {
+                return Some(t.to_string());
+            }
+        }
+        None
     }
 
     /// The id central's GlanceMultistoreConfig gives the store of cluster `cluster`.
@@ -1024,7 +1055,17 @@ impl Mapper<'_> {
             Res::File(id) => heat::read_baremetal(&self.read.sources, id).ok(),
             _ => None,
         });
-        for r in names {
+        if let RolesSource::File(id) = s.roles_source {
+            self.report.add(
+                Section::Differs,
+                Item::at(s.last.roles_file.as_ref().map_or(s.loc, |r| r.loc), format!("{}: roles from {}", s.name, self.read.sources.path(id)))
+                    .detail("dcnc makes a stack's roles file with `openstack overcloud roles generate` from THT's roles (central can keep a file of its own: `roles_file`); compare your file's services with THT's roles/ of the release"),
+            );
+        }
+        for mut r in names {
+            if r.base.is_none() && self.target.role(&r.name).is_none() {
+                r.base = self.base_of(&s.name, &r);
+            }
             let mut role = MapBuilder::default();
             role.field("name", Doc::str(&r.name, Some(r.loc)));
             if let Some(b) = &r.base {
@@ -1118,6 +1159,65 @@ impl Mapper<'_> {
         if !list.is_empty() {
             f.field("roles", Doc::Seq(list));
         }
+    }
+
+    /// The THT role a role of one's own is a copy of: the longest THT role its name starts with
+    /// (what `roles generate Base:Name` requires), checked against the services the roles file
+    /// lists.
+    fn base_of(&mut self, stack: &str, r: &RoleIn) -> Option<String> {
+        let base = (self.target.roles.iter())
+            .filter(|t| r.name.starts_with(t.name) && r.name != t.name)
+            .max_by_key(|t| t.name.len());
+        let Some(base) = base else {
+            self.report.add(
+                Section::Refused,
+                Item::at(r.loc, format!("{stack}: role `{}`", r.name))
+                    .detail(format!("its name starts with no role of target `{}`: dcnc builds roles from THT's (a copy must be named `<THT role><suffix>`); rename it, or see `dcnc explain DCN026`", self.target.id)),
+            );
+            return None;
+        };
+        if let Some(services) = &r.services {
+            let runs = |x: &str| services.iter().any(|s| s == x);
+            let differs: Vec<&str> = [
+                ("GlanceApiEdge", base.edge_glance),
+                ("CephOSD", base.ceph_osd),
+                ("HAproxyEdge", base.edge_haproxy),
+            ]
+            .iter()
+            .filter(|(svc, has)| runs(svc) != *has)
+            .map(|(svc, _)| *svc)
+            .collect();
+            if !differs.is_empty() {
+                self.report.add(
+                    Section::Problem,
+                    Item::at(
+                        r.loc,
+                        format!(
+                            "{stack}: role `{}` differs from `{}` in {}",
+                            r.name,
+                            base.name,
+                            differs.join(", ")
+                        ),
+                    )
+                    .detail("dcnc would generate it from THT's role, with that role's services"),
+                );
+            }
+        }
+        self.report.add(
+            Section::Note,
+            Item::at(
+                r.loc,
+                format!(
+                    "{stack}: role `{}` is taken as a copy of THT's `{}`",
+                    r.name, base.name
+                ),
+            )
+            .detail(format!(
+                "dcnc generates it with `roles generate {}:{}`",
+                base.name, r.name
+            )),
+        );
+        Some(base.name.to_string())
     }
 
     /// The files a stack passes besides what dcnc writes: network data, environment files that

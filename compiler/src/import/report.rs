@@ -106,7 +106,7 @@ pub struct Report {
     /// The target, why, and where the evidence is.
     pub target: (String, String, Option<Loc>),
     /// Per stack: its deploy commands and how many `-e` files each passes.
-    pub deploys: Vec<(String, Vec<(Loc, usize)>)>,
+    pub deploys: Vec<(String, Vec<(Loc, Option<Loc>, usize)>)>,
     pub items: Vec<(Section, Item)>,
     pub findings: Vec<Finding>,
     /// Files of the directory import did not read (not scripts, YAML, JSON nor INI).
@@ -141,7 +141,14 @@ impl Report {
         for (stack, deploys) in &self.deploys {
             let list: Vec<String> = deploys
                 .iter()
-                .map(|(l, n)| format!("{} ({n} -e files)", sources.show(*l)))
+                .map(|(l, via, n)| match via {
+                    Some(v) => format!(
+                        "{} run by {} ({n} -e files)",
+                        sources.show(*l),
+                        sources.show(*v)
+                    ),
+                    None => format!("{} ({n} -e files)", sources.show(*l)),
+                })
                 .collect();
             let _ = writeln!(out, "  stack {stack}: deployed by {}", list.join(", then "));
         }
