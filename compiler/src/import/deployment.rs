@@ -44,10 +44,12 @@ pub enum Res {
     /// A file of the directory.
     File(FileId),
     /// The output of `openstack overcloud export` (`ceph: false`) or `export ceph`: made when
-    /// the scripts run. `file`: the directory holds a copy.
+    /// the scripts run. `op`: the export command (none: the export `overcloud deploy` of
+    /// python-tripleoclient 16 and later writes itself, `~/overcloud-deploy/<stack>/<stack>-export.yaml`).
+    /// `file`: the directory holds a copy.
     Export {
         ceph: bool,
-        op: usize,
+        op: Option<usize>,
         file: Option<FileId>,
     },
     /// The output of `node provision`, `ceph deploy` or a `deployed-*.yaml` of them.
@@ -164,6 +166,44 @@ impl Read {
             }
         }
         out
+    }
+
+    /// The file of the directory a path word of a script names.
+    pub fn file_of(&self, script: FileId, w: &Word) -> Option<FileId> {
+        let dir = script_dir(&self.sources, script, &self.options);
+        find_file(&self.sources, &absolute(&w.text, &dir), &self.options.home)
+    }
+
+    /// The baremetal deployment file of a stack: its deploy's `--baremetal-deployment`, or the
+    /// input of its `openstack overcloud node provision`.
+    pub fn baremetal_file(&self, d: &StackDeploy) -> Option<FileId> {
+        if let Some(PathRef {
+            res: Res::File(id), ..
+        }) = &d.baremetal
+        {
+            return Some(*id);
+        }
+        self.ops.iter().find_map(|(file, op)| match op {
+            Op::Provision(p) if !p.ceph && p.stack.as_ref().is_some_and(|s| s.text == d.stack) => {
+                self.file_of(*file, p.input.as_ref()?)
+            }
+            _ => None,
+        })
+    }
+
+    /// The cluster of the `openstack overcloud ceph deploy` whose output is `abs`, and where its
+    /// `--cluster` is written: the deployed-ceph file it writes sets CephClusterName.
+    fn ceph_deploy_output(&self, abs: &str) -> Option<(String, Loc)> {
+        self.ops.iter().find_map(|(file, op)| match op {
+            Op::Provision(p) if p.ceph => {
+                let dir = script_dir(&self.sources, *file, &self.options);
+                let out = p.output.as_ref()?;
+                (absolute(&out.text, &dir) == abs).then_some(())?;
+                let c = p.cluster.as_ref()?;
+                Some((c.text.clone(), Loc::new(*file, c.span)))
+            }
+            _ => None,
+        })
     }
 
     /// The export operation with index `i`.
@@ -435,10 +475,21 @@ fn resolve(r: &Read, abs: &str, w: &Word, tht_root: &str, heredocs: &[(String, F
             if out == abs {
                 return Res::Export {
                     ceph: e.ceph,
-                    op: i,
+                    op: Some(i),
                     file,
                 };
             }
+        }
+    }
+    // ~/overcloud-deploy/<stack>/<stack>-export.yaml, written by `overcloud deploy` itself
+    let parts: Vec<&str> = abs.rsplit('/').take(3).collect();
+    if let [name, stack, "overcloud-deploy"] = parts.as_slice() {
+        if *name == format!("{stack}-export.yaml") {
+            return Res::Export {
+                ceph: false,
+                op: None,
+                file,
+            };
         }
     }
     if let Some(id) = file {
@@ -620,7 +671,19 @@ impl Read {
                         );
                     }
                 }
-                Res::Export { file: None, .. } | Res::Provisioned | Res::Missing => {}
+                Res::Provisioned => {
+                    // `ceph deploy --cluster X -o <this file>`: the file sets CephClusterName
+                    if let Some((name, loc)) = self.ceph_deploy_output(&e.abs) {
+                        set(
+                            &mut out,
+                            "CephClusterName",
+                            Json::String(name),
+                            Origin::Cli(loc),
+                            "overwrite",
+                        );
+                    }
+                }
+                Res::Export { file: None, .. } | Res::Missing => {}
             }
         }
         out

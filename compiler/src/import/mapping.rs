@@ -1051,10 +1051,8 @@ impl Mapper<'_> {
         if matches!(s.roles_source, RolesSource::Missing(_)) {
             names = Vec::new();
         }
-        let baremetal = s.last.baremetal.as_ref().and_then(|b| match b.res {
-            Res::File(id) => heat::read_baremetal(&self.read.sources, id).ok(),
-            _ => None,
-        });
+        let baremetal = (self.read.baremetal_file(s.last))
+            .and_then(|id| heat::read_baremetal(&self.read.sources, id).ok());
         if let RolesSource::File(id) = s.roles_source {
             self.report.add(
                 Section::Differs,
@@ -1276,9 +1274,7 @@ impl Mapper<'_> {
                 }
                 Res::Export { ceph, op, .. } => {
                     let what = if *ceph {
-                        let stacks = self
-                            .read
-                            .export(*op)
+                        let stacks = (op.and_then(|op| self.read.export(op)))
                             .map(|x| x.stacks.join(","))
                             .unwrap_or_default();
                         format!("the `export ceph` of {stacks}")
@@ -1399,6 +1395,7 @@ impl Mapper<'_> {
                 key: k.clone(),
                 value: Doc::Raw(v.value.clone(), Some(value)),
                 comment: None,
+                key_origin: Some(key),
             });
             s.claimed.insert(k);
         }
@@ -1636,6 +1633,7 @@ fn factor_edge_defaults(edges: Vec<(String, Doc)>) -> (Vec<Field>, Vec<Doc>) {
             key: "parameters".into(),
             value: Doc::Map(common),
             comment: None,
+            key_origin: None,
         });
     }
     (defaults, maps.into_iter().map(Doc::Map).collect())
@@ -1653,6 +1651,7 @@ fn strip_locs(d: &Doc) -> Doc {
                     key: x.key.clone(),
                     value: strip_locs(&x.value),
                     comment: x.comment.clone(),
+                    key_origin: None,
                 })
                 .collect(),
         ),

@@ -100,15 +100,7 @@ pub fn import(
         Err(d) => d,
     };
     for d in diags {
-        let loc = d
-            .span
-            .and_then(|s| {
-                rendered
-                    .origins
-                    .get(s.line.saturating_sub(1) as usize)
-                    .copied()
-            })
-            .flatten();
+        let loc = d.span.and_then(|s| rendered.origin(s.line, s.column));
         report.findings.push(Finding { diag: d, loc });
     }
     Ok(Imported {

@@ -27,6 +27,8 @@ pub struct Field {
     pub value: Doc,
     /// A comment line written above the key.
     pub comment: Option<String>,
+    /// Where the key itself was written, when that is not where its value was.
+    pub key_origin: Option<Loc>,
 }
 
 impl Doc {
@@ -45,6 +47,7 @@ impl MapBuilder {
             key: key.into(),
             value,
             comment: None,
+            key_origin: None,
         });
         self
     }
@@ -54,6 +57,7 @@ impl MapBuilder {
             key: key.into(),
             value,
             comment: Some(comment.into()),
+            key_origin: None,
         });
         self
     }
@@ -67,10 +71,27 @@ impl MapBuilder {
     }
 }
 
-/// The text, and for each line (1-based, index `line - 1`) the place it came from.
+/// The text, and for each line (1-based, index `line - 1`) the place it came from: its value's,
+/// and its key's (for columns before `value_cols`).
 pub struct Rendered {
     pub text: String,
     pub origins: Vec<Option<Loc>>,
+    pub key_origins: Vec<Option<Loc>>,
+    pub value_cols: Vec<u32>,
+}
+
+impl Rendered {
+    /// The place of the original that column `col` of line `line` of the spec came from.
+    pub fn origin(&self, line: u32, col: u32) -> Option<Loc> {
+        let i = line.checked_sub(1)? as usize;
+        let value = self.origins.get(i).copied().flatten();
+        let key = self.key_origins.get(i).copied().flatten();
+        if col < self.value_cols.get(i).copied().unwrap_or(0) {
+            key.or(value)
+        } else {
+            value.or(key)
+        }
+    }
 }
 
 /// Renders `doc` (a mapping) after `header` comment lines.
@@ -78,6 +99,9 @@ pub fn render(header: &[String], doc: &Doc) -> Rendered {
     let mut w = Writer {
         text: String::new(),
         origins: Vec::new(),
+        key_origins: Vec::new(),
+        value_cols: Vec::new(),
+        pending_key: None,
     };
     for h in header {
         w.line(format!("# {h}").trim_end().to_string(), None);
@@ -88,12 +112,18 @@ pub fn render(header: &[String], doc: &Doc) -> Rendered {
     Rendered {
         text: w.text,
         origins: w.origins,
+        key_origins: w.key_origins,
+        value_cols: w.value_cols,
     }
 }
 
 struct Writer {
     text: String,
     origins: Vec<Option<Loc>>,
+    key_origins: Vec<Option<Loc>>,
+    value_cols: Vec<u32>,
+    /// The key origin of the next line written.
+    pending_key: Option<Loc>,
 }
 
 /// A mapping key as YAML takes it.
@@ -120,9 +150,15 @@ pub fn scalar(v: &Json) -> String {
 
 impl Writer {
     fn line(&mut self, text: String, origin: Option<Loc>) {
+        let body = text.trim_start().trim_start_matches("- ");
+        let value_col = body
+            .find(": ")
+            .map_or(0, |i| (text.len() - body.len() + i + 3) as u32);
         self.text.push_str(&text);
         self.text.push('\n');
         self.origins.push(origin);
+        self.key_origins.push(self.pending_key.take().or(origin));
+        self.value_cols.push(value_col);
     }
 
     fn fields(&mut self, fields: &[Field], indent: usize) {
@@ -135,6 +171,7 @@ impl Writer {
                     );
                 }
             }
+            self.pending_key = f.key_origin;
             self.field(&key_text(&f.key), &f.value, indent, "");
         }
     }
@@ -303,6 +340,12 @@ mod tests {
         assert_eq!(r.origins[7], at(7));
         assert_eq!(r.origins[8], at(8));
         assert_eq!(r.origins[12], at(9));
+        assert_eq!(
+            r.origin(11, 5),
+            at(20),
+            "the key of a pass-through parameter"
+        );
+        assert_eq!(r.origin(9, 14), at(8), "a value");
         // and it parses back to the same values
         let back = crate::import::yaml::parse(&r.text).unwrap().to_json();
         assert_eq!(
