@@ -153,7 +153,7 @@ impl Writer {
         let body = text.trim_start().trim_start_matches("- ");
         let value_col = body
             .find(": ")
-            .map_or(0, |i| (text.len() - body.len() + i + 3) as u32);
+            .map_or(u32::MAX, |i| (text.len() - body.len() + i + 3) as u32);
         self.text.push_str(&text);
         self.text.push('\n');
         self.origins.push(origin);
@@ -320,6 +320,7 @@ mod tests {
                         at(9),
                     ),
                     comment: None,
+                    key_origin: at(20),
                 }]),
             );
         let mut top = MapBuilder::default();
