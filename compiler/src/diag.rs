@@ -96,6 +96,7 @@ codes! {
     ParameterValue = "DCN040";
     DeprecatedParameter = "DCN041";
     DefaultStoreId = "DCN042";
+    ImportInput = "DCN043";
 }
 
 impl std::fmt::Display for Code {

@@ -169,6 +169,24 @@ fn bad_fixtures_report_located_diagnostics() {
             insta::assert_snapshot!(format!("check@{name}"), stderr);
         });
     }
+    // `dcnc import`'s own code is covered by the directories of fixtures/import-bad.
+    let mut import_bad: Vec<PathBuf> = fs::read_dir(root().join("fixtures/import-bad"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    import_bad.sort();
+    let out = tempfile::tempdir().unwrap();
+    let spec = out.path().join("dcn.yaml");
+    for d in import_bad {
+        let r = dcnc(&["import", d.to_str().unwrap(), "-o", spec.to_str().unwrap()]);
+        let err = String::from_utf8_lossy(&r.stderr).into_owned();
+        for w in err.split(['[', ']']) {
+            if w.starts_with("DCN") && w.len() == 6 {
+                covered.insert(w.to_string());
+            }
+        }
+    }
     // Every diagnostic code has a bad fixture.
     let catalogue = String::from_utf8(dcnc(&["explain"]).stdout).unwrap();
     let codes: Vec<&str> = catalogue

@@ -156,18 +156,46 @@ pub fn diff(imp: &Imported) -> String {
                     }
                 }
                 let _ = writeln!(lines, "  {k}");
-                let _ = writeln!(
-                    lines,
-                    "      original: {:<32} {}",
-                    show(a.map(|s| &s.value), default),
-                    origin_text(a, &imp.read.sources)
+                let (oa, ob) = (
+                    origin_text(a, &imp.read.sources),
+                    origin_text(b, &imp.read.sources),
                 );
-                let _ = writeln!(
-                    lines,
-                    "      dcnc:     {:<32} {}",
-                    show(b.map(|s| &s.value), default),
-                    origin_text(b, &imp.read.sources)
-                );
+                match (av, bv) {
+                    (Some(Json::Object(x)), Some(Json::Object(y))) => {
+                        // a map: the keys that differ, each with both sides
+                        let _ = writeln!(lines, "      original: {oa}");
+                        let _ = writeln!(lines, "      dcnc:     {ob}");
+                        let mut sub: Vec<&String> = x.keys().chain(y.keys()).collect();
+                        sub.sort();
+                        sub.dedup();
+                        for s in sub {
+                            let (p, q) = (x.get(s), y.get(s));
+                            if normal_param(k, &Json::Object(x.clone()), ty).get(s)
+                                == normal_param(k, &Json::Object(y.clone()), ty).get(s)
+                            {
+                                continue;
+                            }
+                            let _ = writeln!(lines, "    {k}.{s}");
+                            let _ = writeln!(lines, "      original: {}", show(p, None));
+                            let _ = writeln!(lines, "      dcnc:     {}", show(q, None));
+                        }
+                    }
+                    _ => {
+                        let row = |who: &str, v: String, o: &str| {
+                            format!("      {who:<9} {v:<32} {o}").trim_end().to_string()
+                        };
+                        let _ = writeln!(
+                            lines,
+                            "{}",
+                            row("original:", show(a.map(|s| &s.value), default), &oa)
+                        );
+                        let _ = writeln!(
+                            lines,
+                            "{}",
+                            row("dcnc:", show(b.map(|s| &s.value), default), &ob)
+                        );
+                    }
+                }
                 total += 1;
             }
             let _ = writeln!(

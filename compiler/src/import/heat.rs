@@ -44,7 +44,14 @@ const SECTIONS: &[&str] = &[
 pub fn parse_yaml(sources: &Sources, id: FileId) -> Result<Node, ImportError> {
     let f = sources.get(id);
     yaml::parse(&f.text).map_err(|e| {
-        let err = ImportError::new(&f.path, format!("is not valid YAML: {}", e.message))
+        // serde-saphyr says "error: line L column C: what": the pointer says where
+        let what = e.message.trim_start_matches("error: ");
+        let what = match what.split_once(": ") {
+            Some((at, rest)) if at.starts_with("line ") => rest,
+            _ => what,
+        };
+        let err = ImportError::new(&f.path, format!("is not valid YAML: {what}"))
+            .syntax()
             .help("heat (PyYAML) cannot read it either; fix the syntax at the place shown");
         match e.span {
             Some(span) => err.at(span, &f.text),

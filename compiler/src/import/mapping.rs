@@ -610,15 +610,12 @@ impl Mapper<'_> {
         }
         // fsid and mons: the stack's own, or what another stack reads of its cluster
         let entry = self.multi.iter().find(|m| m.cluster == cluster).cloned();
-        let fsid = s
-            .own_str("CephClusterFSID")
-            .map(|(v, l)| (v, l))
-            .or_else(|| {
-                entry
-                    .as_ref()
-                    .and_then(|e| e.fsid.clone())
-                    .map(|(v, l)| (v, Some(l)))
-            });
+        let fsid = s.own_str("CephClusterFSID").or_else(|| {
+            entry
+                .as_ref()
+                .and_then(|e| e.fsid.clone())
+                .map(|(v, l)| (v, Some(l)))
+        });
         s.claimed.insert("CephClusterFSID".into());
         match fsid {
             Some((v, l)) => {

@@ -45,6 +45,25 @@ pub fn import(
     target: Option<TargetName>,
     options: Options,
 ) -> Result<Imported, Vec<ImportError>> {
+    // errors name their files as the user reaches them: DIR/path
+    let shown = dir.display().to_string();
+    import_in(dir, target, options).map_err(|mut errors| {
+        for e in &mut errors {
+            if e.path == "." {
+                e.path = shown.clone();
+            } else if e.path != shown {
+                e.path = format!("{}/{}", shown.trim_end_matches('/'), e.path);
+            }
+        }
+        errors
+    })
+}
+
+fn import_in(
+    dir: &Path,
+    target: Option<TargetName>,
+    options: Options,
+) -> Result<Imported, Vec<ImportError>> {
     let sources = source::read_dir(dir).map_err(|e| vec![e])?;
     let ignored = sources.ignored.clone();
     let read = deployment::read(sources, options)?;
@@ -162,7 +181,7 @@ pub fn write_spec(path: &Path, text: &str, force: bool) -> Result<(), String> {
 pub fn render_errors(errors: &[ImportError]) -> String {
     let mut out = String::new();
     for e in errors {
-        let mut d = crate::diag::Diagnostic::error(crate::diag::Code::Syntax, e.span, &e.message);
+        let mut d = crate::diag::Diagnostic::error(e.code, e.span, &e.message);
         d.help = e.help.clone();
         let text = crate::diag::render_human(&e.path, &e.text, &[d], crate::diag::Style::default());
         let body = text.rsplit_once("\n\n").map_or(text.as_str(), |(b, _)| b);

@@ -99,6 +99,9 @@ pub struct Finding {
     pub loc: Option<Loc>,
 }
 
+/// A deploy command: where, the command that ran its script (if another did), its `-e` count.
+pub type DeployLine = (Loc, Option<Loc>, usize);
+
 #[derive(Debug, Default)]
 pub struct Report {
     /// The directory, as given.
@@ -106,7 +109,7 @@ pub struct Report {
     /// The target, why, and where the evidence is.
     pub target: (String, String, Option<Loc>),
     /// Per stack: its deploy commands and how many `-e` files each passes.
-    pub deploys: Vec<(String, Vec<(Loc, Option<Loc>, usize)>)>,
+    pub deploys: Vec<(String, Vec<DeployLine>)>,
     pub items: Vec<(Section, Item)>,
     pub findings: Vec<Finding>,
     /// Files of the directory import did not read (not scripts, YAML, JSON nor INI).

@@ -59,6 +59,8 @@ pub struct ImportError {
     pub help: Option<String>,
     /// The file's text as far as it can be shown (for the source line under the message).
     pub text: String,
+    /// DCN001 for YAML syntax, DCN043 for the rest.
+    pub code: crate::diag::Code,
 }
 
 impl ImportError {
@@ -69,12 +71,28 @@ impl ImportError {
             message: message.into(),
             help: None,
             text: String::new(),
+            code: crate::diag::Code::ImportInput,
         }
+    }
+
+    pub fn syntax(mut self) -> Self {
+        self.code = crate::diag::Code::Syntax;
+        self
     }
 
     pub fn at(mut self, span: Span, text: &str) -> Self {
         self.span = Some(span);
-        self.text = text.to_string();
+        // control characters (a binary file's) would garble the terminal
+        self.text = text
+            .chars()
+            .map(|c| {
+                if c.is_control() && c != '\n' && c != '\t' {
+                    '\u{fffd}'
+                } else {
+                    c
+                }
+            })
+            .collect();
         self
     }
 

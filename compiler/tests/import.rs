@@ -1,0 +1,214 @@
+//! `dcnc import` over the hand-written deployments of `fixtures/import/`: the spec, the report
+//! and the round-trip diff of each are snapshot-tested (`snapshots/import@<name>.*`), the
+//! import runs twice to the same bytes, `dcnc check` of the written spec agrees with the report,
+//! and the deployments without mistakes round-trip with no difference. Every directory of
+//! `fixtures/import-bad/` (and a plain file) must fail with a located error, exit 2 and nothing
+//! written. Adding a case is adding a directory.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+fn dcnc(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_dcnc"))
+        .args(args)
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("dcnc runs")
+}
+
+fn settings() -> insta::Settings {
+    let mut s = insta::Settings::clone_current();
+    s.set_snapshot_path(root().join("snapshots"));
+    s.set_prepend_module_to_snapshot(false);
+    s.set_omit_expression(true);
+    s
+}
+
+fn dirs(under: &str) -> Vec<String> {
+    let mut v: Vec<String> = fs::read_dir(root().join(under))
+        .unwrap()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_type().unwrap().is_dir())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+/// Deployments without mistakes: the round trip changes nothing heat gets.
+const CLEAN: &[&str] = &["custom-roles", "seed-glance-dcn"];
+/// Deployments whose imported spec has errors: real problems of the original.
+const WITH_ERRORS: &[&str] = &["cephadm-mistakes"];
+/// More runs of a fixture, with other options.
+const VARIANTS: &[(&str, &str, &[&str])] =
+    &[("docs-multibackend", "wallaby", &["--target", "wallaby"])];
+
+struct Run {
+    code: i32,
+    spec: String,
+    report: String,
+    diff: String,
+}
+
+fn import(name: &str, extra: &[&str], out: &Path) -> Run {
+    let dir = format!("fixtures/import/{name}");
+    let o = out.to_str().unwrap();
+    let mut args = vec!["import", &dir, "-o", o, "--diff", "--force"];
+    args.extend(extra);
+    let r = dcnc(&args);
+    let spec = fs::read_to_string(out).unwrap_or_default();
+    let stderr = String::from_utf8(r.stderr).unwrap();
+    Run {
+        code: r.status.code().unwrap_or(-1),
+        spec,
+        report: stderr.replace(o, "dcn.yaml"),
+        diff: String::from_utf8(r.stdout).unwrap(),
+    }
+}
+
+#[test]
+fn every_deployment_imports_as_its_snapshots_say() {
+    let names = dirs("fixtures/import");
+    assert!(names.len() >= 4, "four deployments at least: {names:?}");
+    let tmp = tempfile::tempdir().unwrap();
+    let mut runs: Vec<(String, String, Vec<&str>)> = names
+        .iter()
+        .map(|n| (n.clone(), n.clone(), Vec::new()))
+        .collect();
+    for (n, label, extra) in VARIANTS {
+        runs.push((n.to_string(), format!("{n}@{label}"), extra.to_vec()));
+    }
+    for (name, label, extra) in runs {
+        let out = tmp.path().join(format!("{label}.yaml"));
+        let a = import(&name, &extra, &out);
+        let b = import(&name, &extra, &out);
+        assert_eq!(a.spec, b.spec, "{label}: the spec is deterministic");
+        assert_eq!(a.report, b.report, "{label}: the report is deterministic");
+        assert_eq!(a.diff, b.diff, "{label}: the diff is deterministic");
+        assert!(!a.spec.is_empty(), "{label}: wrote a spec\n{}", a.report);
+        assert!(
+            a.spec.starts_with("# yaml-language-server: $schema="),
+            "{label}: the schema modeline"
+        );
+        let errors = WITH_ERRORS.contains(&name.as_str());
+        assert_eq!(a.code, if errors { 1 } else { 0 }, "{label}\n{}", a.report);
+        // dcnc check of the written spec agrees: it passes, or it fails on the findings
+        let check = dcnc(&["check", out.to_str().unwrap()]);
+        assert_eq!(
+            check.status.code(),
+            Some(if errors { 1 } else { 0 }),
+            "{label}: {}",
+            String::from_utf8_lossy(&check.stderr)
+        );
+        if CLEAN.contains(&name.as_str()) {
+            assert!(
+                a.diff
+                    .ends_with("0 differences in the parameters heat gets.\n"),
+                "{label}: round trip\n{}",
+                a.diff
+            );
+        }
+        // no key of the original ever reaches the spec
+        for line in a.spec.lines() {
+            assert!(!line.contains("AQ"), "{label}: a key in the spec: {line}");
+        }
+        settings().bind(|| {
+            insta::assert_snapshot!(format!("import@{label}.spec"), a.spec);
+            insta::assert_snapshot!(format!("import@{label}.report"), a.report);
+            insta::assert_snapshot!(format!("import@{label}.diff"), a.diff);
+        });
+    }
+}
+
+#[test]
+fn the_mistakes_are_found_in_the_original_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let r = import("cephadm-mistakes", &[], &tmp.path().join("dcn.yaml"));
+    for (code, at) in [
+        ("DCN039", "dcn0/glance.yaml:5:3"), // GlangeBackendID
+        ("DCN039", "dcn1/az.yaml:5:3"),     // NovaAZAttach
+        ("DCN019", "dcn1/az.yaml:4:24"),    // CinderVolumeCluster: dcn0 at dcn1
+        ("DCN015", "control-plane/dcn_ceph_external.yaml:14:33"), // a mon of dcn0 at dcn1
+    ] {
+        let found = r
+            .report
+            .split("\n\n")
+            .any(|block| block.contains(code) && block.contains(&format!("--> {at}")));
+        assert!(found, "{code} at {at}\n{}", r.report);
+    }
+    assert!(r.report.contains("did you mean `NovaCrossAZAttach`?"));
+    assert!(r.report.contains("did you mean `GlanceBackendID`?"));
+}
+
+#[test]
+fn bad_directories_fail_located_and_write_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("dcn.yaml");
+    let o = out.to_str().unwrap();
+    let mut cases: Vec<(String, &str)> = vec![
+        ("fixtures/import-bad/README".into(), "is not a directory"),
+        ("fixtures/import-bad/nope".into(), "No such file"),
+    ];
+    let expect = [
+        ("binary-env", "glance.yaml:2:21"),
+        ("no-deploy", "no `openstack overcloud deploy`"),
+        ("no-scripts", "holds no deploy script"),
+        ("yaml-error", "glance.yaml:4:14"),
+    ];
+    for d in dirs("fixtures/import-bad") {
+        let what = expect
+            .iter()
+            .find(|(n, _)| *n == d)
+            .unwrap_or_else(|| panic!("fixtures/import-bad/{d}: say what it must report"))
+            .1;
+        cases.push((format!("fixtures/import-bad/{d}"), what));
+    }
+    for (dir, what) in cases {
+        let r = dcnc(&["import", &dir, "-o", o]);
+        let err = String::from_utf8_lossy(&r.stderr);
+        assert_eq!(r.status.code(), Some(2), "{dir}: {err}");
+        assert!(err.contains(what), "{dir}: {what}\n{err}");
+        assert!(err.contains("nothing written"), "{dir}: {err}");
+        assert!(!out.exists(), "{dir}: wrote {o}");
+    }
+    // every broken file at once
+    let r = dcnc(&["import", "fixtures/import-bad/yaml-error", "-o", o]);
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert!(
+        err.contains("yaml-error/az.yaml:2:2") && err.contains("yaml-error/glance.yaml:4:14"),
+        "{err}"
+    );
+    settings().bind(|| insta::assert_snapshot!("import-bad@yaml-error", err));
+}
+
+#[test]
+fn an_existing_file_is_kept_unless_forced() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("dcn.yaml");
+    fs::write(&out, "mine\n").unwrap();
+    let o = out.to_str().unwrap();
+    let r = dcnc(&["import", "fixtures/import/seed-glance-dcn", "-o", o]);
+    assert_eq!(r.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&r.stderr).contains("--force"));
+    assert_eq!(fs::read_to_string(&out).unwrap(), "mine\n");
+    let r = dcnc(&[
+        "import",
+        "fixtures/import/seed-glance-dcn",
+        "-o",
+        o,
+        "--force",
+    ]);
+    assert_eq!(r.status.code(), Some(0));
+    assert!(fs::read_to_string(&out).unwrap().contains("central:"));
+    let leftovers: Vec<_> = fs::read_dir(tmp.path()).unwrap().collect();
+    assert_eq!(leftovers.len(), 1, "no temporary file left beside it");
+}
