@@ -162,6 +162,17 @@ run migrate-diff-glance 1 'diff templates/dcn0/glance.yaml deploy/stacks/dcn0/en
 run migrate-dcn0-overrides 0 'cat deploy/stacks/dcn0/env/overrides.yaml'
 run migrate-dcn0-deploy 0 "sed -n '/^ENV_FILES=(/,/^)\$/p;/^  openstack overcloud deploy/,/--stack-only/p' deploy/stacks/dcn0/deploy.sh"
 
+# --- How-to: adopt an existing deployment -------------------------------------------------------
+workdir adopt
+cp -r "$ROOT/fixtures/import/docs-multibackend" "$HERE/undercloud-home"
+cp -r "$ROOT/fixtures/import/cephadm-mistakes" "$HERE/other-home"
+run adopt-import 0 'dcnc import undercloud-home -o dcn.yaml'
+run adopt-spec 0 'cat dcn.yaml'
+run adopt-diff 0 'dcnc import undercloud-home -o dcn.yaml --force --diff 2>/dev/null'
+run adopt-mistakes 1 "dcnc import other-home -o dcn.yaml --force 2>&1 | sed -n '/^Findings/,\$p'"
+run adopt-fix 0 "sed -i -e '/CinderVolumeCluster: dcn0/d' -e '/GlangeBackendID/d' -e '/NovaAZAttach/d' -e '/^    parameters:\$/d' -e 's/172.16.11.185, 172.16.11.66]/172.16.11.185, 172.16.11.187]/' -e '/show_multiple_locations/d' -e '/^glance:\$/d' dcn.yaml && dcnc check dcn.yaml"
+run adopt-build 0 'dcnc build dcn.yaml -o deploy'
+
 # --- How-to: rotate a cephx key -----------------------------------------------------------------
 workdir rotate
 example dcn.yaml dcn.yaml

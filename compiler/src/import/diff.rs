@@ -35,7 +35,7 @@ enum DcncEnv {
 /// The round trip, as text.
 pub fn diff(imp: &Imported) -> String {
     let mut out = String::new();
-    let compiled = match crate::compile(&imp.spec, None) {
+    let compiled = match crate::pipeline::compile(&imp.spec, None) {
         Ok(c) => c,
         Err(diags) => {
             let _ = writeln!(

@@ -114,7 +114,7 @@ fn import_in(
     ];
     let rendered = spec_out::render(&header, &mapped.doc);
     // Every check of dcnc, on what was read: located in the original files where they came from.
-    let diags = match crate::compile(&rendered.text, None) {
+    let diags = match crate::pipeline::compile(&rendered.text, None) {
         Ok(c) => c.diagnostics,
         Err(d) => d,
     };
