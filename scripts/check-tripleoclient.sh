@@ -17,6 +17,9 @@
 # Usage: scripts/check-tripleoclient.sh [DCNC_BINARY]    check every fixture tree
 #        scripts/check-tripleoclient.sh --python         make the venv (if needed), print its python
 #        scripts/check-tripleoclient.sh --fetch VERSION  fetch the sdist (if needed), print its path
+#        scripts/check-tripleoclient.sh --fetch-common VERSION
+#                                     the same for tripleo-common (the library the client's
+#                                     take_action calls; scripts/consumers/flow_check.py runs it)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -31,6 +34,14 @@ declare -A SHA256=(
   [13.7.0]=48c9da973a464cf81878e348fc8944a0f27f1daf78e14b05cdf8781b48811257
   [16.5.0]=50a6e97fe7f0b6b41c8228b5fbf6f33e91aaeb33ae40af28c7a57db17068acb4
   [20.0.0]=d6111cbf8e8adf57f298a8d5bc2ad3af4c338ae4d71e11952a0145ba8848e08d
+)
+# python-tripleoclient release -> the tripleo-common release of the same series (the last tag of
+# ussuri, wallaby; the one released with 20.0.0), and the sha256 of its sdist.
+declare -A COMMON_FOR_CLIENT=([13.7.0]=12.7.0 [16.5.0]=15.4.0 [20.0.0]=18.0.0)
+declare -A COMMON_SHA256=(
+  [12.7.0]=4825ef7444041bd55f503fdc9f3d2c9c625a546dadeeff9438d5543c10554580
+  [15.4.0]=b4dd16da99c44f11a71312fad69d7b82c5250f568854567cfb5d6fcedfde47e5
+  [18.0.0]=35ff2992107b7d9699a0bc135bbc10c08b700881d54391af488442fbf5588693
 )
 
 die() { echo "check-tripleoclient.sh: $*" >&2; exit 1; }
@@ -57,35 +68,54 @@ ensure_venv() {
   printf '%s' "$want" >"$stamp"
 }
 
-# fetch VERSION: the unpacked python-tripleoclient sdist, checked against its pinned sha256.
-fetch() {
-  local version="$1" dest="$CACHE/tripleoclient/$1"
-  [[ -n "${SHA256[$version]:-}" ]] \
-    || die "python-tripleoclient $version has no pinned sha256 (pinned: ${!SHA256[*]})"
+# fetch_sdist PACKAGE VERSION SHA256 MODULE: the unpacked sdist of PACKAGE==VERSION in
+# $CACHE/PACKAGE/VERSION (python-tripleoclient keeps its old path $CACHE/tripleoclient/VERSION),
+# checked against its pinned sha256; MODULE is the package directory it must hold.
+fetch_sdist() {
+  local pkg="$1" version="$2" sha="$3" module="$4" dest
+  if [[ "$pkg" == python-tripleoclient ]]; then
+    dest="$CACHE/tripleoclient/$version"
+  else
+    dest="$CACHE/$pkg/$version"
+  fi
   if [[ -f "$dest/.dcnc-complete" ]]; then
     echo "$dest"
     return 0
   fi
   ensure_venv
   local work
-  work="$(mktemp -d "$CACHE/tripleoclient-dl.XXXXXX")"
+  work="$(mktemp -d "$CACHE/$pkg-dl.XXXXXX")"
   # shellcheck disable=SC2064  # expand now: $work is local
   trap "rm -rf '$work'" EXIT
   "$VENV/bin/pip" download --quiet --disable-pip-version-check --no-deps \
-    --no-binary :all: --no-build-isolation -d "$work/dl" "python-tripleoclient==$version" >&2 \
-    || die "pip download python-tripleoclient==$version failed"
-  local sdist="$work/dl/python-tripleoclient-$version.tar.gz" got
+    --no-binary :all: --no-build-isolation -d "$work/dl" "$pkg==$version" >&2 \
+    || die "pip download $pkg==$version failed"
+  local sdist="$work/dl/$pkg-$version.tar.gz" got
   [[ -f "$sdist" ]] || die "no sdist in $work/dl: $(ls "$work/dl")"
   got="$(sha256sum "$sdist" | cut -d' ' -f1)"
-  [[ "$got" == "${SHA256[$version]}" ]] || die "sha256 mismatch for $sdist: got $got, want ${SHA256[$version]}"
+  [[ "$got" == "$sha" ]] || die "sha256 mismatch for $sdist: got $got, want $sha"
   mkdir -p "$work/x"
   tar -xzf "$sdist" -C "$work/x" --strip-components=1
-  [[ -f "$work/x/setup.cfg" && -d "$work/x/tripleoclient" ]] || die "$sdist does not look like python-tripleoclient"
+  [[ -f "$work/x/setup.cfg" && -d "$work/x/$module" ]] || die "$sdist does not look like $pkg"
   touch "$work/x/.dcnc-complete"
   rm -rf "$dest"
   mkdir -p "$(dirname "$dest")"
   mv "$work/x" "$dest"
   echo "$dest"
+}
+
+# fetch VERSION: the unpacked python-tripleoclient sdist.
+fetch() {
+  [[ -n "${SHA256[$1]:-}" ]] \
+    || die "python-tripleoclient $1 has no pinned sha256 (pinned: ${!SHA256[*]})"
+  fetch_sdist python-tripleoclient "$1" "${SHA256[$1]}" tripleoclient
+}
+
+# fetch_common VERSION: the unpacked tripleo-common sdist.
+fetch_common() {
+  [[ -n "${COMMON_SHA256[$1]:-}" ]] \
+    || die "tripleo-common $1 has no pinned sha256 (pinned: ${!COMMON_SHA256[*]})"
+  fetch_sdist tripleo-common "$1" "${COMMON_SHA256[$1]}" tripleo_common
 }
 
 locked() {
@@ -108,6 +138,12 @@ case "${1:-}" in
   --fetch)
     [[ $# -eq 2 ]] || die "usage: check-tripleoclient.sh --fetch VERSION"
     locked fetch "$2"
+    exit 0
+    ;;
+  --fetch-common)
+    # VERSION: a python-tripleoclient release (its tripleo-common) or a tripleo-common release
+    [[ $# -eq 2 ]] || die "usage: check-tripleoclient.sh --fetch-common VERSION"
+    locked fetch_common "${COMMON_FOR_CLIENT[$2]:-$2}"
     exit 0
     ;;
 esac

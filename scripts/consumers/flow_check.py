@@ -1,0 +1,1144 @@
+#!/usr/bin/env python3
+"""Run a generated tree's steps in order, with the real bash, every `openstack ...` through the
+real python-tripleoclient of its release (its take_action, not only its parser), on the undercloud
+that release installs by default, and fail when a step needs a service that undercloud lacks or
+reads a file that no earlier step wrote.
+
+Usage:
+  flow_check.py --client DIR --common DIR --tht DIR [-v] NAME=TREE...
+  flow_check.py --shim PROG ARG...            (what the scripts call instead of PROG)
+
+DIR: an unpacked python-tripleoclient sdist (check-tripleoclient.sh --fetch), the tripleo-common
+sdist of the same series (--fetch-common: the client's take_action calls it: roles, passwords,
+container image parameters) and the tripleo-heat-templates tree of the release (fetch-tht.sh).  TREE: `dcnc build` output.
+
+The undercloud.  Its services are the release's own defaults: the `enable_*` options of
+tripleoclient/config/undercloud.py (UndercloudConfig().get_undercloud_service_opts(), imported
+from DIR), applied as undercloud_config.py applies them (the environment files of ENABLE_ENVS),
+over THT's roles/Undercloud.yaml, overcloud-resource-registry-puppet.j2.yaml and
+environments/undercloud.yaml: a service is there when roles/Undercloud.yaml lists it and the
+last mapping is not OS::Heat::None.  The keystone catalog holds the types of those services
+(CATALOG).  Besides the services, the undercloud install leaves the stack user's ssh key pair
+(~/.ssh/id_rsa, as `openstack undercloud install` makes it) and the templates (THT=DIR):
+PREREQUISITES, the only files a fresh HOME holds.
+
+The steps.  deploy-all.sh runs with bash in a scratch directory (its own HOME, DCNC_WORK_DIR,
+TMPDIR), so its order, the scripts' variables, conditions and files are the real ones.  A
+BASH_ENV file defines `openstack`, `ansible-playbook` and `tripleo-ansible-inventory` as shell
+functions that hand the command line, with the script and line that ran it, to this file
+(--shim), which passes it to a server process that has imported DIR's tripleoclient once and
+forks a worker per command:
+  openstack ...    the command class of setup.cfg's entry point (python-heatclient's for
+                   `openstack stack ...`), its get_parser(), parse_args, run() -> take_action,
+                   in the caller's cwd and environment, with
+     - app.client_manager: the undercloud's catalog.  Asking for a service it lacks raises
+       keystoneauth1's EndpointNotFound, as a real client manager does; the real code decides
+       what follows (16.x catches it for Nova and assumes --deployed-server).  The services
+       are fakes that record what is asked of them: heat keeps stacks (the undercloud's own
+       heat, or the ephemeral heat a deploy launches, which exists only while that command
+       runs and keeps its database in the stack's working directory);
+     - utils.run_ansible_playbook: not run; PLAYBOOKS says, for each tripleo-ansible playbook
+       the client runs, which services it needs and which files it writes (with the sources);
+     - subprocess: not run, except THT's tools/process-templates.py, which the deploy renders
+       its templates with (cached per input);
+     - the file system: real, in the scratch directory; reads and writes are recorded (audit
+       hooks); a write outside the scratch directory is refused.
+  ansible-playbook, tripleo-ansible-inventory: not the client: MODELLED says what they need.
+Each step's record (services asked, files read and written, playbooks) goes to a log.  A step
+whose real code fails is a problem, named with the script, line, the client's source line and
+the missing service or file; so is a deploy that takes the --deployed-server path with no
+provisioned nodes (flavors and scheduler hints then place nothing).  The scripts continue after
+a problem only as far as their own `set -e` lets them.
+
+Prints the problems (`SCRIPT:LINE: COMMAND: problem`) and with -v every step's record; the last
+line per tree says ok or FAILED.  Exit 1 if any tree failed.
+"""
+
+import json
+import os
+import socket
+import sys
+
+SOCKET_ENV = "DCNC_FLOW_SOCKET"
+
+
+def recv_json(sock):
+    data = b""
+    while True:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    return json.loads(data.decode())
+
+
+def shim(argv):
+    """PROG LOC ARG...: hands the command to the server; prints its output; returns its status."""
+    prog, loc, args = argv[0], argv[1], argv[2:]
+    umask = os.umask(0o077)
+    os.umask(umask)
+    req = json.dumps({"prog": prog, "loc": loc, "argv": args, "cwd": os.getcwd(),
+                      "env": dict(os.environ), "umask": umask}).encode()
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(os.environ[SOCKET_ENV])
+    s.sendall(req)
+    s.shutdown(socket.SHUT_WR)
+    reply = recv_json(s)
+    sys.stdout.write(reply["stdout"])
+    sys.stderr.write(reply["stderr"])
+    return reply["rc"]
+
+
+if __name__ == "__main__" and len(sys.argv) > 1 and sys.argv[1] == "--shim":
+    sys.exit(shim(sys.argv[2:]))
+
+# ---------------------------------------------------------------- the rest: heavier imports
+import argparse  # noqa: E402
+import copy  # noqa: E402
+import hashlib  # noqa: E402
+import io  # noqa: E402
+import re  # noqa: E402
+import shutil  # noqa: E402
+import signal  # noqa: E402
+import subprocess  # noqa: E402
+import tempfile  # noqa: E402
+import traceback  # noqa: E402
+
+import yaml  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import tripleoclient_check as tc  # noqa: E402
+import export_ceph_check as ec  # noqa: E402
+
+# Imports of tripleo-common that are not installed in the checker's venv and whose code the
+# checked steps do not run (they talk to nodes or registries): inert stubs, as tripleoclient_check's
+# STUBBED (which are stubbed here too).
+# tripleo_common.utils.safe_import (eventlet-patched GitPython, for config download's git
+# repository) is replaced by a module whose `git` is a stub: eventlet would monkey-patch os.
+FLOW_STUBBED = {"paramiko", "docker", "keystoneclient", "novaclient", "swiftclient"}
+
+# ---------------------------------------------------------------- the undercloud
+
+# undercloud_config.py: which THT environment file each `enable_*` option adds, when it has the
+# value given (python-tripleoclient 13.7.0 v1/undercloud_config.py:596-640, 16.5.0 :609-682,
+# 20.0.0 likewise); checked against the release's undercloud_config.py source before use.
+ENABLE_ENVS = [
+    ("enable_ironic", True, "environments/services/ironic.yaml"),
+    ("enable_ironic_inspector", True, "environments/services/ironic-inspector.yaml"),
+    ("enable_nova", True, "environments/undercloud-enable-nova.yaml"),
+    ("enable_mistral", True, "environments/services/mistral.yaml"),
+    ("enable_zaqar", True, "environments/services/zaqar-swift-backend.yaml"),
+    ("enable_neutron", False, "environments/disable-neutron.yaml"),
+    ("enable_heat", False, "environments/disable-heat.yaml"),
+    ("enable_swift", True, "environments/undercloud-enable-swift.yaml"),
+]
+
+# keystone catalog type -> the THT service that serves it (and what the report calls it)
+CATALOG = {
+    "identity": ("Keystone", "keystone"),
+    "orchestration": ("HeatApi", "heat"),
+    "object-store": ("SwiftProxy", "swift"),
+    "compute": ("NovaApi", "nova"),
+    "image": ("GlanceApi", "glance"),
+    "network": ("NeutronApi", "neutron"),
+    "baremetal": ("IronicApi", "ironic"),
+    "baremetal-introspection": ("IronicInspector", "ironic-inspector"),
+    "workflowv2": ("MistralApi", "mistral"),
+    "messaging-websocket": ("Zaqar", "zaqar"),
+}
+
+
+def release_of(client):
+    with open(os.path.join(client, "PKG-INFO"), encoding="utf-8") as f:
+        for ln in f:
+            if ln.startswith("Version:"):
+                return ln.split(":", 1)[1].strip()
+    return "?"
+
+
+def line_of(path, pattern, base):
+    """'relpath:LINE' of the first line of path matching pattern (for the report's sources)."""
+    with open(path, encoding="utf-8") as f:
+        for n, ln in enumerate(f, 1):
+            if re.search(pattern, ln):
+                return "%s:%d" % (os.path.relpath(path, base), n)
+    return os.path.relpath(path, base)
+
+
+def registry_lines(path):
+    """OS::TripleO::Services::X: VALUE lines of a registry file (also of a .j2.yaml)."""
+    out = {}
+    if os.path.exists(path):
+        with open(path, encoding="utf-8") as f:
+            for ln in f:
+                m = re.match(r"\s+OS::TripleO::Services::(\w+):\s*(\S+)", ln)
+                if m:
+                    out[m.group(1)] = m.group(2)
+    return out
+
+
+def undercloud(client, tht):
+    """The default undercloud of the release: {catalog type: (present, why)} and the options."""
+    import tripleoclient.config.undercloud as ucfg
+    conf_py = os.path.join(client, "tripleoclient", "config", "undercloud.py")
+    opts = {o.name: o.default for o in ucfg.UndercloudConfig().get_undercloud_service_opts()}
+    uc_src = os.path.join(client, "tripleoclient", "v1", "undercloud_config.py")
+    with open(uc_src, encoding="utf-8") as f:
+        src = f.read()
+    envs = ["environments/undercloud.yaml"]
+    why_env = {}
+    for opt, value, env in ENABLE_ENVS:
+        if opt not in opts:
+            continue
+        if opt not in src or env not in src:
+            raise SystemExit("flow_check.py: ENABLE_ENVS is out of date: %s does not pair %s with %s"
+                             % (uc_src, opt, env))
+        if bool(opts[opt]) == value:
+            envs.append(env)
+        why_env[opt] = "%s = %s (%s)" % (opt, opts[opt], line_of(conf_py, r"\b%s=" % opt[len("enable_"):], client))
+    with open(os.path.join(tht, "roles", "Undercloud.yaml"), encoding="utf-8") as f:
+        role = yaml.safe_load(f)[0]
+    listed = {s.rsplit("::", 1)[-1] for s in role.get("ServicesDefault", [])}
+    registry = registry_lines(os.path.join(tht, "overcloud-resource-registry-puppet.j2.yaml"))
+    mapped_by = {}
+    for env in envs:
+        for svc, val in registry_lines(os.path.join(tht, env)).items():
+            registry[svc] = val
+            mapped_by[svc] = env
+    catalog = {}
+    for ctype, (svc, name) in CATALOG.items():
+        if svc not in listed:
+            present, why = False, "not in THT roles/Undercloud.yaml"
+        elif registry.get(svc, "OS::Heat::None") == "OS::Heat::None":
+            present = False
+            why = "OS::TripleO::Services::%s: OS::Heat::None (%s)" % (svc, mapped_by.get(
+                svc, "overcloud-resource-registry-puppet.j2.yaml"))
+        else:
+            present, why = True, "OS::TripleO::Services::%s: %s" % (svc, registry[svc])
+        opt = {"compute": "enable_nova", "image": "enable_nova", "orchestration": "enable_heat",
+               "object-store": "enable_swift", "network": "enable_neutron", "baremetal": "enable_ironic",
+               "baremetal-introspection": "enable_ironic_inspector", "workflowv2": "enable_mistral",
+               "messaging-websocket": "enable_zaqar"}.get(ctype)
+        if opt in why_env:
+            why = "%s; %s" % (why_env[opt], why)
+        catalog[ctype] = {"present": present, "why": why, "name": name}
+    return {"catalog": catalog, "options": {k: v for k, v in opts.items()}}
+
+
+# ---------------------------------------------------------------- playbooks and other programs
+
+# What each tripleo-ansible playbook the client runs needs and writes (it is not run here).
+# needs: catalog types (metalsmith: baremetal + network; tripleo_config_download: heat, the
+# ephemeral one while a deploy runs it, else the undercloud's); nodes: it logs into the stack's
+# nodes.  Sources: openstack-archive/tripleo-ansible tripleo_ansible/playbooks/<name>.
+PLAYBOOKS = {
+    "cli-overcloud-node-provision.yaml": {"needs": ["baremetal", "network"]},
+    "cli-overcloud-network-vip-provision.yaml": {"needs": ["network"]},
+    "cli-overcloud-network-provision.yaml": {"needs": ["network"]},
+    "cli-config-download.yaml": {"needs": ["orchestration"]},
+    "cli-config-download-export.yaml": {"needs": ["orchestration"]},
+    "cli-enable-ssh-admin.yaml": {"needs": [], "nodes": True},
+    "cli-grant-local-access.yaml": {"needs": []},
+    "cli-undercloud-get-horizon-url.yaml": {"needs": []},
+    "cli-generate-overcloudrc.yaml": {"needs": []},
+    "cli-deployed-ceph.yaml": {"needs": [], "nodes": True},
+    "deploy_steps_playbook.yaml": {"needs": [], "nodes": True},
+}
+
+
+class Problem(Exception):
+    pass
+
+
+# ---------------------------------------------------------------- fakes of the undercloud's services
+
+class State:
+    """What the undercloud holds between steps (a JSON file in the scratch directory)."""
+
+    def __init__(self, path):
+        self.path = path
+        with open(path, encoding="utf-8") as f:
+            self.d = json.load(f)
+
+    def save(self):
+        with open(self.path, "w", encoding="utf-8") as f:
+            json.dump(self.d, f, indent=1, sort_keys=True)
+
+
+class Recorder:
+    """One step's record."""
+
+    def __init__(self):
+        self.services = []      # [type, present, by]
+        self.playbooks = []
+        self.problems = []
+        self.notes = []
+        self.heat = None        # "ephemeral" while a deploy's ephemeral heat runs
+
+    def service(self, ctype, present, by):
+        item = [ctype, present, by]
+        if item not in self.services:
+            self.services.append(item)
+
+
+REC = Recorder()
+STATE = None
+UNDERCLOUD = None
+
+
+def endpoint_not_found(ctype):
+    from keystoneauth1 import exceptions as ka_exc
+    info = UNDERCLOUD["catalog"][ctype]
+    return ka_exc.EndpointNotFound(
+        "the undercloud has no %s endpoint (%s): %s" % (ctype, info["name"], info["why"]))
+
+
+def need(ctype, by):
+    """The step needs catalog type ctype: raises EndpointNotFound when the undercloud lacks it."""
+    if ctype == "orchestration" and REC.heat == "ephemeral":
+        REC.service(ctype, True, by + " (the deploy's ephemeral heat)")
+        return
+    present = UNDERCLOUD["catalog"][ctype]["present"]
+    REC.service(ctype, present, by)
+    if not present:
+        raise endpoint_not_found(ctype)
+
+
+class FakeStack:
+    def __init__(self, d):
+        self.d = d
+        self.stack_name = d["name"]
+        self.id = d["name"]
+        self.stack_status = d["status"]
+        self.outputs = d["outputs"]
+
+    def get(self):
+        return self
+
+    def to_dict(self):
+        return {"stack_name": self.stack_name, "id": self.id, "stack_status": self.stack_status,
+                "outputs": self.outputs, "parameters": {}, "stack_status_reason": ""}
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return self.to_dict().get(name)
+
+
+class FakeStacks:
+    def __init__(self, heat):
+        self.heat = heat
+
+    def _db(self):
+        return self.heat.db()
+
+    def get(self, stack_id=None, resolve_outputs=True, **kw):
+        from heatclient import exc as heat_exc
+        d = self._db().get(stack_id)
+        if d is None:
+            raise heat_exc.HTTPNotFound("Stack not found: %s" % stack_id)
+        return FakeStack(d)
+
+    def environment(self, stack_id):
+        d = self._db().get(stack_id)
+        return {"parameter_defaults": dict(d["parameters"], AdminPassword="x")}
+
+    def list(self, **kw):
+        return [FakeStack(d) for d in self._db().values()]
+
+    def validate(self, **kw):
+        """Heat's template validation is not modelled (check-tht.sh checks the env files)."""
+        self._db()
+        return {"Environment": {"parameter_defaults": {}}, "Parameters": {}, "ParameterGroups": [],
+                "NestedParameters": {}}
+
+    def output_list(self, stack_id):
+        return {"outputs": self._db()[stack_id]["outputs"]}
+
+
+class FakeHeat:
+    """A heat: the undercloud's (its stacks in the state) or a deploy's ephemeral one (its stacks
+    in the heat-launcher directory of the stack's working directory, as the real one keeps its
+    database there between runs: v1/overcloud_deploy.py setup_ephemeral_heat, rm_heat(backup_db))."""
+
+    def __init__(self, where, db_path=None):
+        self.where = where
+        self.db_path = db_path
+        self.stacks = FakeStacks(self)
+
+    def db(self):
+        if self.where == "undercloud":
+            need("orchestration", "heat API")
+            return STATE.d.setdefault("heat", {})
+        if os.path.exists(self.db_path):
+            with open(self.db_path, encoding="utf-8") as f:
+                return json.load(f)
+        return {}
+
+    def store(self, name, d):
+        if self.where == "undercloud":
+            STATE.d.setdefault("heat", {})[name] = d
+            return
+        db = self.db()
+        db[name] = d
+        os.makedirs(os.path.dirname(self.db_path), exist_ok=True)
+        with open(self.db_path, "w", encoding="utf-8") as f:
+            json.dump(db, f)
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return Anything("heat." + name)
+
+
+class Anything:
+    """A service client that records what is asked of it and returns more of itself."""
+
+    def __init__(self, name):
+        self._name = name
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return Anything(self._name + "." + name)
+
+    def __call__(self, *a, **kw):
+        return Anything(self._name + "()")
+
+    def __iter__(self):
+        return iter(())
+
+    def __bool__(self):
+        return False
+
+
+class ClientWrapper:
+    """tripleoclient's own client plugin (`clients.tripleoclient`)."""
+
+    def __init__(self, mgr):
+        self.mgr = mgr
+
+    @property
+    def object_store(self):
+        need("object-store", "clients.tripleoclient.object_store")
+        return Anything("swift")
+
+    def messaging_websocket(self, *a, **kw):
+        need("messaging-websocket", "clients.tripleoclient.messaging_websocket")
+        return Anything("zaqar")
+
+    def local_orchestration(self, *a, **kw):
+        return self.mgr.orchestration
+
+
+ATTRS = {"compute": "compute", "baremetal": "baremetal", "image": "image", "network": "network",
+         "object_store": "object-store", "workflow_engine": "workflowv2", "identity": "identity",
+         "baremetal_introspection": "baremetal-introspection"}
+
+
+class ClientManager:
+    """app.client_manager of an `openstack` CLI logged into the undercloud.  Heat's client is
+    made without looking at the catalog (python-heatclient osc/plugin.py make_client, session
+    path): a missing heat shows at its first request.  The others look their endpoint up when
+    they are made, as 16.x's own handler of EndpointNotFound around `clients.compute` shows
+    (v1/overcloud_deploy.py:58-68) and tripleoclient's object_store does
+    (plugin.py: get_endpoint_for_service_type("object-store"))."""
+
+    def __init__(self):
+        self.__dict__["_set"] = {}
+        self.__dict__["tripleoclient"] = ClientWrapper(self)
+        self.__dict__["region_name"] = "regionOne"
+        self.__dict__["auth_ref"] = Anything("auth_ref")
+        self.__dict__["session"] = Anything("session")
+
+    def __getattr__(self, name):
+        if name in self._set:
+            return self._set[name]
+        if name == "orchestration":
+            return FakeHeat("undercloud")
+        if name in ATTRS:
+            need(ATTRS[name], "clients." + name)
+            return Anything(name)
+        raise AttributeError(name)
+
+    def __setattr__(self, name, value):
+        self._set[name] = value
+
+    def get_endpoint_for_service_type(self, ctype, **kw):
+        need(ctype, "get_endpoint_for_service_type")
+        return "http://undercloud/" + ctype
+
+
+class FakeConnection:
+    """openstack.connect('undercloud') (openstacksdk)."""
+
+    def endpoint_for(self, ctype, *a, **kw):
+        present = UNDERCLOUD["catalog"].get(ctype, {}).get("present", False)
+        REC.service(ctype, present, "openstack.connect().endpoint_for")
+        return "http://undercloud/" + ctype if present else None
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        ctype = {"network": "network", "baremetal": "baremetal", "compute": "compute",
+                 "image": "image", "orchestration": "orchestration"}.get(name)
+        if ctype:
+            need(ctype, "openstack.connect()." + name)
+            return Proxy(name)
+        return Anything("conn." + name)
+
+
+class Proxy(Anything):
+    def find_network(self, *a, **kw):
+        return None
+
+
+# ---------------------------------------------------------------- effects of playbooks and of the deploy
+
+def write_yaml(path, data, mode=None):
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    with open(path, "w", encoding="utf-8") as f:
+        yaml.safe_dump(data, f, default_flow_style=False)
+    if mode:
+        os.chmod(path, mode)
+
+
+def nodes_of(stack):
+    return STATE.d.setdefault("nodes", {}).get(stack)
+
+
+def need_nodes(stack, by):
+    n = nodes_of(stack)
+    if not n:
+        raise Problem("%s logs into the nodes of stack %s, but no earlier step provisioned them "
+                      "(`openstack overcloud node provision`, or Nova through heat)" % (by, stack))
+    if not n.get("ssh"):
+        raise Problem("%s logs into the nodes of stack %s as %s, but no earlier step made that user "
+                      "(node provision, `openstack overcloud admin authorize` or the deploy's setup)"
+                      % (by, stack, n.get("user")))
+
+
+def stack_record(stack):
+    """The heat stack as the last deploy left it (whichever heat it was in)."""
+    return STATE.d.setdefault("stacks", {}).get(stack)
+
+
+def config_download_files(out_dir, plan):
+    """What tripleo_config_download + tripleo_generate_ansible_inventory leave in out_dir/plan."""
+    st = stack_record(plan)
+    if st is None:
+        raise Problem("config download of stack %s: that heat has no stack %s" % (plan, plan))
+    work = os.path.join(out_dir, plan)
+    os.makedirs(work, exist_ok=True)
+    with open(os.path.join(work, "deploy_steps_playbook.yaml"), "w", encoding="utf-8") as f:
+        f.write("- hosts: all\n  tasks: []\n")
+    write_yaml(os.path.join(work, "tripleo-ansible-inventory.yaml"),
+               {"all": {"vars": {"ansible_ssh_user": st.get("ssh_user", "tripleo-admin")}}})
+    write_yaml(os.path.join(work, "global_vars.yaml"),
+               {"stack_name": plan, "service_net_map": {"ceph_mon_network": "storage"}})
+    write_yaml(os.path.join(work, "group_vars", "overcloud.json"),
+               {k: "x" for k in ("oslo_messaging_notify_short_bootstrap_node_name",
+                                 "oslo_messaging_notify_node_names", "oslo_messaging_rpc_node_names",
+                                 "memcached_node_ips", "ovn_dbs_vip", "redis_vip", "ovn_dbs_node_ips")})
+    STATE.d.setdefault("config_download", {})[plan] = work
+    return work
+
+
+def run_playbook_effects(playbook, extra_vars, playbook_dir=None, workdir=None):
+    name = os.path.basename(playbook)
+    spec = PLAYBOOKS.get(name)
+    if spec is None:
+        raise Problem("the flow check does not know what playbook %s needs and writes "
+                      "(add it to PLAYBOOKS)" % name)
+    REC.playbooks.append(name)
+    for ctype in spec["needs"]:
+        need(ctype, "playbook " + name)
+    ev = extra_vars or {}
+    if name == "cli-overcloud-node-provision.yaml":
+        stack = ev["stack_name"]
+        roles = ev["baremetal_deployment"]
+        params = {"DeployedServerPortMap": {}, "HostnameMap": {}, "NodePortMap": {}}
+        for role in roles:
+            count = role.get("count", 1)
+            params["%sCount" % role["name"]] = count
+            params["%sHostnameFormat" % role["name"]] = role.get("hostname_format", "%stackname%-" + role["name"].lower() + "-%index%")
+        write_yaml(ev["baremetal_deployed_path"], {
+            "parameter_defaults": params,
+            "resource_registry": {"OS::TripleO::DeployedServer::ControlPlanePort":
+                                  "/usr/share/openstack-tripleo-heat-templates/deployed-server/deployed-neutron-port.yaml"}})
+        STATE.d.setdefault("nodes", {})[stack] = {"by": "node provision", "user": ev.get("ssh_user_name"),
+                                                  "ssh": True, "output": ev["baremetal_deployed_path"]}
+    elif name == "cli-overcloud-network-vip-provision.yaml":
+        write_yaml(ev["vip_deployed_path"], {"parameter_defaults": {"VipPortMap": {}}})
+    elif name == "cli-overcloud-network-provision.yaml":
+        write_yaml(ev["deployed_networks_path"], {"parameter_defaults": {"DeployedNetworkEnvironment": {}}})
+    elif name in ("cli-config-download.yaml", "cli-config-download-export.yaml"):
+        out = ev.get("output_dir") or ev.get("config_dir")
+        config_download_files(out, ev["plan"])
+    elif name == "cli-enable-ssh-admin.yaml":
+        stack = ev.get("stack_name") or ev.get("plan")
+        n = nodes_of(stack)
+        if not n:
+            raise Problem("playbook %s: stack %s has no nodes to log into" % (name, stack))
+        n["ssh"] = True
+    elif name == "deploy_steps_playbook.yaml":
+        stack = ev.get("plan") or os.path.basename(playbook_dir or "")
+        need_nodes(stack, "playbook " + name)
+        deploy_steps_effects(stack, playbook_dir)
+    elif name == "cli-undercloud-get-horizon-url.yaml":
+        # writes the URL into its work dir (tripleoclient workflows/deployment.py get_horizon_url)
+        os.makedirs(workdir, exist_ok=True)
+        with open(os.path.join(workdir, "horizon_url"), "w", encoding="utf-8") as f:
+            f.write("http://overcloud/dashboard\n")
+    elif name == "cli-deployed-ceph.yaml":
+        stack = ev.get("stack_name") or ev.get("stack")
+        need_nodes(stack, "playbook " + name)
+
+
+def deploy_steps_effects(stack, playbook_dir):
+    """The stack's deploy steps ran: its Ceph tooling leaves what `export ceph` reads."""
+    st = stack_record(stack)
+    tree = os.environ.get("DCNC_FLOW_TREE")
+    if st and st.get("ceph") == "ceph-ansible" and tree:
+        s = ec.Stack(tree, stack)
+        if s.cluster:
+            lay_ceph_ansible(s, playbook_dir)
+
+
+def lay_ceph_ansible(st, playbooks):
+    base = os.path.join(playbooks, "ceph-ansible")
+    hosts = {"%s-controller-%d" % (st.name, i): {"storage_ip": ip, "ctlplane_ip": "192.168.24.%d" % (10 + i)}
+             for i, (ip, _) in enumerate(st.mons)}
+    write_yaml(os.path.join(base, "inventory.yml"), {
+        "all": {"vars": {"ceph_cluster": st.cluster}}, "mons": {"children": {"Controller": {}}},
+        "clients": {"children": {"Compute": {}}}, "Controller": {"hosts": hosts}, "Compute": {"hosts": {}}})
+    write_yaml(os.path.join(base, "group_vars", "all.yml"), {
+        "cluster": st.cluster, "fsid": st.fsid, "keys": st.keys(),
+        "ceph_conf_overrides": {"global": {"osd_pool_default_size": 3}}})
+
+
+def merged_environment(files, env_urls):
+    """parameter_defaults and resource_registry of the stack, merged in -e order."""
+    params, registry = {}, {}
+    for url in env_urls:
+        body = files.get(url)
+        if body is None and url.startswith("file://") and os.path.exists(url[7:]):
+            with open(url[7:], encoding="utf-8") as f:
+                body = f.read()
+        env = yaml.safe_load(body or "") or {}
+        params.update(env.get("parameter_defaults") or {})
+        registry.update(env.get("resource_registry") or {})
+    return params, registry
+
+
+def stack_deployed(stack_name, heat, params, registry, deployed_server, env_urls):
+    """What a heat stack create/update of the overcloud means for the flow (the fake of
+    deployment.deploy_without_plan and of the plan deploy)."""
+    placement = [k for k in params if re.fullmatch(r"Overcloud\w+Flavor|\w+SchedulerHints", k)]
+    nodes = nodes_of(stack_name) or {}
+    provisioned = nodes.get("by") == "node provision" and "file://" + nodes.get("output", "") in env_urls
+    if deployed_server:
+        if not provisioned:
+            REC.problems.append(
+                "the deploy runs with --deployed-server (the undercloud has no Nova: %s), but no -e file "
+                "is the output of an earlier `openstack overcloud node provision --stack %s`: "
+                "its servers are never provisioned%s" % (
+                    UNDERCLOUD["catalog"]["compute"]["why"], stack_name,
+                    "; %s place nothing" % ", ".join(sorted(placement)) if placement else ""))
+        elif placement:
+            REC.notes.append("ignored with deployed servers: %s" % ", ".join(sorted(placement)))
+    else:
+        need("compute", "heat OS::Nova::Server (no --deployed-server)")
+        need("baremetal", "heat OS::Nova::Server (no --deployed-server)")
+        STATE.d.setdefault("nodes", {})[stack_name] = {"by": "nova (heat)", "user": "heat-admin", "ssh": True}
+    ceph = None
+    mon = registry.get("OS::TripleO::Services::CephMon", "")
+    ext = registry.get("OS::TripleO::Services::CephExternal", "")
+    for path, tool in ((mon, None), (ext, None)):
+        if "ceph-ansible" in path:
+            ceph = "ceph-ansible"
+        elif "cephadm" in path:
+            ceph = "cephadm"
+    if "OS::TripleO::Services::CephMon" in registry and "OS::Heat::None" == mon:
+        ceph = ceph if ext else None
+    ep = {"host": "192.0.2.10", "port": 5000, "protocol": "http", "uri": "http://192.0.2.10:5000"}
+    values = {"EndpointMap": {"KeystoneAdmin": ep, "KeystonePublic": ep, "KeystoneInternal": ep},
+              "HostsEntry": "192.0.2.10 overcloud.ctlplane", "GlobalConfig": {"x": "y"},
+              "AllNodesConfig": {"x": "y"}, "KeystoneURL": "http://192.0.2.10:5000",
+              "KeystoneRegion": "regionOne", "RoleNetIpMap": {}, "BlacklistedIpAddresses": [],
+              "BlacklistedHostnames": [], "RoleNetHostnameMap": {}, "ServerIdData": {},
+              "AuthCloudName": stack_name, "EnabledServices": {}, "HostnameNetworkConfigMap": {}}
+    outputs = [{"output_key": k, "output_value": v} for k, v in sorted(values.items())]
+    d = {"name": stack_name, "status": "CREATE_COMPLETE", "outputs": outputs, "parameters": {},
+         "ceph": ceph, "env_files": env_urls, "heat": heat.where}
+    heat.store(stack_name, d)
+    STATE.d.setdefault("stacks", {})[stack_name] = d
+
+
+# ---------------------------------------------------------------- the worker: one command, real code
+
+class App:
+    def __init__(self):
+        self.stdin, self.stdout, self.stderr = sys.stdin, sys.stdout, sys.stderr
+        self.options = argparse.Namespace(debug=False, verbose_level=1, cloud="undercloud")
+        self.client_manager = ClientManager()
+        self.command_manager = argparse.Namespace(namespace="openstack.cli")
+
+
+class FakePopen:
+    """subprocess.Popen of the client's code: recorded, not run (except process-templates.py)."""
+
+    def __init__(self, args, *a, **kw):
+        self.args = args
+        self.returncode = 0
+        self.pid = 1
+        self.stdout = io.StringIO("")
+        self.stderr = io.StringIO("")
+        argv = args if isinstance(args, (list, tuple)) else [args]
+        REC.notes.append("ran (not really) %s" % " ".join(str(a) for a in argv)[:200])
+
+    def communicate(self, *a, **kw):
+        return ("", "")
+
+    def wait(self, *a, **kw):
+        return 0
+
+    def poll(self):
+        return 0
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *a):
+        return False
+
+
+RENDER_CACHE = {}
+
+
+def patch_client(scratch):
+    """Replaces the client's boundaries to the outside (heat launcher, playbooks, subprocess)."""
+    import tripleoclient.utils as utils
+    real_popen = subprocess.Popen
+
+    def popen(args, *a, **kw):
+        argv = list(args) if isinstance(args, (list, tuple)) else [args]
+        if len(argv) > 1 and str(argv[1]).endswith("tools/process-templates.py"):
+            argv[0] = sys.executable
+            return real_popen(argv, *a, **kw)
+        return FakePopen(args, *a, **kw)
+    subprocess.Popen = popen
+
+    def run_ansible_playbook(playbook, inventory, workdir, playbook_dir=None, *a, **kw):
+        run_playbook_effects(playbook, kw.get("extra_vars"), playbook_dir=playbook_dir, workdir=workdir)
+    utils.run_ansible_playbook = run_ansible_playbook
+
+    if hasattr(utils, "launch_heat"):
+        class Launcher:
+            def __init__(self, heat_type, *a, **kw):
+                self.heat_type = heat_type
+                self.heat_dir = kw.get("heat_dir")
+
+        def get_heat_launcher(heat_type, *a, **kw):
+            return Launcher(heat_type, *a, **kw)
+
+        def launch_heat(launcher=None, restore_db=False):
+            REC.heat = "ephemeral"
+            REC.service("orchestration", True, "ephemeral heat (%s) launched by the deploy" % launcher.heat_type)
+            return FakeHeat("ephemeral", os.path.join(launcher.heat_dir or scratch, "dcnc-flow-heat-db.json"))
+
+        def kill_heat(launcher, *a, **kw):
+            REC.heat = None
+
+        utils.get_heat_launcher = get_heat_launcher
+        utils.launch_heat = launch_heat
+        utils.kill_heat = kill_heat
+        utils.rm_heat = lambda *a, **kw: None
+
+    if hasattr(utils, "wait_for_stack_ready"):
+        utils.wait_for_stack_ready = lambda *a, **kw: True
+    # the undercloud's /etc/hosts entry (undercloud install writes it)
+    import tripleoclient.v1.overcloud_deploy as od
+    if hasattr(od.DeployOvercloud, "_get_undercloud_host_entry"):
+        od.DeployOvercloud._get_undercloud_host_entry = lambda self: "192.168.24.1 undercloud.ctlplane"
+    if hasattr(utils, "copy_clouds_yaml"):
+        utils.copy_clouds_yaml = lambda *a, **kw: None
+    import openstack
+    openstack.connect = lambda *a, **kw: FakeConnection()
+
+    try:
+        import tripleoclient.workflows.deployment as dep
+    except ImportError:
+        dep = None
+    if dep is not None and hasattr(dep, "deploy_without_plan"):
+        def deploy_without_plan(clients, stack, stack_name, template, files, env_files, log, working_dir, *a, **kw):
+            heat = clients.orchestration
+            if not isinstance(heat, FakeHeat):
+                heat = FakeHeat("undercloud")
+            params, registry = merged_environment(files, env_files)
+            stack_deployed(stack_name, heat, params, registry,
+                           getattr(CURRENT.get("pa"), "deployed_server", False), env_files)
+        dep.deploy_without_plan = deploy_without_plan
+
+
+CURRENT = {}
+
+
+def fake_tripleo_common():
+    """tripleo-common is not installed: the few functions the deploy path calls, with what they do."""
+    import importlib
+    plan = importlib.import_module("tripleo_common.utils.plan")
+    plan.generate_passwords = lambda *a, **kw: {"AdminPassword": "x"}
+    plan.default_image_params = lambda *a, **kw: {}
+    kb = importlib.import_module("tripleo_common.image.kolla_builder")
+    kb.get_enabled_services = lambda *a, **kw: {}
+
+    def prepare_multi(env, roles_data, *a, **kw):
+        pd = (env or {}).get("parameter_defaults", {})
+        if "ContainerImagePrepare" not in pd:
+            REC.notes.append("no ContainerImagePrepare in the -e files: container images come from "
+                             "tripleo-common's defaults (the public registry)")
+        return {}
+    kb.container_images_prepare_multi = prepare_multi
+    const = importlib.import_module("tripleo_common.constants")
+    const.PASSWORD_PARAMETER_NAMES = ["AdminPassword"]
+
+
+def find_openstack_command(argv, tables):
+    return tc.find_command(argv, tables)
+
+
+def worker(req, tables, scratch):
+    global REC, STATE
+    REC = Recorder()
+    os.environ.clear()
+    os.environ.update(req["env"])
+    os.chdir(req["cwd"])
+    os.umask(req["umask"])
+    STATE = State(os.path.join(scratch, "undercloud-state.json"))
+    reads, writes = [], []
+    roots = [os.path.realpath(scratch)]
+
+    def hook(event, args):
+        if event == "open" and isinstance(args[0], str):
+            path = os.path.abspath(args[0])
+            if path.endswith((".py", ".pyc")) or "/site-packages/" in path:
+                return
+            mode = args[1] or "r"
+            if any(c in mode for c in "wax+"):
+                real = os.path.realpath(path)
+                if not any(real == r or real.startswith(r + os.sep) for r in roots):
+                    raise PermissionError("flow_check: refused a write outside the scratch directory: %s" % path)
+                writes.append(path)
+            else:
+                reads.append(path)
+    sys.addaudithook(hook) if not getattr(worker, "hooked", False) else None
+    worker.hooked = True
+    out, err = io.StringIO(), io.StringIO()
+    sys.stdout, sys.stderr = out, err
+    rc, failure = 0, None
+    prog, argv = req["prog"], req["argv"]
+    try:
+        if prog == "openstack":
+            rc = run_openstack(argv, tables)
+        else:
+            rc = run_modelled(prog, argv)
+    except SystemExit as e:
+        rc = e.code if isinstance(e.code, int) else 2
+    except Problem as e:
+        rc = 1
+        failure = {"error": str(e), "where": "flow model"}
+    except BaseException as e:
+        rc = 1
+        tb = traceback.extract_tb(e.__traceback__)
+        frames = [f for f in tb if "/tripleoclient/" in f.filename or "/heatclient/" in f.filename]
+        where = "%s:%d" % (re.sub(r".*/((tripleo|heat)client/)", r"\1", frames[-1].filename), frames[-1].lineno) \
+            if frames else "?"
+        failure = {"error": "%s: %s" % (type(e).__name__, e), "where": where,
+                   "trace": traceback.format_exc()}
+    sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
+    STATE.save()
+    record = {"loc": req["loc"], "prog": prog, "argv": argv, "rc": rc, "failure": failure,
+              "services": REC.services, "playbooks": REC.playbooks, "problems": REC.problems,
+              "notes": REC.notes, "reads": sorted(set(reads)), "writes": sorted(set(writes))}
+    with open(os.path.join(scratch, "steps.jsonl"), "a", encoding="utf-8") as f:
+        f.write(json.dumps(record) + "\n")
+    stderr = err.getvalue()
+    if failure:
+        stderr += "flow_check: %s failed: %s\n" % (prog, failure["error"])
+    if failure or REC.problems:
+        # keep going: the step's problems are recorded; the script goes on as if it had passed,
+        # so that one run shows every step that fails (a script's own checks may still stop it)
+        rc = 0
+    return {"rc": rc, "stdout": out.getvalue(), "stderr": stderr}
+
+
+def run_openstack(argv, tables):
+    found = find_openstack_command(argv, tables)
+    if found is None:
+        raise Problem("`openstack %s` is not a command of this release" % " ".join(argv[:3]))
+    name, target, owner, rest = found
+    cls = tc.load_class(target)
+    app = App()
+    cmd = cls(app, app.options, cmd_name=name)
+    parser = cmd.get_parser("openstack " + name)
+    parsed = parser.parse_args(rest)
+    # the real code may switch --deployed-server on (16.x, no Nova): the fake deploy reads it then
+    CURRENT["pa"] = parsed
+    return cmd.run(parsed) or 0
+
+
+def run_modelled(prog, argv):
+    """ansible-playbook and tripleo-ansible-inventory: what they need, not run."""
+    if prog == "ansible-playbook":
+        inv, play = None, None
+        i = 0
+        while i < len(argv):
+            a = argv[i]
+            if a in ("-i", "--inventory"):
+                inv = argv[i + 1]
+                i += 2
+                continue
+            if not a.startswith("-"):
+                play = a
+            i += 1
+        for f in (inv, play):
+            if f is None or not os.path.exists(f):
+                raise Problem("ansible-playbook reads %s, which no earlier step wrote" % f)
+        stack = os.path.basename(os.path.dirname(os.path.abspath(play)))
+        st = stack_record(stack)
+        if st is None:
+            raise Problem("ansible-playbook %s: no stack %s was deployed before" % (play, stack))
+        need_nodes(stack, "ansible-playbook " + os.path.basename(play))
+        deploy_steps_effects(stack, os.path.dirname(os.path.abspath(play)))
+        return 0
+    if prog == "tripleo-ansible-inventory":
+        # tripleo-validations scripts/tripleo-ansible-inventory: TripleoInventory reads the stack
+        # from the undercloud's heat (--stack) to list the hosts.
+        stack, out = None, None
+        for i, a in enumerate(argv):
+            if a == "--stack":
+                stack = argv[i + 1]
+            if a == "--static-yaml-inventory":
+                out = argv[i + 1]
+        need("orchestration", "tripleo-ansible-inventory --stack (tripleo-validations)")
+        if stack_record(stack) is None or STATE.d.get("heat", {}).get(stack) is None:
+            raise Problem("tripleo-ansible-inventory: the undercloud's heat has no stack %s" % stack)
+        write_yaml(out, {"all": {"vars": {"ansible_ssh_user": "heat-admin"}}})
+        return 0
+    raise Problem("the flow check does not model %s" % prog)
+
+
+# ---------------------------------------------------------------- server, one per tree
+
+def serve(sock_path, client, common, scratch, tables_ready):
+    # tripleo-common's data files, where its setup.cfg data_files installs them: under sys.prefix
+    # (share/tripleo-common/container-images = the sdist's container-images/; kolla_builder binds
+    # the paths at import).  This process's sys.prefix is a prefix in the scratch directory that
+    # holds only that link.
+    prefix = os.path.join(scratch, "prefix")
+    os.makedirs(os.path.join(prefix, "share", "tripleo-common"))
+    os.symlink(os.path.join(common, "container-images"),
+               os.path.join(prefix, "share", "tripleo-common", "container-images"))
+    sys.prefix = prefix
+    import tripleoclient
+    if not os.path.abspath(tripleoclient.__file__).startswith(client + os.sep):
+        raise SystemExit("flow_check.py: imported %s, not the one in %s" % (tripleoclient.__file__, client))
+    tables = tables_ready()
+    global UNDERCLOUD
+    UNDERCLOUD = undercloud(client, os.environ["THT"])
+    with open(os.path.join(scratch, "undercloud-state.json"), "w", encoding="utf-8") as f:
+        json.dump({"undercloud": UNDERCLOUD}, f)
+    srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    srv.bind(sock_path)
+    srv.listen(8)
+    os.write(1, b"ready\n")
+    signal.signal(signal.SIGTERM, lambda *a: os._exit(0))
+    parent = os.getppid()
+    srv.settimeout(1)
+    while True:
+        try:
+            conn, _ = srv.accept()
+        except socket.timeout:
+            if os.getppid() != parent:
+                os._exit(0)
+            continue
+        conn.settimeout(None)
+        pid = os.fork()
+        if pid == 0:
+            srv.close()
+            try:
+                req = recv_json(conn)
+                try:
+                    patch_client(scratch)
+                    reply = worker(req, tables, scratch)
+                except BaseException:
+                    reply = {"rc": 1, "stdout": "", "stderr": "flow_check: worker crashed:\n" + traceback.format_exc()}
+                conn.sendall(json.dumps(reply).encode())
+                conn.close()
+            finally:
+                os._exit(0)
+        conn.close()
+        os.waitpid(pid, 0)
+
+
+BASH_ENV = """\
+# flow_check.py: the programs whose steps are checked, with the script and line that runs them
+openstack() { "$DCNC_FLOW_PY" "$DCNC_FLOW_SELF" --shim openstack "${BASH_SOURCE[1]}:${BASH_LINENO[0]}" "$@"; }
+ansible-playbook() { "$DCNC_FLOW_PY" "$DCNC_FLOW_SELF" --shim ansible-playbook "${BASH_SOURCE[1]}:${BASH_LINENO[0]}" "$@"; }
+tripleo-ansible-inventory() { "$DCNC_FLOW_PY" "$DCNC_FLOW_SELF" --shim tripleo-ansible-inventory "${BASH_SOURCE[1]}:${BASH_LINENO[0]}" "$@"; }
+"""
+
+PREREQUISITES = ["~/.ssh/id_rsa", "~/.ssh/id_rsa.pub"]
+
+
+def check_tree(name, tree, client, common, tht, verbose):
+    """Runs deploy-all.sh of tree; returns (ok, lines)."""
+    scratch = tempfile.mkdtemp(prefix="dcnc-flow.")
+    lines = []
+    try:
+        home, work, tmp = (os.path.join(scratch, d) for d in ("home", "work", "tmp"))
+        for d in (home, work, tmp):
+            os.makedirs(d)
+        os.makedirs(os.path.join(home, ".ssh"))
+        for p in PREREQUISITES:
+            with open(p.replace("~", home), "w", encoding="utf-8") as f:
+                f.write("ssh-ed25519 AAAA dcnc-flow\n" if p.endswith(".pub") else "PRIVATE\n")
+        bash_env = os.path.join(scratch, "bash_env.sh")
+        with open(bash_env, "w", encoding="utf-8") as f:
+            f.write(BASH_ENV)
+        sock = os.path.join(scratch, "sock")
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("OS_", "OVERCLOUD_", "DCNC_"))}
+        env.update({"HOME": home, "DCNC_WORK_DIR": work, "TMPDIR": tmp, "THT": tht, "BASH_ENV": bash_env,
+                    "DCNC_FLOW_PY": sys.executable, "DCNC_FLOW_SELF": os.path.abspath(__file__),
+                    SOCKET_ENV: sock, "DCNC_FLOW_TREE": tree, "USER": "stack"})
+        rfd, wfd = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(rfd)
+            os.dup2(wfd, 1)
+            try:
+                os.environ.clear()
+                os.environ.update(env)
+                os.chdir(scratch)
+                sys.path.insert(0, common)
+                sys.path.insert(0, client)
+                tc.STUBBED.update(FLOW_STUBBED)
+                safe = tc._StubModule("tripleo_common.utils.safe_import")
+                safe.git = tc._StubModule("git")
+                sys.modules["tripleo_common.utils.safe_import"] = safe
+                finder = tc._StubFinder()
+                sys.meta_path.append(finder)
+                tables_fn = lambda: tables_for(client)  # noqa: E731
+                serve(sock, client, common, scratch, tables_fn)
+            except BaseException:
+                traceback.print_exc()
+            os._exit(1)
+        os.close(wfd)
+        ready = os.read(rfd, 4096)
+        os.close(rfd)
+        try:
+            if ready != b"ready\n":
+                raise SystemExit("flow_check.py: the server did not start: %s" % ready.decode())
+            p = subprocess.run(["bash", os.path.join(tree, "deploy-all.sh")], cwd=scratch, env=env,
+                               capture_output=True, text=True, timeout=900)
+        finally:
+            os.kill(pid, signal.SIGTERM)
+            os.waitpid(pid, 0)
+        steps = []
+        if os.path.exists(os.path.join(scratch, "steps.jsonl")):
+            with open(os.path.join(scratch, "steps.jsonl"), encoding="utf-8") as f:
+                steps = [json.loads(x) for x in f]
+        problems = 0
+        for s in steps:
+            loc = shorten(s["loc"], tree)
+            cmd = " ".join([s["prog"]] + [pretty(a, home, work, tht) for a in s["argv"]])[:160]
+            probs = list(s["problems"])
+            if s["failure"]:
+                f = s["failure"]
+                probs.append("%s (%s)" % (pretty(f["error"], home, work, tht), f["where"]))
+            for pr in probs:
+                problems += 1
+                lines.append("  %s: %s: %s" % (loc, cmd, pretty(pr, home, work, tht)))
+            if verbose:
+                seen = {}
+                for c, ok, _ in s["services"]:
+                    seen[c] = seen.get(c, True) and ok
+                svc = ", ".join("%s%s" % (c, "" if ok else " (MISSING)") for c, ok in seen.items()) or "none"
+                lines.append("    %s: %s" % (loc, cmd))
+                lines.append("      services: %s; playbooks: %s" % (svc, ", ".join(s["playbooks"]) or "none"))
+                rd = [pretty(r, home, work, tht) for r in s["reads"]
+                      if keep(r, scratch, tree) and r not in s["writes"]]
+                wr = [pretty(w, home, work, tht) for w in s["writes"] if keep(w, scratch, tree)]
+                lines.append("      reads: %s" % (", ".join(rd) or "-"))
+                lines.append("      writes: %s" % (", ".join(wr) or "-"))
+                if s["failure"] and s["failure"].get("trace") and os.environ.get("DCNC_FLOW_TRACE"):
+                    lines.append(s["failure"]["trace"])
+                for n in s["notes"]:
+                    lines.append("      note: %s" % pretty(n, home, work, tht))
+        if p.returncode != 0 and not problems:
+            problems += 1
+            lines.append("  deploy-all.sh: exit %d: %s" % (p.returncode, (p.stderr.strip().splitlines() or ["?"])[-1]))
+        ok = problems == 0
+        lines.insert(0, "%s: %s (%d steps)" % (name, "ok" if ok else "FAILED", len(steps)))
+        return ok, lines
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def keep(path, scratch, tree):
+    if "/.cache/python-entrypoints" in path or "/.tripleo/history" in path or \
+            "/tripleo-heat-templates/" in path or path.startswith(
+            os.path.join(scratch, "prefix")) or os.path.basename(path) in ("undercloud-state.json",
+                                                                           "steps.jsonl"):
+        return False
+    return path.startswith(scratch) or path.startswith(tree)
+
+
+def shorten(loc, tree):
+    path, _, line = loc.rpartition(":")
+    if path.startswith(tree + "/"):
+        path = path[len(tree) + 1:]
+    return "%s:%s" % (path, line)
+
+
+def pretty(s, home, work, tht):
+    s = str(s)
+    for prefix, short in ((work, "$WORK"), (home, "~"), (tht, "$THT")):
+        s = s.replace(prefix, short)
+    return s
+
+
+def tables_for(client):
+    import importlib.metadata
+    release = "python-tripleoclient %s" % release_of(client)
+    tables = [(release, tc.tripleoclient_commands(client))]
+    heat = importlib.metadata.version("python-heatclient")
+    tables.append(("python-heatclient %s" % heat, tc.installed_commands("openstack.orchestration.v1")))
+    return tables
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--client", required=True)
+    ap.add_argument("--common", required=True)
+    ap.add_argument("--tht", required=True)
+    ap.add_argument("-v", "--verbose", action="store_true")
+    ap.add_argument("trees", nargs="+", metavar="NAME=TREE")
+    args = ap.parse_args()
+    client, tht = os.path.abspath(args.client), os.path.abspath(args.tht)
+    ok = True
+    for spec in args.trees:
+        name, _, tree = spec.partition("=")
+        good, lines = check_tree(name, os.path.abspath(tree), client, os.path.abspath(args.common), tht,
+                                 args.verbose)
+        ok &= good
+        print("\n".join(lines))
+        sys.stdout.flush()
+    print("flow_check: python-tripleoclient %s: %d trees, %s" % (release_of(client), len(args.trees),
+                                                                "ok" if ok else "FAILED"), file=sys.stderr)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
