@@ -190,9 +190,10 @@ def undercloud(client, tht):
     for opt, value, env in ENABLE_ENVS:
         if opt not in opts:
             continue
-        if opt not in src or env not in src:
-            raise SystemExit("flow_check.py: ENABLE_ENVS is out of date: %s does not pair %s with %s"
-                             % (uc_src, opt, env))
+        if opt not in src:
+            raise SystemExit("flow_check.py: ENABLE_ENVS is out of date: %s does not read %s" % (uc_src, opt))
+        if env not in src:
+            continue    # the option is there but adds nothing (20.0.0: "deprecated ... no longer installed")
         if bool(opts[opt]) == value:
             envs.append(env)
         why_env[opt] = "%s = %s (%s)" % (opt, opts[opt], line_of(conf_py, r"\b%s=" % opt[len("enable_"):], client))
@@ -242,6 +243,10 @@ PLAYBOOKS = {
     "cli-undercloud-get-horizon-url.yaml": {"needs": []},
     "cli-generate-overcloudrc.yaml": {"needs": []},
     "cli-deployed-ceph.yaml": {"needs": [], "nodes": True},
+    "cli-overcloud-node-growvols.yaml": {"needs": [], "nodes": True},
+    "cli-hosts-file-config.yaml": {"needs": [], "nodes": True},
+    "cli-container-registry-config.yaml": {"needs": [], "nodes": True},
+    "cli-overcloud-node-network-config.yaml": {"needs": [], "nodes": True},
     "deploy_steps_playbook.yaml": {"needs": [], "nodes": True},
 }
 
@@ -314,6 +319,10 @@ class FakeStack:
 
     def get(self):
         return self
+
+    def environment(self):
+        return {"parameter_defaults": dict(self.d.get("parameters", {}), AdminPassword="x"),
+                "resource_registry": {}}
 
     def to_dict(self):
         return {"stack_name": self.stack_name, "id": self.id, "stack_status": self.stack_status,
@@ -489,8 +498,18 @@ class FakeConnection:
 
 
 class Proxy(Anything):
-    def find_network(self, *a, **kw):
-        return None
+    """A service proxy of openstacksdk.  The undercloud's neutron has the ctlplane network and its
+    subnet that `openstack undercloud install` makes."""
+
+    def find_network(self, name, *a, **kw):
+        if name != "ctlplane":
+            return None
+        return argparse.Namespace(name="ctlplane", mtu=1500, dns_domain="ctlplane.localdomain.",
+                                  tags=[], subnet_ids=["ctlplane-subnet"], id="ctlplane")
+
+    def get_subnet(self, subnet_id, *a, **kw):
+        return argparse.Namespace(name="ctlplane-subnet", cidr="192.168.24.0/24", gateway_ip="192.168.24.1",
+                                  host_routes=[], dns_nameservers=[], ip_version=4, id=subnet_id)
 
 
 # ---------------------------------------------------------------- effects of playbooks and of the deploy
@@ -536,10 +555,11 @@ def config_download_files(out_dir, plan):
                {"all": {"vars": {"ansible_ssh_user": st.get("ssh_user", "tripleo-admin")}}})
     write_yaml(os.path.join(work, "global_vars.yaml"),
                {"stack_name": plan, "service_net_map": {"ceph_mon_network": "storage"}})
-    write_yaml(os.path.join(work, "group_vars", "overcloud.json"),
-               {k: "x" for k in ("oslo_messaging_notify_short_bootstrap_node_name",
+    os.makedirs(os.path.join(work, "group_vars"), exist_ok=True)
+    with open(os.path.join(work, "group_vars", "overcloud.json"), "w", encoding="utf-8") as f:
+        json.dump({k: "x" for k in ("oslo_messaging_notify_short_bootstrap_node_name",
                                  "oslo_messaging_notify_node_names", "oslo_messaging_rpc_node_names",
-                                 "memcached_node_ips", "ovn_dbs_vip", "redis_vip", "ovn_dbs_node_ips")})
+                                 "memcached_node_ips", "ovn_dbs_vip", "redis_vip", "ovn_dbs_node_ips")}, f)
     STATE.d.setdefault("config_download", {})[plan] = work
     return work
 
@@ -555,19 +575,30 @@ def run_playbook_effects(playbook, extra_vars, playbook_dir=None, workdir=None):
         need(ctype, "playbook " + name)
     ev = extra_vars or {}
     if name == "cli-overcloud-node-provision.yaml":
+        # metalsmith_instances provisions the nodes with user_name/ssh_public_keys (so that user can
+        # log in); the environment goes to baremetal_deployed_path; with manage_network_ports
+        # (the client sets it) tripleo_generate_ansible_inventory writes the working dir's inventory.
         stack = ev["stack_name"]
         roles = ev["baremetal_deployment"]
         params = {"DeployedServerPortMap": {}, "HostnameMap": {}, "NodePortMap": {}}
+        inventory = {"allovercloud": {"children": {}}}
         for role in roles:
             count = role.get("count", 1)
             params["%sCount" % role["name"]] = count
-            params["%sHostnameFormat" % role["name"]] = role.get("hostname_format", "%stackname%-" + role["name"].lower() + "-%index%")
-        write_yaml(ev["baremetal_deployed_path"], {
-            "parameter_defaults": params,
-            "resource_registry": {"OS::TripleO::DeployedServer::ControlPlanePort":
-                                  "/usr/share/openstack-tripleo-heat-templates/deployed-server/deployed-neutron-port.yaml"}})
+            fmt = role.get("hostname_format", "%stackname%-" + role["name"].lower() + "-%index%")
+            params["%sHostnameFormat" % role["name"]] = fmt
+            hosts = {fmt.replace("%stackname%", stack).replace("%index%", str(i)): {"ansible_host": "192.0.2.%d" % (20 + i)}
+                     for i in range(count)}
+            inventory[role["name"]] = {"hosts": hosts}
+            inventory["allovercloud"]["children"][role["name"]] = {}
+        write_yaml(ev["baremetal_deployed_path"], {"parameter_defaults": params})
+        if ev.get("manage_network_ports") and ev.get("working_dir"):
+            write_yaml(os.path.join(ev["working_dir"], "inventory-network-config.yaml"), {})
+            write_yaml(os.path.join(ev["working_dir"], "tripleo-ansible-inventory.yaml"), inventory)
         STATE.d.setdefault("nodes", {})[stack] = {"by": "node provision", "user": ev.get("ssh_user_name"),
-                                                  "ssh": True, "output": ev["baremetal_deployed_path"]}
+                                                  "ssh": True, "output": ev["baremetal_deployed_path"],
+                                                  "network_config": bool(ev.get("configure_networking"))}
+        CURRENT["stack"] = stack
     elif name == "cli-overcloud-network-vip-provision.yaml":
         write_yaml(ev["vip_deployed_path"], {"parameter_defaults": {"VipPortMap": {}}})
     elif name == "cli-overcloud-network-provision.yaml":
@@ -591,18 +622,41 @@ def run_playbook_effects(playbook, extra_vars, playbook_dir=None, workdir=None):
         with open(os.path.join(workdir, "horizon_url"), "w", encoding="utf-8") as f:
             f.write("http://overcloud/dashboard\n")
     elif name == "cli-deployed-ceph.yaml":
-        stack = ev.get("stack_name") or ev.get("stack")
+        # tripleo_cephadm: the cluster on the provisioned nodes; the heat environment for the
+        # stack goes to deployed_ceph_tht_path, the client variables to tripleo_ceph_client_vars
+        stack = CURRENT.get("stack")
         need_nodes(stack, "playbook " + name)
+        write_yaml(ev["deployed_ceph_tht_path"], {"parameter_defaults": {"DeployedCeph": True}})
+        tree = os.environ.get("DCNC_FLOW_TREE")
+        st = ec.Stack(tree, stack) if tree else None
+        if ev.get("tripleo_ceph_client_vars") and st is not None and st.cluster:
+            write_yaml(ev["tripleo_ceph_client_vars"], {
+                "tripleo_ceph_client_fsid": st.fsid, "tripleo_ceph_client_cluster": st.cluster,
+                "external_cluster_mon_ips": ",".join(ip for ip, _ in st.mons),
+                "keys": [{k: v for k, v in key.items() if k != "mode"} for key in st.keys()]})
+        STATE.d.setdefault("ceph", {})[stack] = "cephadm"
+    elif spec.get("nodes"):
+        need_nodes(CURRENT.get("stack"), "playbook " + name)
 
 
 def deploy_steps_effects(stack, playbook_dir):
-    """The stack's deploy steps ran: its Ceph tooling leaves what `export ceph` reads."""
+    """The stack's deploy steps ran: its Ceph tooling leaves, in the playbook directory, what
+    `export ceph` reads (THT's ceph-ansible external_deploy_tasks: ceph-ansible/; cephadm's:
+    cephadm/ceph_client.yml), as export_ceph_check.py lays them out."""
     st = stack_record(stack)
     tree = os.environ.get("DCNC_FLOW_TREE")
-    if st and st.get("ceph") == "ceph-ansible" and tree:
-        s = ec.Stack(tree, stack)
-        if s.cluster:
-            lay_ceph_ansible(s, playbook_dir)
+    if not (st and tree):
+        return
+    s = ec.Stack(tree, stack)
+    if not s.cluster:
+        return
+    if st.get("ceph") == "ceph-ansible":
+        lay_ceph_ansible(s, playbook_dir)
+    elif st.get("ceph") == "cephadm":
+        write_yaml(os.path.join(playbook_dir, "cephadm", "ceph_client.yml"), {
+            "tripleo_ceph_client_fsid": s.fsid, "tripleo_ceph_client_cluster": s.cluster,
+            "external_cluster_mon_ips": ",".join(ip for ip, _ in s.mons),
+            "keys": [{k: v for k, v in key.items() if k != "mode"} for key in s.keys()]})
 
 
 def lay_ceph_ansible(st, playbooks):
@@ -651,25 +705,25 @@ def stack_deployed(stack_name, heat, params, registry, deployed_server, env_urls
         need("compute", "heat OS::Nova::Server (no --deployed-server)")
         need("baremetal", "heat OS::Nova::Server (no --deployed-server)")
         STATE.d.setdefault("nodes", {})[stack_name] = {"by": "nova (heat)", "user": "heat-admin", "ssh": True}
+    # the Ceph tooling of the stack's deploy steps (THT's CephMon, or CephExternal for a client)
     ceph = None
-    mon = registry.get("OS::TripleO::Services::CephMon", "")
-    ext = registry.get("OS::TripleO::Services::CephExternal", "")
-    for path, tool in ((mon, None), (ext, None)):
+    for svc in ("OS::TripleO::Services::CephMon", "OS::TripleO::Services::CephExternal"):
+        path = registry.get(svc) or ""
         if "ceph-ansible" in path:
-            ceph = "ceph-ansible"
+            ceph = ceph or "ceph-ansible"
         elif "cephadm" in path:
-            ceph = "cephadm"
-    if "OS::TripleO::Services::CephMon" in registry and "OS::Heat::None" == mon:
-        ceph = ceph if ext else None
+            ceph = ceph or "cephadm"
     ep = {"host": "192.0.2.10", "port": 5000, "protocol": "http", "uri": "http://192.0.2.10:5000"}
     values = {"EndpointMap": {"KeystoneAdmin": ep, "KeystonePublic": ep, "KeystoneInternal": ep},
               "HostsEntry": "192.0.2.10 overcloud.ctlplane", "GlobalConfig": {"x": "y"},
               "AllNodesConfig": {"x": "y"}, "KeystoneURL": "http://192.0.2.10:5000",
               "KeystoneRegion": "regionOne", "RoleNetIpMap": {}, "BlacklistedIpAddresses": [],
               "BlacklistedHostnames": [], "RoleNetHostnameMap": {}, "ServerIdData": {},
-              "AuthCloudName": stack_name, "EnabledServices": {}, "HostnameNetworkConfigMap": {}}
+              "AuthCloudName": stack_name, "EnabledServices": {}, "HostnameNetworkConfigMap": {},
+              "KeystoneAdminVip": "192.0.2.10", "VipMap": {"ctlplane": "192.0.2.10"}}
     outputs = [{"output_key": k, "output_value": v} for k, v in sorted(values.items())]
-    d = {"name": stack_name, "status": "CREATE_COMPLETE", "outputs": outputs, "parameters": {},
+    d = {"name": stack_name, "status": "CREATE_COMPLETE", "outputs": outputs,
+         "parameters": json.loads(json.dumps(params, default=str)),
          "ceph": ceph, "env_files": env_urls, "heat": heat.where}
     heat.store(stack_name, d)
     STATE.d.setdefault("stacks", {})[stack_name] = d
@@ -688,17 +742,27 @@ class App:
 class FakePopen:
     """subprocess.Popen of the client's code: recorded, not run (except process-templates.py)."""
 
+    # what the undercloud answers (its hostname, the /etc/hosts entry its install writes)
+    ANSWERS = [(["hostname", "-s"], "undercloud\n"), (["hostname", "-f"], "undercloud.localdomain\n"),
+               (["hostname"], "undercloud.localdomain\n"), (["getent", "hosts"], "192.168.24.1 undercloud.ctlplane\n")]
+
     def __init__(self, args, *a, **kw):
         self.args = args
         self.returncode = 0
         self.pid = 1
-        self.stdout = io.StringIO("")
+        argv = [str(x) for x in (args if isinstance(args, (list, tuple)) else [args])]
+        self.out = ""
+        for prefix, answer in self.ANSWERS:
+            if argv[:len(prefix)] == prefix:
+                self.out = answer
+                break
+        else:
+            REC.notes.append("ran (not really) %s" % " ".join(argv)[:200])
+        self.stdout = io.StringIO(self.out)
         self.stderr = io.StringIO("")
-        argv = args if isinstance(args, (list, tuple)) else [args]
-        REC.notes.append("ran (not really) %s" % " ".join(str(a) for a in argv)[:200])
 
     def communicate(self, *a, **kw):
-        return ("", "")
+        return (self.out, "")
 
     def wait(self, *a, **kw):
         return 0
@@ -771,37 +835,21 @@ def patch_client(scratch):
     except ImportError:
         dep = None
     if dep is not None and hasattr(dep, "deploy_without_plan"):
-        def deploy_without_plan(clients, stack, stack_name, template, files, env_files, log, working_dir, *a, **kw):
-            heat = clients.orchestration
+        import inspect
+        sig = inspect.signature(dep.deploy_without_plan)     # (clients, [stack,] stack_name, ...)
+
+        def deploy_without_plan(*a, **kw):
+            args = sig.bind(*a, **kw).arguments
+            heat = args["clients"].orchestration
             if not isinstance(heat, FakeHeat):
                 heat = FakeHeat("undercloud")
-            params, registry = merged_environment(files, env_files)
-            stack_deployed(stack_name, heat, params, registry,
-                           getattr(CURRENT.get("pa"), "deployed_server", False), env_files)
+            params, registry = merged_environment(args["files"], args["env_files"])
+            stack_deployed(args["stack_name"], heat, params, registry,
+                           getattr(CURRENT.get("pa"), "deployed_server", False), args["env_files"])
         dep.deploy_without_plan = deploy_without_plan
 
 
 CURRENT = {}
-
-
-def fake_tripleo_common():
-    """tripleo-common is not installed: the few functions the deploy path calls, with what they do."""
-    import importlib
-    plan = importlib.import_module("tripleo_common.utils.plan")
-    plan.generate_passwords = lambda *a, **kw: {"AdminPassword": "x"}
-    plan.default_image_params = lambda *a, **kw: {}
-    kb = importlib.import_module("tripleo_common.image.kolla_builder")
-    kb.get_enabled_services = lambda *a, **kw: {}
-
-    def prepare_multi(env, roles_data, *a, **kw):
-        pd = (env or {}).get("parameter_defaults", {})
-        if "ContainerImagePrepare" not in pd:
-            REC.notes.append("no ContainerImagePrepare in the -e files: container images come from "
-                             "tripleo-common's defaults (the public registry)")
-        return {}
-    kb.container_images_prepare_multi = prepare_multi
-    const = importlib.import_module("tripleo_common.constants")
-    const.PASSWORD_PARAMETER_NAMES = ["AdminPassword"]
 
 
 def find_openstack_command(argv, tables):
@@ -857,6 +905,11 @@ def worker(req, tables, scratch):
         failure = {"error": "%s: %s" % (type(e).__name__, e), "where": where,
                    "trace": traceback.format_exc()}
     sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
+    for text in (out.getvalue(), err.getvalue()):
+        for ln in text.splitlines():
+            m = re.search(r" ERROR (\S+) \[[^]]*\] (.*)", ln)
+            if m:
+                REC.notes.append("the client logged an error (%s): %s" % (m.group(1), m.group(2)[:300]))
     STATE.save()
     record = {"loc": req["loc"], "prog": prog, "argv": argv, "rc": rc, "failure": failure,
               "services": REC.services, "playbooks": REC.playbooks, "problems": REC.problems,
@@ -885,6 +938,7 @@ def run_openstack(argv, tables):
     parsed = parser.parse_args(rest)
     # the real code may switch --deployed-server on (16.x, no Nova): the fake deploy reads it then
     CURRENT["pa"] = parsed
+    CURRENT["stack"] = getattr(parsed, "stack", None) or getattr(parsed, "name", None)
     return cmd.run(parsed) or 0
 
 
@@ -945,6 +999,13 @@ def serve(sock_path, client, common, scratch, tables_ready):
     if not os.path.abspath(tripleoclient.__file__).startswith(client + os.sep):
         raise SystemExit("flow_check.py: imported %s, not the one in %s" % (tripleoclient.__file__, client))
     tables = tables_ready()
+    # the undercloud's openstack-tripleo-heat-templates package is at THT here: the client's
+    # constants that name a path in it (e.g. --network-data's default) point there
+    import tripleoclient.constants as tconst
+    for k, v in list(vars(tconst).items()):
+        if isinstance(v, str) and v.startswith("/usr/share/openstack-tripleo-heat-templates"):
+            setattr(tconst, k, v.replace("/usr/share/openstack-tripleo-heat-templates",
+                                         os.environ["THT"].rstrip("/"), 1))
     global UNDERCLOUD
     UNDERCLOUD = undercloud(client, os.environ["THT"])
     with open(os.path.join(scratch, "undercloud-state.json"), "w", encoding="utf-8") as f:
@@ -1040,8 +1101,7 @@ def check_tree(name, tree, client, common, tht, verbose):
         try:
             if ready != b"ready\n":
                 raise SystemExit("flow_check.py: the server did not start: %s" % ready.decode())
-            p = subprocess.run(["bash", os.path.join(tree, "deploy-all.sh")], cwd=scratch, env=env,
-                               capture_output=True, text=True, timeout=900)
+            p, resumed = run_all(tree, scratch, env)
         finally:
             os.kill(pid, signal.SIGTERM)
             os.waitpid(pid, 0)
@@ -1056,7 +1116,10 @@ def check_tree(name, tree, client, common, tht, verbose):
             probs = list(s["problems"])
             if s["failure"]:
                 f = s["failure"]
-                probs.append("%s (%s)" % (pretty(f["error"], home, work, tht), f["where"]))
+                missing = ""
+                if f["error"].startswith(("FileNotFoundError", "CommandError: Error: The following files were not found")):
+                    missing = ": no earlier step wrote it"
+                probs.append("%s (%s)%s" % (pretty(f["error"], home, work, tht), f["where"], missing))
             for pr in probs:
                 problems += 1
                 lines.append("  %s: %s: %s" % (loc, cmd, pretty(pr, home, work, tht)))
@@ -1076,14 +1139,40 @@ def check_tree(name, tree, client, common, tht, verbose):
                     lines.append(s["failure"]["trace"])
                 for n in s["notes"]:
                     lines.append("      note: %s" % pretty(n, home, work, tht))
-        if p.returncode != 0 and not problems:
+        if os.environ.get("DCNC_FLOW_TRACE"):
+            lines.append(p.stdout[-3000:])
+            lines.append(p.stderr[-6000:])
+        for step, rc, last in resumed:
             problems += 1
-            lines.append("  deploy-all.sh: exit %d: %s" % (p.returncode, (p.stderr.strip().splitlines() or ["?"])[-1]))
+            lines.append("  deploy-all.sh: step %s exits %d (%s); the check goes on with the next step "
+                         "(deploy-all.sh --from)" % (step, rc, pretty(last, home, work, tht)))
         ok = problems == 0
         lines.insert(0, "%s: %s (%d steps)" % (name, "ok" if ok else "FAILED", len(steps)))
         return ok, lines
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def run_all(tree, scratch, env):
+    """deploy-all.sh; when a step fails, again --from the step after it, until every step ran.
+    Returns the last run and [(failed step, exit status, its last stderr line)]."""
+    script = os.path.join(tree, "deploy-all.sh")
+    listed = subprocess.run(["bash", script, "--list"], cwd=scratch, env=env, capture_output=True,
+                            text=True, timeout=60)
+    order = re.findall(r"^\s*\d+\.\s+(\S+)", listed.stdout, re.M)
+    failed = []
+    args = []
+    while True:
+        p = subprocess.run(["bash", script] + args, cwd=scratch, env=env, capture_output=True,
+                           text=True, timeout=900)
+        if p.returncode == 0:
+            return p, failed
+        ran = re.findall(r"^=== (\S+): ", p.stdout, re.M)
+        step = ran[-1] if ran else "?"
+        failed.append((step, p.returncode, (p.stderr.strip().splitlines() or ["?"])[-1]))
+        if step not in order or order.index(step) + 1 >= len(order):
+            return p, failed
+        args = ["--from", order[order.index(step) + 1]]
 
 
 def keep(path, scratch, tree):
@@ -1104,7 +1193,9 @@ def shorten(loc, tree):
 
 def pretty(s, home, work, tht):
     s = str(s)
-    for prefix, short in ((work, "$WORK"), (home, "~"), (tht, "$THT")):
+    tmp = os.path.join(os.path.dirname(home), "tmp")
+    s = re.sub(re.escape(tmp) + r"/tmp\.\w+", "$EXPORT_DIR", s)
+    for prefix, short in ((work, "$WORK"), (home, "~"), (tmp, "$TMPDIR"), (tht, "$THT")):
         s = s.replace(prefix, short)
     return s
 
