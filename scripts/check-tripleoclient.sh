@@ -11,7 +11,7 @@
 #   THT 18.0.0 (tht-18)             -> python-tripleoclient 20.0.0 (released with it)
 # The sdists come from PyPI (pip download, sha256 pinned below) into
 #   ${DCNC_CACHE:-$HOME/.cache/dcnc}/tripleoclient/VERSION/
-# and the checker runs in ${DCNC_CACHE:-$HOME/.cache/dcnc}/venv-tripleoclient, made from
+# and the checker runs in ${DCNC_CACHE:-$HOME/.cache/dcnc}/venv-tripleoclient-<sha>, made from
 # scripts/consumers/tripleoclient-requirements.txt (every package pinned).
 #
 # Usage: scripts/check-tripleoclient.sh [DCNC_BINARY]    check every fixture tree
@@ -24,8 +24,10 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CACHE="${DCNC_CACHE:-$HOME/.cache/dcnc}"
-VENV="$CACHE/venv-tripleoclient"
 REQS="$ROOT/scripts/consumers/tripleoclient-requirements.txt"
+# One venv per requirements file (its sha256 in the name): branches with different pins, run at the
+# same time, do not rebuild each other's.
+VENV="$CACHE/venv-tripleoclient-$(sha256sum "$REQS" | cut -c1-12)"
 CHECK="$ROOT/scripts/consumers/tripleoclient_check.py"
 # tripleo-heat-templates release -> python-tripleoclient release
 declare -A CLIENT_FOR_THT=([12.7.0]=13.7.0 [14.3.0]=16.5.0 [18.0.0]=20.0.0)

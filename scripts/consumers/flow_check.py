@@ -115,7 +115,7 @@ import export_ceph_check as ec  # noqa: E402
 # STUBBED (which are stubbed here too).
 # tripleo_common.utils.safe_import (eventlet-patched GitPython, for config download's git
 # repository) is replaced by a module whose `git` is a stub: eventlet would monkey-patch os.
-FLOW_STUBBED = {"paramiko", "docker", "keystoneclient", "novaclient", "swiftclient"}
+FLOW_STUBBED = {"paramiko", "docker", "keystoneclient", "novaclient", "swiftclient", "mistral_lib", "oslo_rootwrap"}
 
 # ---------------------------------------------------------------- the undercloud
 
@@ -777,13 +777,109 @@ class FakePopen:
         return False
 
 
-RENDER_CACHE = {}
+def cache_dir():
+    d = os.environ.get("DCNC_FLOW_CACHE")
+    if d:
+        os.makedirs(d, exist_ok=True)
+    return d
+
+
+def hardlink_copy(src, dst):
+    """cp -al: the tree's files shared, not copied (the worker's audit hook gives a file its own
+    copy before anything writes to it)."""
+    os.makedirs(os.path.dirname(dst), exist_ok=True)
+    if REAL_POPEN(["cp", "-al", src, dst]).wait() != 0:
+        raise OSError("cp -al %s %s failed" % (src, dst))
+
+
+REAL_POPEN = subprocess.Popen
+
+
+STATS = {"parse_hit": 0, "parse_miss": 0}
+
+
+def patch_speed():
+    """Faster, same results: the rendered templates and parsed YAML of a release are cached
+    across steps and trees (DCNC_FLOW_CACHE), the templates tree is copied with hard links."""
+    import pickle
+    import shutil as sh
+    import tripleoclient.utils as utils
+    from heatclient.common import template_format
+    cdir = cache_dir()
+    if not cdir:
+        return
+    real_parse = template_format.parse
+    memo = {}
+
+    def parse(tmpl_str, *a, **kw):
+        key = hashlib.sha256(tmpl_str.encode() if isinstance(tmpl_str, str) else tmpl_str).hexdigest()
+        if key in memo:
+            STATS["parse_hit"] += 1
+            return pickle.loads(memo[key])
+        path = os.path.join(cdir, "parse", key[:2], key)
+        if os.path.exists(path):
+            STATS["parse_hit"] += 1
+            with open(path, "rb") as f:
+                data = f.read()
+        else:
+            STATS["parse_miss"] += 1
+            data = pickle.dumps(real_parse(tmpl_str, *a, **kw))
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            tmp = path + ".%d" % os.getpid()
+            with open(tmp, "wb") as f:
+                f.write(data)
+            os.replace(tmp, path)
+        memo[key] = data
+        return pickle.loads(data)
+    template_format.parse = parse
+
+    # yaml.safe_load with libyaml's parser (PyYAML's CSafeLoader: the same SafeConstructor)
+    if getattr(yaml, "CSafeLoader", None):
+        yaml.safe_load = lambda stream: yaml.load(stream, Loader=yaml.CSafeLoader)
+
+    real_copytree = sh.copytree
+    tht = os.path.realpath(os.environ["THT"])
+
+    def copytree(src, dst, *a, **kw):
+        if os.path.realpath(src) == tht and not os.path.exists(dst):
+            hardlink_copy(src, dst)
+            return dst
+        return real_copytree(src, dst, *a, **kw)
+    sh.copytree = copytree
+
+    real_render = utils.jinja_render_files
+
+    def jinja_render_files(log, templates, working_dir, roles_file=None, networks_file=None,
+                           base_path=None, output_dir=None):
+        h = hashlib.sha256(os.path.realpath(templates).encode())
+        for f in (roles_file, networks_file):
+            h.update(b"\0")
+            if f and os.path.exists(f):
+                with open(f, "rb") as fh:
+                    h.update(fh.read())
+        cached = os.path.join(cdir, "rendered", h.hexdigest())
+        if output_dir is None and os.path.isdir(cached):
+            sh.rmtree(working_dir)
+            hardlink_copy(cached, working_dir)
+            return
+        real_render(log, templates=templates, working_dir=working_dir, roles_file=roles_file,
+                    networks_file=networks_file, base_path=base_path, output_dir=output_dir)
+        if output_dir is None:
+            tmp = cached + ".%d" % os.getpid()
+            hardlink_copy(working_dir, tmp)
+            os.replace(tmp, cached) if not os.path.exists(cached) else sh.rmtree(tmp)
+    utils.jinja_render_files = jinja_render_files
+
+    # a tarball of the working directory for the operator (and `sudo cp` of it): nothing reads it
+    if hasattr(utils, "archive_deploy_artifacts"):
+        utils.archive_deploy_artifacts = lambda *a, **kw: REC.notes.append(
+            "archive of the working directory not made (nothing reads it)")
 
 
 def patch_client(scratch):
     """Replaces the client's boundaries to the outside (heat launcher, playbooks, subprocess)."""
     import tripleoclient.utils as utils
-    real_popen = subprocess.Popen
+    real_popen = REAL_POPEN
 
     def popen(args, *a, **kw):
         argv = list(args) if isinstance(args, (list, tuple)) else [args]
@@ -865,7 +961,12 @@ def worker(req, tables, scratch):
     os.umask(req["umask"])
     STATE = State(os.path.join(scratch, "undercloud-state.json"))
     reads, writes = [], []
+    in_hook = [False]
     roots = [os.path.realpath(scratch)]
+    if cache_dir():
+        roots.append(os.path.realpath(cache_dir()))
+    if os.environ.get("DCNC_FLOW_PROFILE"):
+        roots.append(os.path.realpath(os.path.dirname(os.environ["DCNC_FLOW_PROFILE"])))
 
     def hook(event, args):
         if event == "open" and isinstance(args[0], str):
@@ -873,11 +974,25 @@ def worker(req, tables, scratch):
             if path.endswith((".py", ".pyc")) or "/site-packages/" in path:
                 return
             mode = args[1] or "r"
-            if any(c in mode for c in "wax+"):
+            flags = args[2] if len(args) > 2 and isinstance(args[2], int) else 0
+            if any(c in mode for c in "wax+") or flags & (os.O_WRONLY | os.O_RDWR):
                 real = os.path.realpath(path)
                 if not any(real == r or real.startswith(r + os.sep) for r in roots):
                     raise PermissionError("flow_check: refused a write outside the scratch directory: %s" % path)
                 writes.append(path)
+                if not in_hook[0]:
+                    in_hook[0] = True
+                    try:
+                        st = os.lstat(real) if os.path.exists(real) else None
+                        if st is not None and st.st_nlink > 1:     # a hard link into the cache
+                            with open(real, "rb") as fh:
+                                body = fh.read()
+                            os.unlink(real)
+                            with open(real, "wb") as fh:
+                                fh.write(body)
+                            os.chmod(real, st.st_mode & 0o7777)
+                    finally:
+                        in_hook[0] = False
             else:
                 reads.append(path)
     sys.addaudithook(hook) if not getattr(worker, "hooked", False) else None
@@ -886,8 +1001,17 @@ def worker(req, tables, scratch):
     sys.stdout, sys.stderr = out, err
     rc, failure = 0, None
     prog, argv = req["prog"], req["argv"]
+    import time
+    t0 = time.time()
     try:
-        if prog == "openstack":
+        if prog == "openstack" and os.environ.get("DCNC_FLOW_PROFILE") and argv[:2] == ["overcloud", "deploy"]:
+            import cProfile
+            import pstats
+            prof = cProfile.Profile()
+            rc = prof.runcall(run_openstack, argv, tables)
+            with open(os.environ["DCNC_FLOW_PROFILE"], "a") as pf:
+                pstats.Stats(prof, stream=pf).sort_stats("cumulative").print_stats(40)
+        elif prog == "openstack":
             rc = run_openstack(argv, tables)
         else:
             rc = run_modelled(prog, argv)
@@ -913,7 +1037,8 @@ def worker(req, tables, scratch):
     STATE.save()
     record = {"loc": req["loc"], "prog": prog, "argv": argv, "rc": rc, "failure": failure,
               "services": REC.services, "playbooks": REC.playbooks, "problems": REC.problems,
-              "notes": REC.notes, "reads": sorted(set(reads)), "writes": sorted(set(writes))}
+              "notes": REC.notes, "reads": sorted(set(reads)), "writes": sorted(set(writes)),
+              "seconds": round(time.time() - t0, 2), "stats": dict(STATS)}
     with open(os.path.join(scratch, "steps.jsonl"), "a", encoding="utf-8") as f:
         f.write(json.dumps(record) + "\n")
     stderr = err.getvalue()
@@ -986,6 +1111,8 @@ def run_modelled(prog, argv):
 # ---------------------------------------------------------------- server, one per tree
 
 def serve(sock_path, client, common, scratch, tables_ready):
+    import warnings
+    warnings.simplefilter("ignore")     # old code on a new python: DeprecationWarnings
     # tripleo-common's data files, where its setup.cfg data_files installs them: under sys.prefix
     # (share/tripleo-common/container-images = the sdist's container-images/; kolla_builder binds
     # the paths at import).  This process's sys.prefix is a prefix in the scratch directory that
@@ -1032,6 +1159,7 @@ def serve(sock_path, client, common, scratch, tables_ready):
                 req = recv_json(conn)
                 try:
                     patch_client(scratch)
+                    patch_speed()
                     reply = worker(req, tables, scratch)
                 except BaseException:
                     reply = {"rc": 1, "stdout": "", "stderr": "flow_check: worker crashed:\n" + traceback.format_exc()}
@@ -1073,6 +1201,9 @@ def check_tree(name, tree, client, common, tht, verbose):
         env.update({"HOME": home, "DCNC_WORK_DIR": work, "TMPDIR": tmp, "THT": tht, "BASH_ENV": bash_env,
                     "DCNC_FLOW_PY": sys.executable, "DCNC_FLOW_SELF": os.path.abspath(__file__),
                     SOCKET_ENV: sock, "DCNC_FLOW_TREE": tree, "USER": "stack"})
+        for k in ("DCNC_FLOW_PROFILE", "DCNC_FLOW_CACHE"):
+            if os.environ.get(k):
+                env[k] = os.environ[k]
         rfd, wfd = os.pipe()
         pid = os.fork()
         if pid == 0:
@@ -1128,7 +1259,7 @@ def check_tree(name, tree, client, common, tht, verbose):
                 for c, ok, _ in s["services"]:
                     seen[c] = seen.get(c, True) and ok
                 svc = ", ".join("%s%s" % (c, "" if ok else " (MISSING)") for c, ok in seen.items()) or "none"
-                lines.append("    %s: %s" % (loc, cmd))
+                lines.append("    %s: %s (%.1f s)" % (loc, cmd, s.get("seconds", 0)))
                 lines.append("      services: %s; playbooks: %s" % (svc, ", ".join(s["playbooks"]) or "none"))
                 rd = [pretty(r, home, work, tht) for r in s["reads"]
                       if keep(r, scratch, tree) and r not in s["writes"]]
