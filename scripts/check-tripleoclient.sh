@@ -17,6 +17,7 @@
 # Usage: scripts/check-tripleoclient.sh [DCNC_BINARY]    check every fixture tree
 #        scripts/check-tripleoclient.sh --python         make the venv (if needed), print its python
 #        scripts/check-tripleoclient.sh --fetch VERSION  fetch the sdist (if needed), print its path
+#        scripts/check-tripleoclient.sh --client-for-tht VERSION   the client release of a THT release
 #        scripts/check-tripleoclient.sh --fetch-common VERSION
 #                                     the same for tripleo-common (the library the client's
 #                                     take_action calls; scripts/consumers/flow_check.py runs it)
@@ -140,6 +141,13 @@ case "${1:-}" in
   --fetch)
     [[ $# -eq 2 ]] || die "usage: check-tripleoclient.sh --fetch VERSION"
     locked fetch "$2"
+    exit 0
+    ;;
+  --client-for-tht)
+    # VERSION of tripleo-heat-templates -> the python-tripleoclient release checked with it
+    [[ $# -eq 2 && -n "${CLIENT_FOR_THT[$2]:-}" ]] \
+      || die "usage: check-tripleoclient.sh --client-for-tht VERSION (known: ${!CLIENT_FOR_THT[*]})"
+    echo "${CLIENT_FOR_THT[$2]}"
     exit 0
     ;;
   --fetch-common)

@@ -847,7 +847,7 @@ def patch_speed():
         return real_copytree(src, dst, *a, **kw)
     sh.copytree = copytree
 
-    real_render = utils.jinja_render_files
+    real_render = getattr(utils, "jinja_render_files", None)
 
     def jinja_render_files(log, templates, working_dir, roles_file=None, networks_file=None,
                            base_path=None, output_dir=None):
@@ -868,7 +868,8 @@ def patch_speed():
             tmp = cached + ".%d" % os.getpid()
             hardlink_copy(working_dir, tmp)
             os.replace(tmp, cached) if not os.path.exists(cached) else sh.rmtree(tmp)
-    utils.jinja_render_files = jinja_render_files
+    if real_render is not None:
+        utils.jinja_render_files = jinja_render_files
 
     # a tarball of the working directory for the operator (and `sudo cp` of it): nothing reads it
     if hasattr(utils, "archive_deploy_artifacts"):
@@ -1113,6 +1114,8 @@ def run_modelled(prog, argv):
 def serve(sock_path, client, common, scratch, tables_ready):
     import warnings
     warnings.simplefilter("ignore")     # old code on a new python: DeprecationWarnings
+    import passlib.utils  # noqa: F401  (imported here, warned about once, not in every step)
+    import pkg_resources  # noqa: F401
     # tripleo-common's data files, where its setup.cfg data_files installs them: under sys.prefix
     # (share/tripleo-common/container-images = the sdist's container-images/; kolla_builder binds
     # the paths at import).  This process's sys.prefix is a prefix in the scratch directory that
@@ -1161,8 +1164,15 @@ def serve(sock_path, client, common, scratch, tables_ready):
                     patch_client(scratch)
                     patch_speed()
                     reply = worker(req, tables, scratch)
-                except BaseException:
+                except BaseException as e:
+                    # the checker's own failure: recorded as the step's, so that it is reported
                     reply = {"rc": 1, "stdout": "", "stderr": "flow_check: worker crashed:\n" + traceback.format_exc()}
+                    with open(os.path.join(scratch, "steps.jsonl"), "a", encoding="utf-8") as f:
+                        f.write(json.dumps({"loc": req["loc"], "prog": req["prog"], "argv": req["argv"], "rc": 1,
+                                            "failure": {"error": "the flow check itself failed: %s: %s" % (
+                                                type(e).__name__, e), "where": "flow_check.py"},
+                                            "services": [], "playbooks": [], "problems": [], "notes": [],
+                                            "reads": [], "writes": []}) + "\n")
                 conn.sendall(json.dumps(reply).encode())
                 conn.close()
             finally:
@@ -1200,7 +1210,7 @@ def check_tree(name, tree, client, common, tht, verbose):
         env = {k: v for k, v in os.environ.items() if not k.startswith(("OS_", "OVERCLOUD_", "DCNC_"))}
         env.update({"HOME": home, "DCNC_WORK_DIR": work, "TMPDIR": tmp, "THT": tht, "BASH_ENV": bash_env,
                     "DCNC_FLOW_PY": sys.executable, "DCNC_FLOW_SELF": os.path.abspath(__file__),
-                    SOCKET_ENV: sock, "DCNC_FLOW_TREE": tree, "USER": "stack"})
+                    SOCKET_ENV: sock, "DCNC_FLOW_TREE": tree, "USER": "stack", "PYTHONWARNINGS": "ignore"})
         for k in ("DCNC_FLOW_PROFILE", "DCNC_FLOW_CACHE"):
             if os.environ.get(k):
                 env[k] = os.environ[k]

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# test_flow_check.sh: the tests of flow_check.py (through scripts/check-flow.sh --tree). The trees
+# dcnc wrote before issue #15 (testdata/flow/: wallaby's and ussuri's "Classic" flow) must FAIL,
+# naming the script, line, the client's source line and the missing service; the tht-18 tree dcnc
+# writes now must pass; and two broken copies of it (an edge without `node provision`, an export
+# written where the edges do not read it) must fail with the missing file.
+# Usage: test_flow_check.sh [DCNC_BINARY]. Ends with "N passed, N failed".
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$HERE/../.." && pwd)"
+TD="$HERE/testdata/flow"
+DCNC="${1:-$ROOT/target/debug/dcnc}"
+[ -x "$DCNC" ] || { echo "test_flow_check.sh: $DCNC is not built" >&2; exit 1; }
+
+# shellcheck source-path=SCRIPTDIR source=test-lib.sh
+source "$HERE/test-lib.sh"
+CHECKER=(bash "$ROOT/scripts/check-flow.sh" --tree)
+
+"$DCNC" build "$ROOT/fixtures/seed-multistore.yaml" --target tht-18 -o "$TMP/tht-18" >/dev/null 2>&1 \
+  || die "dcnc build --target tht-18 failed"
+
+# The classic wallaby flow on python-tripleoclient 16.5.0's undercloud (no Nova, no Heat).
+check "wallaby classic flow fails" 1 \
+  "stacks/control-plane/deploy.sh:57: openstack overcloud deploy --stack control-plane" \
+  "the deploy runs with --deployed-server (the undercloud has no Nova: enable_nova = False (tripleoclient/config/undercloud.py:79)" \
+  "OvercloudControllerFlavor place nothing" \
+  "stacks/control-plane/deploy.sh:66: openstack stack show control-plane -f value -c stack_status: EndpointNotFound: the undercloud has no orchestration endpoint (heat): enable_heat = False (tripleoclient/config/undercloud.py:75)" \
+  "stacks/control-plane/export.sh:16: openstack overcloud export --stack control-plane" \
+  "(tripleoclient/export.py:42)" \
+  -- "wallaby-classic=$TD/wallaby-classic"
+
+# The classic ussuri flow on python-tripleoclient 13.7.0's undercloud (heat, but no Nova).
+check "ussuri classic flow fails" 1 \
+  "stacks/control-plane/deploy.sh:57: openstack overcloud deploy --stack control-plane" \
+  "EndpointNotFound: the undercloud has no compute endpoint (nova): enable_nova = False (tripleoclient/config/undercloud.py:78)" \
+  "(tripleoclient/v1/overcloud_deploy.py:63)" \
+  -- "ussuri-classic=$TD/ussuri-classic"
+
+check "tht-18 tree passes" 0 "tht-18: ok" -- "tht-18=$TMP/tht-18"
+
+# dcn0 without `openstack overcloud node provision`: `ceph deploy` has no inventory (the real
+# client says which step should have written it), and the deploy no deployed-baremetal.yaml.
+cp -r "$TMP/tht-18" "$TMP/no-provision"
+sed -i '/^ *openstack overcloud node provision/,/baremetal.yaml"$/d' "$TMP/no-provision/stacks/dcn0/deploy.sh"
+if grep -q '^ *openstack overcloud node provision' "$TMP/no-provision/stacks/dcn0/deploy.sh"; then
+  die "could not remove node provision from dcn0/deploy.sh"
+fi
+check "an edge without node provision fails" 1 \
+  "stacks/dcn0/deploy.sh:" \
+  "It should have been created by 'openstack overcloud node provision'" \
+  "\$WORK/dcn0/deployed-baremetal.yaml" \
+  -- "no-provision=$TMP/no-provision"
+
+# The control plane's export written under another name: every edge's deploy misses it.
+cp -r "$TMP/tht-18" "$TMP/misplaced-export"
+sed -i "s|/control-plane-export.yaml\"|/cp-export.yaml\"|" "$TMP/misplaced-export/stacks/control-plane/export.sh"
+check "an export the edges do not read fails" 1 \
+  "stacks/dcn0/deploy.sh:" \
+  "The following files were not found: \$WORK/control-plane-export.yaml" \
+  "no earlier step wrote it" \
+  -- "misplaced-export=$TMP/misplaced-export"
+
+finish
