@@ -51,7 +51,7 @@ EOF
     (
         cd "$dir"
         OS_GLANCE_CONFIG_DIR="$dir" exec "$venv/bin/gunicorn" \
-            --no-control-socket --bind "127.0.0.1:$port" --workers 1 \
+            --no-control-socket --bind "127.0.0.1:$port" --workers 1 --pythonpath "$here" \
             --timeout 300 --graceful-timeout 1 --pid "$dir/gunicorn.pid" \
             glance.wsgi.api:application
     ) >"$dir/gunicorn.log" 2>&1 </dev/null &
