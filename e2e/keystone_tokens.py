@@ -2,7 +2,8 @@
 headers keystonemiddleware's auth_token would set after validating a real token.
 
 Clients that cannot send identity headers themselves (Nova's glance client, the `glance` CLI of
-the generated distribute-images.sh) send `X-Auth-Token: e2e;project=<32 hex>;roles=<r>,<r>`;
+the generated distribute-images.sh) send `X-Auth-Token: e2e-<project: 32 hex>-<role>_<role>...`
+(letters, digits, '-' and '_' only: python-glanceclient %-encodes other characters of a token);
 the filter replaces every X-Identity-*/X-Roles/X-Project-*/X-User-* header with the ones that
 token names. A request without such a token passes unchanged (the `trusted` flavor: the caller
 sends the headers). For tests on 127.0.0.1 only.
@@ -12,16 +13,18 @@ IDENTITY_PREFIXES = ("HTTP_X_IDENTITY_", "HTTP_X_ROLE", "HTTP_X_PROJECT_", "HTTP
                      "HTTP_X_USER", "HTTP_X_SERVICE_")
 
 
-def parse(token):
-    """`e2e;project=P;roles=a,b[;user=U]` -> dict, or None when it is not an e2e token."""
-    parts = token.split(";")
-    if parts[0] != "e2e":
+def token(project, roles):
+    """The e2e token of a user of `project` with `roles` (a list)."""
+    return f"e2e-{project}-{'_'.join(roles)}"
+
+
+def parse(tok):
+    """An e2e token -> {project, roles, user}, or None when it is not one."""
+    parts = tok.split("-")
+    if len(parts) != 3 or parts[0] != "e2e" or not parts[1] or not parts[2]:
         return None
-    fields = dict(p.split("=", 1) for p in parts[1:] if "=" in p)
-    project, roles = fields.get("project"), fields.get("roles")
-    if not project or not roles:
-        return None
-    return {"project": project, "roles": roles, "user": fields.get("user", "e2e-" + roles)}
+    roles = parts[2].split("_")
+    return {"project": parts[1], "roles": ",".join(roles), "user": f"e2e-{roles[0]}"}
 
 
 class TokenFilter:

@@ -38,6 +38,8 @@ import tempfile
 import uuid
 import warnings
 
+import keystone_tokens
+
 warnings.filterwarnings("ignore")
 
 PROJECT = "0123456789abcdef0123456789abcdef"
@@ -139,7 +141,7 @@ class Nova:
 
         ctx = self.context.RequestContext(
             user_id="e2e-" + roles.split(",")[0], project_id=PROJECT, roles=roles.split(","),
-            auth_token=f"e2e;project={PROJECT};roles={roles}")
+            auth_token=keystone_tokens.token(PROJECT, roles.split(",")))
         inst = str(uuid.uuid4())
         o = self.objects
         instance = o.Instance(
