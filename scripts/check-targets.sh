@@ -3,7 +3,8 @@
 # tripleo-heat-templates release each target names: every environment file exists and its
 # resource_registry resolves inside the templates, every role exists, the DCN environment enables the
 # edge services where the table says so, and each role's GlanceApiEdge, CephOSD and HAproxyEdge
-# flags match its THT services.
+# flags match its THT services, and what Nova and Glance do with images (the store Nova copies
+# into, the download guard, the image conversion rule) is what THT renders.
 # Usage: scripts/check-targets.sh [DCNC_BINARY]
 set -euo pipefail
 
@@ -53,6 +54,24 @@ for r in t["roles"]:
         has = service in services
         if has != r[field]:
             problems.append(f"role {r['name']}: table says {field}={r[field]}, THT says {service} {'is' if has else 'is not'} among its services")
+# What Nova and Glance do with images (emit/nova.rs, Target::image_import).
+nova = open(os.path.join(tht, "deployment/nova/nova-compute-container-puppet.yaml")).read()
+has_store = "nova::compute::rbd::libvirt_images_rbd_glance_store_name:" in nova
+if has_store != t["nova_copies_to_store"]:
+    problems.append(f"nova_copies_to_store={t['nova_copies_to_store']}, but THT {'sets' if has_store else 'does not set'} images_rbd_glance_store_name")
+has_guard = "\n  NovaDisableImageDownloadToRbd:" in nova
+if t["nova_download_guard_by_hiera"] == has_guard:
+    problems.append(f"nova_download_guard_by_hiera={t['nova_download_guard_by_hiera']}, but THT {'has' if has_guard else 'has no'} NovaDisableImageDownloadToRbd")
+dcn = (yaml.safe_load(open(os.path.join(tht, t["dcn_environment"]))) or {}).get("parameter_defaults") or {}
+if bool(dcn.get("NovaDisableImageDownloadToRbd")) != t["nova_download_guard"]:
+    problems.append(f"nova_download_guard={t['nova_download_guard']}, but {t['dcn_environment']} sets NovaDisableImageDownloadToRbd to {dcn.get('NovaDisableImageDownloadToRbd')}")
+glance = open(os.path.join(tht, "deployment/glance/glance-api-container-puppet.yaml")).read()
+cond = glance.split("\n  force_image_conversion_plugin:\n", 1)[1].split("\n  glance_", 1)[0]
+for needle in ("rbd_backend_enabled", "GlanceImageImportPlugins}, ['no_op']", "NovaEnableRbdBackend"):
+    if needle not in cond:
+        problems.append(f"force_image_conversion_plugin lacks {needle!r} (Target::image_import's rule)")
+if ("GlanceSparseUploadEnabled" in cond) != t["sparse_upload_forces_conversion"]:
+    problems.append(f"sparse_upload_forces_conversion={t['sparse_upload_forces_conversion']} disagrees with force_image_conversion_plugin")
 for p in problems:
     print(f"FAIL: target {target_id} (tripleo-heat-templates {t['tht_version']}): {p}")
 print(f"target {target_id}: {len(envs)} environment files, {len(t['roles'])} roles: {'ok' if not problems else 'FAILED'}")

@@ -97,6 +97,10 @@ codes! {
     DeprecatedParameter = "DCN041";
     DefaultStoreId = "DCN042";
     ImportInput = "DCN043";
+    CopyOnBoot = "DCN050";
+    PublicLocations = "DCN051";
+    NotRaw = "DCN052";
+    BadImageName = "DCN053";
 }
 
 impl std::fmt::Display for Code {

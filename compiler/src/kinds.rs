@@ -34,6 +34,18 @@ pub enum Topology {
     GlanceCache,
 }
 
+/// Who may copy an image into a Glance store (`copy-image`, Glance's `copy_image` policy).
+#[derive(Deserialize, Serialize, JsonSchema, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum CopyImageBy {
+    /// Glance's default (`role:admin`): a member's boot of an image not yet at the edge fails
+    /// where Nova asks the edge Glance to copy it; copy images to the edges beforehand.
+    Admin,
+    /// Members too (`GlanceApiPolicies`: `copy_image: role:admin or role:member`), so Nova's
+    /// copy at boot works for any user who may boot the image.
+    Member,
+}
+
 /// What a site of the deployment is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]

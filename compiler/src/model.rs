@@ -9,7 +9,7 @@ use std::net::IpAddr;
 
 use serde::Serialize;
 
-pub use crate::kinds::{SiteKind, Topology};
+pub use crate::kinds::{CopyImageBy, SiteKind, Topology};
 use crate::target::Target;
 
 macro_rules! name_type {
@@ -372,6 +372,12 @@ pub struct GlanceSettings {
     pub staging_nfs_share: Option<String>,
     /// The edge image cache (topology `glance-cache` only).
     pub cache: Option<CacheSettings>,
+    /// Who may copy an image into a store (`GlanceApiPolicies` when members may).
+    pub copy_image_by: CopyImageBy,
+    /// Images `distribute-images.sh` copies into every store.
+    pub distribute_images: Vec<String>,
+    /// Only raw images are uploaded (the spec says so).
+    pub raw_images_only: bool,
 }
 
 /// A checked deployment. `sites[0]` is the central site; the rest are edges in spec order.

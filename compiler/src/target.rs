@@ -118,6 +118,19 @@ pub struct Target {
     /// The edge environment sets `NovaDisableImageDownloadToRbd: true`, which the glance-cache
     /// topology (images not in the site's Ceph) must turn off.
     pub nova_download_guard: bool,
+    /// THT has no `NovaDisableImageDownloadToRbd` (12.7.0): dcnc turns the same guard on with
+    /// `ExtraConfig` hiera (`nova::workarounds::never_download_image_if_on_rbd`, puppet-nova's
+    /// `manifests/workarounds.pp` since ussuri), so an image not in the edge's store is refused
+    /// instead of downloaded and uploaded flat on every boot.
+    pub nova_download_guard_by_hiera: bool,
+    /// THT sets `[libvirt] images_rbd_glance_store_name` to `GlanceBackendID`
+    /// (`nova-compute-container-puppet.yaml`: 14.3.0 line 1104, 18.0.0 line 1135; 12.7.0 has no
+    /// such setting), so Nova asks its edge Glance to copy an image that is not in the site's store
+    /// before it clones it (Victoria and later), with the booting user's token.
+    pub nova_copies_to_store: bool,
+    /// `GlanceSparseUploadEnabled` also forces the image_conversion plugin (the
+    /// `force_image_conversion_plugin` condition of 14.3.0 and 18.0.0; not in 12.7.0).
+    pub sparse_upload_forces_conversion: bool,
     /// `GlanceShowMultipleLocations` still works. In 18.0.0 it is deprecated and without effect:
     /// the internal Glance API (GlanceApiInternal) shows locations, the public one never does.
     pub show_locations_parameter: bool,
@@ -153,6 +166,9 @@ pub static WALLABY: Target = Target {
     config_download_dir: "$HOME/overcloud-deploy/$STACK/config-download",
     nova_glance_option: "endpoint_override",
     nova_download_guard: true,
+    nova_download_guard_by_hiera: false,
+    nova_copies_to_store: true,
+    sparse_upload_forces_conversion: true,
     show_locations_parameter: true,
     edge_glance_port: 9292,
     external_ceph_environment: "environments/ceph-ansible/ceph-ansible-external.yaml",
@@ -175,6 +191,9 @@ pub static USSURI_POC: Target = Target {
     config_download_dir: "$WORK/$STACK/config-download",
     nova_glance_option: "api_servers",
     nova_download_guard: false,
+    nova_download_guard_by_hiera: true,
+    nova_copies_to_store: false,
+    sparse_upload_forces_conversion: false,
     show_locations_parameter: true,
     edge_glance_port: 9292,
     external_ceph_environment: "environments/ceph-ansible/ceph-ansible-external.yaml",
@@ -199,6 +218,9 @@ pub static USSURI: Target = Target {
     config_download_dir: "$WORK/$STACK/config-download",
     nova_glance_option: "endpoint_override",
     nova_download_guard: false,
+    nova_download_guard_by_hiera: true,
+    nova_copies_to_store: false,
+    sparse_upload_forces_conversion: false,
     show_locations_parameter: true,
     edge_glance_port: 9292,
     external_ceph_environment: "environments/ceph-ansible/ceph-ansible-external.yaml",
@@ -223,12 +245,66 @@ pub static THT_18: Target = Target {
     config_download_dir: "$HOME/overcloud-deploy/$STACK/config-download",
     nova_glance_option: "endpoint_override",
     nova_download_guard: true,
+    nova_download_guard_by_hiera: false,
+    nova_copies_to_store: true,
+    sparse_upload_forces_conversion: true,
     show_locations_parameter: false,
     edge_glance_port: 9293,
     external_ceph_environment: "environments/external-ceph.yaml",
     edge_services: true,
     flow: DeployFlow::Provisioned,
 };
+
+/// Glance's image import plugins and conversion format as a release renders them for one stack
+/// (`glance::api::image_import_plugins` and `image_conversion_output_format`, which puppet-glance
+/// writes to glance-image-import.conf).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ImageImport {
+    pub plugins: Vec<String>,
+    pub output_format: String,
+    /// THT added `image_conversion` by itself (`force_image_conversion_plugin`).
+    pub forced: bool,
+    /// `GlanceImageImportPlugins` came from the spec's parameters, not THT's default.
+    pub passed_through: bool,
+}
+
+impl ImageImport {
+    /// Imported images end up raw, which Nova needs to clone them.
+    pub fn converts_to_raw(&self) -> bool {
+        self.plugins.iter().any(|p| p == "image_conversion") && self.output_format == "raw"
+    }
+}
+
+/// A heat `comma_delimited_list` value: a list, or one comma-separated string.
+fn comma_list(v: &serde_json::Value) -> Vec<String> {
+    match v {
+        serde_json::Value::Array(items) => items
+            .iter()
+            .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_string))
+            .collect(),
+        serde_json::Value::String(s) => s
+            .split(',')
+            .map(|p| p.trim().to_string())
+            .filter(|p| !p.is_empty())
+            .collect(),
+        other => vec![other.to_string()],
+    }
+}
+
+/// A heat boolean parameter as heat reads it (`true`, `"true"`, `"yes"`, `1`, ...).
+fn heat_bool(v: &serde_json::Value) -> bool {
+    match v {
+        serde_json::Value::Bool(b) => *b,
+        serde_json::Value::Number(n) => n.as_i64() == Some(1),
+        serde_json::Value::String(s) => {
+            matches!(
+                s.to_ascii_lowercase().as_str(),
+                "true" | "t" | "yes" | "y" | "on" | "1"
+            )
+        }
+        _ => false,
+    }
+}
 
 /// Every target, in the order `dcnc targets` lists them.
 pub static ALL: [&Target; 4] = [&WALLABY, &USSURI_POC, &USSURI, &THT_18];
@@ -258,7 +334,92 @@ impl Target {
         files
     }
 
+    /// The import plugins of a stack's Glance, by THT's rule (`deployment/glance/
+    /// glance-api-container-puppet.yaml`: the `force_image_conversion_plugin` condition at
+    /// 12.7.0 lines 312-316, 14.3.0 lines 389-395, 18.0.0 lines 403-409, applied at 12.7.0 lines
+    /// 430-437, 14.3.0 lines 500-507, 18.0.0 lines 534-541): `image_conversion` is added to
+    /// `GlanceImageImportPlugins` when that is left at its default `['no_op']`, the backend is
+    /// rbd and `NovaEnableRbdBackend` is true (which the Ceph environments set), or (14.3.0,
+    /// 18.0.0) when `GlanceSparseUploadEnabled`. `params`: the stack's pass-through parameters;
+    /// `rbd`: its GlanceBackend is rbd.
+    pub fn image_import(
+        &self,
+        params: &std::collections::BTreeMap<String, serde_json::Value>,
+        rbd: bool,
+    ) -> ImageImport {
+        let given = params.get("GlanceImageImportPlugins");
+        let mut plugins = given.map_or_else(|| vec!["no_op".to_string()], comma_list);
+        let nova_rbd = params.get("NovaEnableRbdBackend").is_none_or(heat_bool);
+        let sparse = self.sparse_upload_forces_conversion
+            && params
+                .get("GlanceSparseUploadEnabled")
+                .is_some_and(heat_bool);
+        let forced = (rbd && plugins == ["no_op"] && nova_rbd) || sparse;
+        if forced && !plugins.iter().any(|p| p == "image_conversion") {
+            plugins.push("image_conversion".into());
+        }
+        let output_format = match params.get("GlanceImageConversionOutputFormat") {
+            Some(serde_json::Value::String(f)) => f.clone(),
+            Some(other) => other.to_string(),
+            None => "raw".into(),
+        };
+        ImageImport {
+            plugins,
+            output_format,
+            forced,
+            passed_through: given.is_some(),
+        }
+    }
+
     pub fn role(&self, name: &str) -> Option<&'static RoleInfo> {
         self.roles.iter().find(|r| r.name == name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use std::collections::BTreeMap;
+
+    fn params(kv: &[(&str, serde_json::Value)]) -> BTreeMap<String, serde_json::Value> {
+        kv.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
+    }
+
+    #[test]
+    fn tht_adds_image_conversion_only_to_the_default_plugins() {
+        let default = WALLABY.image_import(&params(&[]), true);
+        assert_eq!(default.plugins, ["no_op", "image_conversion"]);
+        assert!(default.forced && default.converts_to_raw());
+        // Not rbd (glance-cache's swift): THT's default no_op only.
+        assert!(!WALLABY.image_import(&params(&[]), false).converts_to_raw());
+        // Any pass-through turns the rule off, even one that names no_op among others.
+        for v in [
+            json!(["inject_metadata"]),
+            json!([]),
+            json!(""),
+            json!("no_op,inject_metadata"),
+        ] {
+            let i = USSURI.image_import(&params(&[("GlanceImageImportPlugins", v.clone())]), true);
+            assert!(!i.converts_to_raw(), "{v}");
+            assert!(i.passed_through);
+        }
+        let off = WALLABY.image_import(&params(&[("NovaEnableRbdBackend", json!(false))]), true);
+        assert!(!off.converts_to_raw());
+        let qcow = WALLABY.image_import(
+            &params(&[("GlanceImageConversionOutputFormat", json!("qcow2"))]),
+            true,
+        );
+        assert!(qcow.forced && !qcow.converts_to_raw());
+        // Sparse upload forces it in 14.3.0 and 18.0.0, not in 12.7.0.
+        let sparse = &[
+            ("GlanceImageImportPlugins", json!(["inject_metadata"])),
+            ("GlanceSparseUploadEnabled", json!(true)),
+        ];
+        assert_eq!(
+            THT_18.image_import(&params(sparse), true).plugins,
+            ["inject_metadata", "image_conversion"]
+        );
+        assert!(!USSURI.image_import(&params(sparse), true).converts_to_raw());
     }
 }

@@ -1,8 +1,8 @@
 //! Glance settings shared by every site: the pool, import methods, the cephx user and caps of
 //! central Glance on the edges, the staging share and image locations (the edge cache is
 //! `cache`). Owns DCN030 (pool), DCN024 (unknown import method), DCN031 (copy-image missing),
-//! DCN017 (client user), DCN018 (caps), DCN034 (staging) and DCN038 (not in target) for
-//! `show_multiple_locations`.
+//! DCN017 (client user), DCN018 (caps), DCN034 (staging), DCN038 (not in target) for
+//! `show_multiple_locations`, and DCN053/DCN012 for the names of `distribute_images`.
 
 use super::{or_default, Checker};
 use crate::diag::{did_you_mean, Code, Span};
@@ -46,6 +46,11 @@ pub(super) fn check_glance(
         )
         .help = Some("its internal Glance API (GlanceApiInternal) shows image locations to Nova and Cinder; remove the setting".into());
     }
+    let copy_image_by = g
+        .copy_image_by
+        .as_ref()
+        .map_or(defaults::copy_image_by(), |l| l.value);
+    let distribute_images = check_image_names(c, &g.distribute_images);
     Some(GlanceSettings {
         pool: pool?,
         import_methods,
@@ -55,7 +60,39 @@ pub(super) fn check_glance(
         caps_osd,
         staging_nfs_share,
         cache: super::cache::check_cache(c, spec),
+        copy_image_by,
+        distribute_images,
+        raw_images_only: g
+            .raw_images_only
+            .as_ref()
+            .map_or(defaults::raw_images_only(), |l| l.value),
     })
+}
+
+/// Image names for `distribute-images.sh`: what a Glance image name can be (up to 255
+/// characters), printable, each once. The script quotes them; a name is never code.
+fn check_image_names(c: &mut Checker, names: &[Located<String>]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for n in names {
+        let v = &n.value;
+        if v.trim().is_empty() || v.chars().count() > 255 || v.chars().any(char::is_control) {
+            c.error(
+                Code::BadImageName,
+                n.span,
+                format!("invalid image name `{}`", v.escape_debug()),
+            )
+            .help = Some("an image name is 1 to 255 printable characters".into());
+        } else if out.contains(v) {
+            c.error(
+                Code::Duplicate,
+                n.span,
+                format!("image `{v}` is listed twice"),
+            );
+        } else {
+            out.push(v.clone());
+        }
+    }
+    out
 }
 
 fn check_import_methods(c: &mut Checker, g: &spec::Glance) -> Vec<String> {

@@ -7,13 +7,14 @@
 //! deployment), `glance` (Glance settings, staging), `cache` (the edge image cache), `topology`, `fields` (the
 //! fields every site has), `sites` (central, the edges, the central compute stack), `roles`,
 //! `params` (pass-through heat parameters), `keys` (key references), `across` (rules between
-//! sites, and which stores each Glance uses). This file owns DCN032 (no edges).
+//! sites, and which stores each Glance uses), `images` (how images reach the edges and boot there). This file owns DCN032 (no edges).
 
 mod across;
 mod cache;
 mod fields;
 mod glance;
 mod globals;
+mod images;
 mod keys;
 mod params;
 
@@ -117,6 +118,9 @@ pub fn check(spec: &Spec, target: Option<TargetName>) -> (Option<Deployment>, Ve
     if sites.len() == spec.edges.len() + 1 && topology == Topology::Multistore {
         across::resolve_stores(&mut c, spec, target, &mut sites);
         keys::check_exported_ports(&mut c, spec, target, &sites, &site_spans);
+    }
+    if let Some(glance) = &glance {
+        images::check_images(&mut c, spec, target, topology, &sites, glance);
     }
     let globals = globals::check_globals(&mut c, spec);
 

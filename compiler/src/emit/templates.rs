@@ -23,6 +23,7 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "common/ceph.conf.j2",
     "common/glance.j2",
     "common/nova.j2",
+    "common/distribute-images.sh.j2",
     "tripleo/macros.j2",
     "tripleo/README.md.j2",
     "tripleo/deploy-all.sh.j2",

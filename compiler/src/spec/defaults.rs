@@ -5,7 +5,7 @@
 //! target tables (`target`); defaults that are another field's value (an edge's stack, cluster and
 //! zone default to its name) are applied where that field is checked.
 
-use crate::kinds::{TargetName, Topology};
+use crate::kinds::{CopyImageBy, TargetName, Topology};
 
 /// The import methods of TripleO's DCN environments: copy-image moves images to the edges.
 pub const IMPORT_METHODS: [&str; 2] = ["web-download", "copy-image"];
@@ -67,4 +67,13 @@ pub(crate) fn central_stack() -> &'static str {
 }
 pub(crate) fn central_cluster() -> &'static str {
     "central"
+}
+pub(crate) fn copy_image_by() -> CopyImageBy {
+    CopyImageBy::Admin
+}
+pub(crate) fn raw_images_only() -> bool {
+    false
+}
+pub(crate) fn private_endpoints() -> bool {
+    false
 }

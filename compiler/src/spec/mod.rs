@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-pub use crate::kinds::{TargetName, Topology};
+pub use crate::kinds::{CopyImageBy, TargetName, Topology};
 pub use leaf::{Located, Quantity};
 pub use parse::{json_schema, parse};
 
@@ -94,6 +94,30 @@ pub struct Glance {
     /// The size of the largest image you will serve, e.g. `20GiB`; dcnc warns when an edge cache
     /// cannot hold it.
     pub largest_image: Option<Located<Quantity>>,
+    /// Who may copy an image into a store. A boot at an edge of an image not yet in the edge's
+    /// store makes Nova (wallaby, tht-18) ask the edge Glance to copy it, with the booting user's
+    /// token; Glance's `copy_image` policy is admin-only. `member` emits `GlanceApiPolicies` that
+    /// let members copy too; with `admin`, copy images to the edges first
+    /// (`distribute_images`).
+    #[schemars(default = "defaults::copy_image_by")]
+    pub copy_image_by: Option<Located<CopyImageBy>>,
+    /// Names of images that the generated `distribute-images.sh` copies into every store, as an
+    /// admin, waiting for Glance's tasks; run it after each upload (it skips the stores an image
+    /// is already in). It also takes names on its command line.
+    #[serde(default)]
+    #[schemars(example = &["cirros", "rhel-9.4"])]
+    pub distribute_images: Vec<Located<String>>,
+    /// You upload only raw images (converted beforehand, e.g. `qemu-img convert -O raw`): a stack
+    /// whose Glance does not convert images to raw at import is then not an error where Nova
+    /// refuses to download (DCN052). Nova clones only raw images.
+    #[schemars(default = "defaults::raw_images_only")]
+    pub raw_images_only: Option<Located<bool>>,
+    /// Every Glance endpoint (central's and the edges') is reachable only from networks you
+    /// trust. Releases with a single Glance API per site (wallaby 14.3.0, ussuri) show image
+    /// locations on it to every user, which copy-on-write needs (OSSN-0090); dcnc warns about it
+    /// unless you say so here (DCN051).
+    #[schemars(default = "defaults::private_endpoints")]
+    pub private_endpoints: Option<Located<bool>>,
 }
 
 /// The image cache of an edge Glance (`GlanceCacheEnabled` and its parameters).

@@ -27,6 +27,7 @@ needs oslo.config and glance_store.
 import concurrent.futures
 import difflib
 import glob
+import hashlib
 import os
 import re
 import subprocess
@@ -41,6 +42,9 @@ GLANCE_NAMESPACES = [
     'oslo.middleware.cors', 'oslo.middleware.healthcheck',
     'oslo.middleware.http_proxy_to_wsgi', 'oslo.limit', 'oslo.reports',
     'keystonemiddleware.auth_token', 'castellan.config',
+    # [image_import_opts], [image_conversion], [inject_metadata_properties]: the import plugins'
+    # options (puppet-glance writes them to glance-image-import.conf, which Glance reads too)
+    'glance',
 ]
 NOVA_NAMESPACES = ['nova.conf']
 
@@ -100,7 +104,8 @@ def dump_yaml(data, path):
 def base_opt_data(venv, name, namespaces):
     """Generator output for `namespaces`, cached in the venv."""
     cache_dir = os.path.join(venv, 'dcnc-optdata')
-    path = os.path.join(cache_dir, name + '.yaml')
+    key = hashlib.sha256('\n'.join(namespaces).encode()).hexdigest()[:12]
+    path = os.path.join(cache_dir, '%s-%s.yaml' % (name, key))
     if not os.path.exists(path):
         os.makedirs(cache_dir, exist_ok=True)
         cmd = [os.path.join(venv, 'bin', 'oslo-config-generator'),

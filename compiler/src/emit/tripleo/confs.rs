@@ -8,7 +8,7 @@ use super::super::nova::nova_image;
 use super::super::templates::{render, v};
 use super::super::Tree;
 use super::stack::Stack;
-use crate::model::SiteKind;
+use crate::model::{SiteKind, Topology};
 use crate::target::RoleInfo;
 
 /// The rendered confs of a stack, before they are put into the tree.
@@ -26,9 +26,16 @@ pub(super) fn emit_confs(s: &Stack, configured: bool, tree: &mut Tree) -> Confs 
     } else {
         "TripleO renders this from the env files; it is here for review and validation."
     };
+    let rbd = s.d.topology == Topology::Multistore;
+    let image_import = s.d.target.image_import(&s.site.parameters, rbd);
     let glance = render(
         "tripleo/glance-api.conf.j2",
-        context! { stores => v(&s.stores), applied_by => applied_by, ..s.ctx.clone() },
+        context! {
+            stores => v(&s.stores),
+            applied_by => applied_by,
+            image_import => v(&image_import),
+            ..s.ctx.clone()
+        },
     );
     // Central's swift store in the glance-cache topology is TripleO's alone.
     if !(s.site.kind == SiteKind::Central && s.f.cache_topology) {

@@ -5,6 +5,7 @@
 
 mod central;
 mod confs;
+mod hiera;
 mod stack;
 
 use minijinja::{context, Value};
@@ -64,6 +65,7 @@ fn base_context(d: &Deployment, f: &Facts) -> Value {
         config_download_dir => d.target.config_download_dir,
         nova_glance_option => d.target.nova_glance_option,
         nova_download_guard => d.target.nova_download_guard,
+        nova_download_guard_by_hiera => d.target.nova_download_guard_by_hiera,
         show_locations_parameter => d.target.show_locations_parameter,
         provisioned => d.target.flow == DeployFlow::Provisioned,
     }
@@ -108,6 +110,22 @@ fn top_level(d: &Deployment, plan: &Plan, base: &Value, tree: &mut Tree) {
             context! { steps => v(&steps), order => graph::to_order(plan), ..base.clone() },
         ),
     );
+    if d.topology == Topology::Multistore {
+        let stores: Vec<String> = d.sites.iter().map(|s| s.store.to_string()).collect();
+        put(
+            tree,
+            "distribute-images.sh".into(),
+            render(
+                "common/distribute-images.sh.j2",
+                context! {
+                    stores => stores,
+                    images => d.glance.distribute_images.clone(),
+                    copy_at_boot => d.target.nova_copies_to_store,
+                    ..base.clone()
+                },
+            ),
+        );
+    }
     put(tree, "graph.dot".into(), graph::to_dot(plan));
     put(tree, "graph.mmd".into(), graph::to_mermaid(plan));
     for site in &d.sites {

@@ -10,7 +10,7 @@ use super::super::stores::{stores_of, StoreRef};
 use super::super::templates::{render, v};
 use super::super::{put, Tree};
 use super::EDGE_CEPH_EXPORT;
-use super::{central, central_ceph_export, central_export, confs, external_key_file, Facts};
+use super::{central, central_ceph_export, central_export, confs, external_key_file, hiera, Facts};
 use crate::model::{Deployment, Site, SiteKind};
 use crate::target::DeployFlow;
 
@@ -95,7 +95,14 @@ fn env_files(s: &Stack, tree: &mut Tree) -> Vec<&'static str> {
         own_files.push("env/az.yaml");
     }
     own_files.push("env/glance.yaml");
-    for file in &own_files[..own_files.len() - 1] {
+    let (parameters, hiera) = hiera::parameters(s);
+    let ctx = context! { parameters => v(&parameters), hiera => hiera, ..s.ctx.clone() };
+    s.put_file(
+        tree,
+        "env/overrides.yaml",
+        render("tripleo/env/overrides.yaml.j2", ctx),
+    );
+    for file in &own_files[1..own_files.len() - 1] {
         let template = format!("tripleo/{file}.j2");
         s.put_file(tree, file, render(&template, s.ctx.clone()));
     }
