@@ -1,18 +1,17 @@
 #!/usr/bin/env bash
 # Checks the fixtures against schema/dcn.schema.json with check-jsonschema (pinned, in a cached
-# venv): every good fixture is accepted; every bad fixture marked `# schema: rejects` is rejected.
+# venv made by scripts/lib/install.sh): every good fixture is accepted; every bad fixture marked
+# `# schema: rejects` is rejected.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="${DCNC_CACHE:-$HOME/.cache/dcnc}/check-jsonschema-venv"
 CONSTRAINTS="$ROOT/scripts/schema-constraints.txt"
-stamp="$(sha256sum "$CONSTRAINTS" | cut -c1-16)"
-if [ ! -f "$VENV/.dcnc-$stamp" ]; then
-  rm -rf "$VENV"
-  /usr/bin/python3 -m venv "$VENV"
-  "$VENV/bin/pip" install -q --disable-pip-version-check -r "$CONSTRAINTS"
-  touch "$VENV/.dcnc-$stamp"
-fi
+# shellcheck source=scripts/lib/install.sh
+. "$ROOT/scripts/lib/install.sh"
+# --no-deps, and the venv must hold exactly the file's pins: nothing floats.
+install_cj() { dcnc_pip "$1" install -q --no-deps -r "$CONSTRAINTS" && dcnc_venv_is "$1" "$CONSTRAINTS" && dcnc_pip "$1" check; }
+dcnc_venv "$VENV" 66.1.1 "$(cat "$CONSTRAINTS")" install_cj || { echo "check-schema: could not make $VENV" >&2; exit 1; }
 CJ="$VENV/bin/check-jsonschema"
 SCHEMA="$ROOT/schema/dcn.schema.json"
 

@@ -30,6 +30,10 @@ REQS="$ROOT/scripts/consumers/tripleoclient-requirements.txt"
 # same time, do not rebuild each other's.
 VENV="$CACHE/venv-tripleoclient-$(sha256sum "$REQS" | cut -c1-12)"
 CHECK="$ROOT/scripts/consumers/tripleoclient_check.py"
+# shellcheck source=scripts/lib/install.sh
+. "$ROOT/scripts/lib/install.sh"
+# shellcheck source=scripts/lib/dcnc-bin.sh
+. "$ROOT/scripts/lib/dcnc-bin.sh"
 # tripleo-heat-templates release -> python-tripleoclient release
 declare -A CLIENT_FOR_THT=([12.7.0]=13.7.0 [14.3.0]=16.5.0 [18.0.0]=20.0.0)
 # sha256 of the python-tripleoclient sdists (as PyPI lists them); only these are accepted.
@@ -49,26 +53,12 @@ declare -A COMMON_SHA256=(
 
 die() { echo "check-tripleoclient.sh: $*" >&2; exit 1; }
 
+# setuptools 59.8.0, pip and wheel (scripts/lib/install.sh): for `pip download` of the sdists.
+SETUPTOOLS=59.8.0
+# --no-deps and pip check: the file is the whole closure, nothing floats.
+install_reqs() { dcnc_pip "$1" install --quiet --no-deps -r "$REQS" && dcnc_pip "$1" check; }
 ensure_venv() {
-  local stamp="$VENV/.requirements" want
-  want="$(sha256sum "$REQS" | cut -d' ' -f1)"
-  if [[ -x "$VENV/bin/python" && -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
-    return 0
-  fi
-  local py=""
-  for p in /usr/bin/python3 python3; do
-    if command -v "$p" >/dev/null 2>&1 && "$p" -c 'import venv, ensurepip' >/dev/null 2>&1; then
-      py="$(command -v "$p")"
-      break
-    fi
-  done
-  [[ -n "$py" ]] || die "no python3 with the venv and ensurepip modules (Debian: apt-get install -y python3-venv)"
-  rm -rf "$VENV"
-  mkdir -p "$CACHE"
-  "$py" -m venv "$VENV" >&2 || die "could not create venv $VENV with $py"
-  "$VENV/bin/pip" install --quiet --disable-pip-version-check -r "$REQS" >&2 \
-    || die "pip install -r $REQS failed"
-  printf '%s' "$want" >"$stamp"
+  dcnc_venv "$VENV" "$SETUPTOOLS" "$(cat "$REQS")" install_reqs >&2 || die "could not make the venv $VENV"
 }
 
 # fetch_sdist PACKAGE VERSION SHA256 MODULE: the unpacked sdist of PACKAGE==VERSION in
@@ -90,8 +80,8 @@ fetch_sdist() {
   work="$(mktemp -d "$CACHE/$pkg-dl.XXXXXX")"
   # shellcheck disable=SC2064  # expand now: $work is local
   trap "rm -rf '$work'" EXIT
-  "$VENV/bin/pip" download --quiet --disable-pip-version-check --no-deps \
-    --no-binary :all: --no-build-isolation -d "$work/dl" "$pkg==$version" >&2 \
+  (cd / && dcnc_pip "$VENV" download --quiet --no-deps \
+    --no-binary :all: --no-build-isolation -d "$work/dl" "$pkg==$version") >&2 \
     || die "pip download $pkg==$version failed"
   local sdist="$work/dl/$pkg-$version.tar.gz" got
   [[ -f "$sdist" ]] || die "no sdist in $work/dl: $(ls "$work/dl")"
@@ -158,7 +148,7 @@ case "${1:-}" in
     ;;
 esac
 
-DCNC="${1:-$ROOT/target/debug/dcnc}"
+DCNC="${1:-$(dcnc_default_bin "$ROOT")}"
 PY="$(locked ensure_venv && echo "$VENV/bin/python")"
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT

@@ -8,9 +8,10 @@
 # Prints the path of the extracted tree on stdout (and nothing else).
 #
 # The THT wheels on PyPI hold only metadata; the templates are in the sdists, and
-# building their metadata needs pbr and an old setuptools.  A private venv made
-# with the system python holds exactly pinned tools:
-#   pbr==7.1.3 setuptools==59.8.0 (for pip download of the sdist)
+# building their metadata needs pbr, an old setuptools and wheel (its bdist_wheel).
+# A private venv (scripts/lib/install.sh: Debian's python3, pip/wheel/setuptools
+# pinned by sha256) holds exactly pinned tools:
+#   pbr==7.1.3 setuptools==59.8.0 wheel==0.45.1 (for pip download of the sdist)
 #   PyYAML==6.0.2 Jinja2==3.1.6 MarkupSafe==3.0.2 (for tht_check.py)
 #   jsonschema==4.17.3 attrs==23.2.0 pyrsistent==0.20.0 (for baremetal_check.py)
 # Run tht_check.py and baremetal_check.py with "$(fetch-tht.sh --python)".
@@ -26,9 +27,13 @@
 #   fetch-tht.sh --tripleo-ansible VERSION  fetch (if needed), print the tree path
 set -euo pipefail
 
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=scripts/lib/install.sh
+. "$HERE/../lib/install.sh"
 CACHE="${DCNC_CACHE:-$HOME/.cache/dcnc}"
 VENV="$CACHE/venv-tht"
-PINS=(pbr==7.1.3 setuptools==59.8.0 PyYAML==6.0.2 Jinja2==3.1.6 MarkupSafe==3.0.2
+SETUPTOOLS=59.8.0 # with pip, wheel: scripts/lib/install.sh
+PINS=(pbr==7.1.3 PyYAML==6.0.2 Jinja2==3.1.6 MarkupSafe==3.0.2
       jsonschema==4.17.3 attrs==23.2.0 pyrsistent==0.20.0)
 # sha256 of the sdists we have checked; other versions are accepted unpinned.
 declare -A SHA256=(
@@ -43,28 +48,10 @@ declare -A TA_SHA256=(
 
 die() { echo "fetch-tht.sh: $*" >&2; exit 1; }
 
-pick_python() {
-  local p
-  for p in /usr/bin/python3 python3; do
-    if command -v "$p" >/dev/null 2>&1 && "$p" -c 'import venv, ensurepip' >/dev/null 2>&1; then
-      command -v "$p"; return 0
-    fi
-  done
-  die "no python3 with the venv and ensurepip modules (Debian: apt-get install -y python3-venv)"
-}
-
+# --no-deps and pip check: PINS is the whole closure, nothing floats.
+install_pins() { dcnc_pip "$1" install --quiet --no-deps "${PINS[@]}" && dcnc_pip "$1" check; }
 ensure_venv() {
-  local stamp="$VENV/.pins"
-  if [[ -x "$VENV/bin/python" && -f "$stamp" && "$(cat "$stamp")" == "${PINS[*]}" ]]; then
-    return 0
-  fi
-  local py; py="$(pick_python)"
-  rm -rf "$VENV"
-  mkdir -p "$CACHE"
-  "$py" -m venv "$VENV" >&2 || die "could not create venv $VENV with $py"
-  "$VENV/bin/pip" install --quiet --disable-pip-version-check "${PINS[@]}" >&2 \
-    || die "pip install ${PINS[*]} failed"
-  printf '%s' "${PINS[*]}" >"$stamp"
+  dcnc_venv "$VENV" "$SETUPTOOLS" "${PINS[*]}" install_pins >&2 || die "could not make the venv $VENV"
 }
 
 # fetch_sdist PROJECT VERSION DEST SHA256 PATH...: pip-download the sdist of
@@ -80,9 +67,9 @@ fetch_sdist() {
   ensure_venv
   WORK="$(mktemp -d "$CACHE/tht-dl.XXXXXX")"
   trap 'rm -rf "$WORK"' EXIT
-  "$VENV/bin/pip" download --quiet --disable-pip-version-check --no-deps \
+  (cd / && dcnc_pip "$VENV" download --quiet --no-deps \
     --no-binary :all: --no-build-isolation -d "$WORK/dl" \
-    "$project==$version" >&2 \
+    "$project==$version") >&2 \
     || die "pip download $project==$version failed"
   local sdist="$WORK/dl/$project-$version.tar.gz"
   [[ -f "$sdist" ]] || sdist="$WORK/dl/${project//-/_}-$version.tar.gz"
