@@ -5,7 +5,8 @@
 #   e2e/run.sh [--dcnc PATH] [--spec PATH | --scale] [--keep] [--no-negative] [--break-conf KIND]
 #   e2e/run.sh --self-test-break [--dcnc PATH] [--spec PATH | --scale]
 #
-#   --dcnc PATH        the compiler (default: target/debug/dcnc, built with cargo when absent)
+#   --dcnc PATH        the compiler (default: the debug dcnc in cargo's target dir, CARGO_TARGET_DIR
+#                      honoured; built with cargo when absent)
 #   --spec PATH        the spec (default: fixtures/e2e-local.yaml: central, dcn0, dcn1)
 #   --scale            the spec e2e/specs/e2e-scale.yaml (central + dcn0..dcn4)
 #   --keep             leave /tmp/dcnc-e2e (confs, logs, dcnc output) after the run; daemons stop
@@ -216,7 +217,9 @@ rm -rf "$ROOT"
 step install
 "$here/install.sh" >/dev/null
 if [[ -z $dcnc ]]; then
-    dcnc=$repo/target/debug/dcnc
+    # shellcheck source=scripts/lib/dcnc-bin.sh
+    . "$repo/scripts/lib/dcnc-bin.sh"
+    dcnc="$(dcnc_default_bin "$repo")"
     [[ -x $dcnc ]] || (cd "$repo" && cargo build -q)
 fi
 

@@ -35,11 +35,9 @@ done
 case "$runs" in '' | *[!0-9]* | 0) echo "bench.sh: --runs needs a positive number" >&2; exit 2 ;; esac
 
 # GNU time reports peak RSS; it is a measurement of this benchmark, so it is required.
-if ! [ -x /usr/bin/time ]; then
-  echo "bench.sh: /usr/bin/time missing, installing the 'time' package" >&2
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q time >&2 \
-    || { apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q time >&2; }
-fi
+# shellcheck source=scripts/lib/install.sh
+. scripts/lib/install.sh
+dcnc_need_apt time || exit 2
 if ! /usr/bin/time -v true 2>/dev/null; then
   echo "bench.sh: /usr/bin/time -v does not work; install GNU time (apt-get install time)" >&2
   exit 2
@@ -50,7 +48,9 @@ if [ -n "${DCNC:-}" ]; then
 else
   echo "building dcnc (release)..." >&2
   cargo build --release --locked -q
-  dcnc=$PWD/target/release/dcnc
+  # shellcheck source=scripts/lib/dcnc-bin.sh
+  . scripts/lib/dcnc-bin.sh
+  dcnc="$(dcnc_default_bin "$PWD" release)"
 fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/dcnc-bench.XXXXXX")

@@ -3,7 +3,7 @@
 # line, to book/src/generated/NAME.txt (included by the book with {{#include}}).
 #
 # Usage: scripts/book-outputs.sh [--check] [DCNC_BINARY]
-#   (default binary: target/debug/dcnc)
+#   (default binary: the debug dcnc in cargo's target dir, CARGO_TARGET_DIR honoured)
 #   --check  write nothing: regenerate into a temporary directory and fail, naming each file that
 #            differs and the command that updates it, when the committed outputs are stale.
 #
@@ -14,11 +14,13 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=scripts/lib/dcnc-bin.sh
+. "$ROOT/scripts/lib/dcnc-bin.sh"
 EXAMPLES="$ROOT/book/src/examples"
 COMMITTED="$ROOT/book/src/generated"
 
 check=0
-DCNC="$ROOT/target/debug/dcnc"
+DCNC="$(dcnc_default_bin "$ROOT")"
 fix="scripts/book-outputs.sh"
 for arg in "$@"; do
   case "$arg" in

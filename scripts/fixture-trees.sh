@@ -6,8 +6,10 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=scripts/lib/dcnc-bin.sh
+. "$ROOT/scripts/lib/dcnc-bin.sh"
 OUTROOT="${1:?usage: fixture-trees.sh OUTROOT [DCNC_BINARY]}"
-DCNC="${2:-$ROOT/target/debug/dcnc}"
+DCNC="${2:-$(dcnc_default_bin "$ROOT")}"
 if [ ! -x "$DCNC" ]; then
   echo "fixture-trees.sh: $DCNC is not built (cargo build first)" >&2
   exit 1

@@ -6,7 +6,9 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-DCNC="${1:-$ROOT/target/debug/dcnc}"
+# shellcheck source=scripts/lib/dcnc-bin.sh
+. "$ROOT/scripts/lib/dcnc-bin.sh"
+DCNC="${1:-$(dcnc_default_bin "$ROOT")}"
 SPEC="$ROOT/fixtures/seed-multistore.yaml"
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT

@@ -3,7 +3,7 @@
 # oslo-config-validator plus our value checks, and deliberately broken copies
 # must fail with the expected message.
 #
-#   test_oslo_check.sh [DCNC_BINARY]   (default: <repo>/target/debug/dcnc)
+#   test_oslo_check.sh [DCNC_BINARY]   (default: debug dcnc in cargo's target dir)
 #
 # Installs the oslo venv first (install.sh; seconds when already there).
 # A missing tool is a failure, never a skip.
@@ -11,7 +11,9 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../../.." && pwd)
-DCNC=${1:-$ROOT/target/debug/dcnc}
+# shellcheck source=scripts/lib/dcnc-bin.sh
+. "$ROOT/scripts/lib/dcnc-bin.sh"
+DCNC=${1:-$(dcnc_default_bin "$ROOT")}
 CHECK="$HERE/oslo_check.py"
 
 die() { echo "test_oslo_check: $*" >&2; exit 1; }
