@@ -94,11 +94,32 @@ run() {
     flock "$FRESH/results" cat
 }
 
+# Self-test: the recipe fetch-tht.sh had before its bootstrap was pinned (a venv with whatever pip
+# its base bundles, setuptools 59.8.0 and pbr, no wheel) must fail here as it did on a new machine.
+# If it passes, the perturbation no longer models that machine and this check proves nothing.
+old_recipe() {
+  local v="$FRESH/old-recipe-venv"
+  "$DCNC_PYTHON" -I -m venv "$v" || return 2
+  "$v/bin/python" -I -m pip install -q pbr==7.1.3 setuptools==59.8.0 || return 2
+  if "$v/bin/python" -I -m pip download -q --no-deps --no-binary :all: --no-build-isolation \
+    -d "$FRESH/old-recipe-dl" tripleo-heat-templates==12.7.0 >"$FRESH/old-recipe.out" 2>&1; then
+    echo "the old recipe passed: the perturbation no longer models the failing machine"
+    return 1
+  fi
+  grep -q "invalid command 'bdist_wheel'" "$FRESH/old-recipe.out" || {
+    cat "$FRESH/old-recipe.out"
+    echo "the old recipe failed, but not with invalid command 'bdist_wheel'"
+    return 1
+  }
+  echo "the old recipe fails as on the new machine: invalid command 'bdist_wheel'"
+}
+
 # Every installer, each followed by its consumer's own tests (good and bad cases) from the venv
 # just made, in two lanes (pip is single-threaded and waits on the network; 2 cores): the oslo
 # venv (glance and nova: the largest) beside all the others.
 run test_oslo_check bash scripts/consumers/oslo/test_oslo_check.sh "$DCNC" &
 oslo=$!
+run self-test-old-recipe old_recipe
 run fetch-tht bash scripts/consumers/fetch-tht.sh 12.7.0 # its venv is the one that broke
 run test_tht_check bash scripts/consumers/test_tht_check.sh
 run test_baremetal_check bash scripts/consumers/test_baremetal_check.sh
