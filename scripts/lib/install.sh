@@ -7,7 +7,8 @@
 #                               make VENV unless its marker says it holds KEY already: a fresh venv
 #                               whose pip, setuptools and wheel are pinned by version AND sha256
 #                               below (never the versions the base interpreter happens to bundle),
-#                               then FUNCTION VENV installs the caller's pinned packages
+#                               then FUNCTION VENV installs the caller's pinned packages (errexit
+#                               does not apply inside it: it must return non-zero on a failure)
 #   dcnc_pip VENV ARGS...       that venv's pip, isolated from the caller's environment
 #
 # Why pin the bootstrap tools: the behaviour of `pip download` of an sdist (which THT and
@@ -76,6 +77,17 @@ dcnc_pip() {
 }
 
 dcnc_venv() {
+  # One maker at a time per venv (sessions share ~/.cache/dcnc): the others wait, then find it made.
+  local fd rc=0
+  mkdir -p "$(dirname "$1")" || return 1
+  exec {fd}>"$1.venv-lock"
+  flock "$fd"
+  dcnc_venv_locked "$@" || rc=$?
+  exec {fd}>&-
+  return "$rc"
+}
+
+dcnc_venv_locked() {
   local venv="$1" setuptools="$2" key="$3" func="$4" py want
   local st_sha="${DCNC_SETUPTOOLS_SHA256[$setuptools]:-}"
   [[ -n $st_sha ]] || {
@@ -90,7 +102,6 @@ dcnc_venv() {
   fi
   dcnc_install_log "building venv $venv"
   rm -rf "$venv"
-  mkdir -p "$(dirname "$venv")"
   # Run from / so that no stray module in the caller's directory shadows the standard library.
   (cd / && "$py" -I -m venv "$venv") >&2 || { dcnc_install_log "$py -m venv $venv failed"; return 1; }
   printf '%s\n' "${DCNC_BOOTSTRAP_PINS[@]}" "setuptools==$setuptools --hash=sha256:$st_sha" \
