@@ -126,8 +126,8 @@ dcnc_venv_locked() {
 # pip, setuptools and wheel), no more and no other version: no dependency floats.
 dcnc_venv_is() {
   local diff
-  diff="$(comm -3 <(dcnc_pip "$1" freeze | LC_ALL=C sort -f) \
-    <(grep -v -e '^#' -e '^$' "$2" | LC_ALL=C sort -f))" || return 1
+  diff="$(LC_ALL=C comm -3 <(dcnc_pip "$1" freeze | LC_ALL=C sort) \
+    <(grep -v -e '^#' -e '^$' "$2" | LC_ALL=C sort))" || return 1
   [[ -z $diff ]] || {
     dcnc_install_log "$1 differs from $2 (left: only installed, right: only pinned):"
     echo "$diff" >&2
