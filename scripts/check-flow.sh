@@ -15,6 +15,8 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=scripts/lib/dcnc-bin.sh
+. "$ROOT/scripts/lib/dcnc-bin.sh"
 TC="$ROOT/scripts/check-tripleoclient.sh"
 FETCH_THT="$ROOT/scripts/consumers/fetch-tht.sh"
 CHECK="$ROOT/scripts/consumers/flow_check.py"
@@ -35,7 +37,7 @@ if [ "${1:-}" = "--tree" ]; then
   shift
   trees=("$@")
 else
-  DCNC="${1:-$ROOT/target/debug/dcnc}"
+  DCNC="${1:-$(dcnc_default_bin "$ROOT")}"
   while read -r name target out; do
     trees+=("$name-$target=$out")
   done < <("$ROOT/scripts/fixture-trees.sh" "$WORK" "$DCNC")

@@ -9,8 +9,10 @@ set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
+# shellcheck source=scripts/lib/dcnc-bin.sh
+. "$ROOT/scripts/lib/dcnc-bin.sh"
 TD="$HERE/testdata/flow"
-DCNC="${1:-$ROOT/target/debug/dcnc}"
+DCNC="${1:-$(dcnc_default_bin "$ROOT")}"
 [ -x "$DCNC" ] || { echo "test_flow_check.sh: $DCNC is not built" >&2; exit 1; }
 
 # shellcheck source-path=SCRIPTDIR source=test-lib.sh
