@@ -149,6 +149,8 @@ run ci-check-ok 0 'dcnc check dcn.yaml --deny-warnings && dcnc build dcn.yaml -o
 example dcn-with-dcn2.yaml dcn.yaml
 run ci-check-stale 1 'dcnc build dcn.yaml -o deploy --check'
 run ci-json 1 'dcnc check mistakes.yaml --message-format json'
+run ci-short 1 'dcnc check mistakes.yaml --message-format short'
+run ci-github 1 'dcnc check mistakes.yaml --message-format github'
 
 # --- How-to: migrate a hand-written deployment --------------------------------------------------
 workdir migrate

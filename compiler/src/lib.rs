@@ -2,11 +2,13 @@
 //! environment files, scripts and configuration that deploy it.
 //!
 //! The pipeline runs one way: [`spec::parse`] → [`check::check`] → [`graph::plan`] →
-//! [`emit::emit`] → [`write::write_tree`]. Only `write` (and the CLI reading the spec) does I/O.
+//! [`emit::emit`] → [`write::write_tree`]. Only `write` and `cli` (reading the spec, writing its
+//! own pages) do I/O.
 //! Modules depend only on the ones below them (ARCHITECTURE.md lists the layers;
 //! `tests/layers.rs` enforces them).
 
 pub mod check;
+pub mod cli;
 pub mod diag;
 pub mod docs;
 pub mod emit;

@@ -10,6 +10,8 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use dcnc::cli::message::{DriftKind, Message};
+
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
@@ -17,13 +19,64 @@ fn root() -> PathBuf {
         .to_path_buf()
 }
 
+/// Runs dcnc, and runs it again with `--message-format json` to check that the same command then
+/// prints only JSON lines of the documented schema, ending with a summary of the same exit code.
 fn dcnc(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_dcnc"))
-        .args(args)
-        .current_dir(root())
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("dcnc runs")
+    let o = dcnc_env(args, &[]);
+    if !args.iter().any(|a| a.starts_with("--message-format")) {
+        let mut json_args = args.to_vec();
+        json_args.extend(["--message-format", "json"]);
+        let j = dcnc_env(&json_args, &[]);
+        assert_eq!(
+            j.status.code(),
+            o.status.code(),
+            "{json_args:?}: same exit code"
+        );
+        json_lines(&json_args, &j);
+    }
+    o
+}
+
+fn dcnc_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_dcnc"));
+    c.args(args).current_dir(root()).env("NO_COLOR", "1");
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.output().expect("dcnc runs")
+}
+
+/// Every stdout line of a `--message-format json` run, read as the documented message type:
+/// nothing on stderr, and a last `summary` line with the process's exit code.
+fn json_lines(args: &[&str], o: &Output) -> Vec<Message> {
+    assert!(
+        o.stderr.is_empty(),
+        "{args:?}: nothing on stderr, got {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let stdout = String::from_utf8(o.stdout.clone()).expect("JSON is UTF-8");
+    assert!(stdout.ends_with('\n'), "{args:?}: lines end with a newline");
+    let lines: Vec<Message> = stdout
+        .lines()
+        .map(|l| {
+            serde_json::from_str(l)
+                .unwrap_or_else(|e| panic!("{args:?}: not a message line ({e}): {l}"))
+        })
+        .collect();
+    let summaries = lines
+        .iter()
+        .filter(|m| matches!(m, Message::Summary(_)))
+        .count();
+    assert_eq!(summaries, 1, "{args:?}: one summary");
+    match lines.last() {
+        Some(Message::Summary(s)) => assert_eq!(
+            Some(i32::from(s.exit_code)),
+            o.status.code(),
+            "{args:?}: the summary's exit code"
+        ),
+        other => panic!("{args:?}: the last line is the summary, not {other:?}"),
+    }
+    lines
 }
 
 fn yaml_files(dir: &Path) -> Vec<PathBuf> {
@@ -39,7 +92,7 @@ fn yaml_files(dir: &Path) -> Vec<PathBuf> {
 /// Values of `# key: value` header lines of a fixture.
 fn header(text: &str, key: &str) -> Vec<String> {
     let prefix = format!("# {key}");
-    text.lines()
+    text.split(['\n', '\r'])
         .take_while(|l| l.starts_with('#'))
         .filter_map(|l| l.strip_prefix(&prefix))
         .map(|v| v.trim_start_matches([':', '=']).trim().to_string())
@@ -132,6 +185,8 @@ fn bad_fixtures_report_located_diagnostics() {
     let fixtures = yaml_files(&root().join("fixtures/bad"));
     assert!(!fixtures.is_empty());
     let mut covered = std::collections::BTreeSet::new();
+    // Every fixture's diagnostics in the short, github and json formats, snapshot-tested together.
+    let mut formats = [String::new(), String::new(), String::new()];
     for spec in fixtures {
         let text = String::from_utf8_lossy(&fs::read(&spec).unwrap()).into_owned();
         let name = spec.file_name().unwrap().to_string_lossy().into_owned();
@@ -143,32 +198,65 @@ fn bad_fixtures_report_located_diagnostics() {
         let human = dcnc(&["check", &rel, "--deny-warnings"]);
         assert_eq!(human.status.code(), Some(1), "{name} exits 1");
         let stderr = String::from_utf8(human.stderr).unwrap();
+        assert!(
+            !stderr.chars().any(|c| c.is_control() && c != '\n'),
+            "{name}: no control character reaches the terminal: {stderr:?}"
+        );
 
-        let json = dcnc(&["check", &rel, "--message-format", "json", "--deny-warnings"]);
+        let args = ["check", &rel, "--message-format", "json", "--deny-warnings"];
+        let json = dcnc(&args);
         assert_eq!(json.status.code(), Some(1));
-        let lines = String::from_utf8(json.stdout).unwrap();
-        let diags: Vec<serde_json::Value> = lines
-            .lines()
-            .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+        let lines = json_lines(&args, &json);
+        let diags: Vec<&dcnc::diag::DiagnosticLine> = lines
+            .iter()
+            .filter_map(|m| match m {
+                Message::Diagnostic(d) => Some(d),
+                _ => None,
+            })
             .collect();
         for code in &expected {
-            let found = diags.iter().find(|d| d["code"] == code.as_str());
-            let d = found.unwrap_or_else(|| panic!("{name}: no {code} in {lines}"));
+            let found = diags.iter().find(|d| d.code == *code);
+            let d = found.unwrap_or_else(|| panic!("{name}: no {code} in {lines:?}"));
             // Only problems of the spec as a whole have no position.
             if !["empty.yaml", "no-edges.yaml"].contains(&name.as_str()) {
-                assert!(d["line"].as_u64().unwrap() > 0, "{name}: {code} has a line");
-                assert!(
-                    d["column"].as_u64().unwrap() > 0,
-                    "{name}: {code} has a column"
-                );
+                assert!(d.line.unwrap() > 0, "{name}: {code} has a line");
+                assert!(d.column.unwrap() > 0, "{name}: {code} has a column");
             }
-            assert_eq!(d["file"], rel.as_str());
+            assert_eq!(d.file, rel);
             covered.insert(code.clone());
+        }
+        formats[2].push_str(&format!(
+            "$ dcnc check {rel} --message-format json --deny-warnings\n"
+        ));
+        formats[2].push_str(&String::from_utf8(json.stdout).unwrap());
+        for (i, format) in ["short", "github"].into_iter().enumerate() {
+            let o = dcnc(&["check", &rel, "--message-format", format, "--deny-warnings"]);
+            assert_eq!(o.status.code(), Some(1), "{name} {format}");
+            let (out, err) = (
+                String::from_utf8(o.stdout).unwrap(),
+                String::from_utf8(o.stderr).unwrap(),
+            );
+            // short: one line per diagnostic on stderr, and the summary; github: one workflow
+            // command per diagnostic (and the denied warnings) on stdout.
+            let diag_lines = if format == "short" { &err } else { &out };
+            let n = diag_lines
+                .lines()
+                .filter(|l| l.contains("[DCN") || l.contains("title=DCN"))
+                .count();
+            assert_eq!(n, diags.len(), "{name} {format}: one line per diagnostic");
+            formats[i].push_str(&format!(
+                "$ dcnc check {rel} --message-format {format} --deny-warnings\n{out}{err}"
+            ));
         }
         settings().bind(|| {
             insta::assert_snapshot!(format!("check@{name}"), stderr);
         });
     }
+    settings().bind(|| {
+        for (format, text) in ["short", "github", "json"].iter().zip(&formats) {
+            insta::assert_snapshot!(format!("format@{format}"), text);
+        }
+    });
     // `dcnc import`'s own code is covered by the directories of fixtures/import-bad.
     let mut import_bad: Vec<PathBuf> = fs::read_dir(root().join("fixtures/import-bad"))
         .unwrap()
@@ -307,6 +395,18 @@ fn committed_schema_is_current() {
         committed == fresh,
         "schema/dcn.schema.json is stale: run `DCNC_UPDATE_SCHEMA=1 cargo test --test cli committed_schema_is_current`"
     );
+    // The schema of `--message-format json` lines.
+    let path = root().join("schema/dcnc-messages.schema.json");
+    let o = dcnc(&["schema", "--messages"]);
+    let fresh = String::from_utf8(o.stdout).unwrap();
+    assert!(fresh.contains("\"summary\""));
+    if std::env::var_os("DCNC_UPDATE_SCHEMA").is_some() {
+        fs::write(&path, &fresh).unwrap();
+    }
+    assert!(
+        fs::read_to_string(&path).unwrap_or_default() == fresh,
+        "schema/dcnc-messages.schema.json is stale: run `DCNC_UPDATE_SCHEMA=1 cargo test --test cli committed_schema_is_current`"
+    );
 }
 
 /// Every `fixtures/changes/*.yaml` names the spec it changes (`plan-from=`): the plan from that
@@ -380,7 +480,7 @@ fn committed_reference_pages_are_current() {
         tmp.path().to_path_buf()
     };
     assert!(dcnc(&["docs", target.to_str().unwrap()]).status.success());
-    for page in ["cli.md", "spec.md", "checks.md"] {
+    for page in ["cli.md", "spec.md", "checks.md", "messages.md"] {
         let fresh = fs::read_to_string(target.join(page)).unwrap();
         let old = fs::read_to_string(committed.join(page)).unwrap_or_default();
         assert!(
@@ -388,4 +488,366 @@ fn committed_reference_pages_are_current() {
             "book/src/reference/{page} is stale: run `DCNC_UPDATE_DOCS=1 cargo test --test cli committed_reference_pages_are_current`"
         );
     }
+}
+
+/// Every command and every kind of failure, with `--message-format json`: only message lines of
+/// the documented schema on stdout (checked by `dcnc` for every call of every test), and the
+/// line types each case must print.
+#[test]
+fn every_command_and_failure_speaks_json() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = |p: &str| tmp.path().join(p).to_string_lossy().into_owned();
+    let types = |args: &[&str]| -> Vec<String> {
+        let mut a = args.to_vec();
+        a.extend(["--message-format", "json"]);
+        let o = dcnc_env(&a, &[]);
+        json_lines(&a, &o)
+            .iter()
+            .map(|m| {
+                serde_json::to_value(m).unwrap()["type"]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect()
+    };
+    // A spec without warnings, so that every line type below is the command's own.
+    let seed = "fixtures/five-edges.yaml";
+    let out = t("out");
+    let spec = t("imported.yaml");
+    let cases: Vec<(Vec<&str>, &[&str])> = vec![
+        (vec!["check", seed], &["summary"]),
+        (
+            vec!["check", "fixtures/bad/no-edges.yaml"],
+            &["diagnostic", "summary"],
+        ),
+        (
+            vec!["check", "fixtures/bad/no-edges.yaml", "--deny-warnings"],
+            &["diagnostic", "error", "summary"],
+        ),
+        (
+            vec!["check", "fixtures/bad/not-utf8.yaml"],
+            &["diagnostic", "summary"],
+        ),
+        (
+            vec!["check", "fixtures/no-such-spec.yaml"],
+            &["error", "summary"],
+        ),
+        (vec!["check", "fixtures"], &["error", "summary"]),
+        (vec!["check"], &["error", "summary"]),
+        (vec!["check", seed, "--no-such-flag"], &["error", "summary"]),
+        (
+            vec!["check", seed, "--target", "grizzly"],
+            &["error", "summary"],
+        ),
+        (vec!["bogus"], &["error", "summary"]),
+        (vec![], &["error", "summary"]),
+        (vec!["--help"], &["document", "summary"]),
+        (vec!["check", "--help"], &["document", "summary"]),
+        (vec!["--version"], &["document", "summary"]),
+        (vec!["build", seed, "-o", &out], &["summary"]),
+        (vec!["build", seed, "-o", &out, "--check"], &["summary"]),
+        (vec!["build", seed, "-o", "fixtures"], &["error", "summary"]),
+        (
+            vec!["build", seed, "-o", "README.md"],
+            &["error", "summary"],
+        ),
+        (vec!["graph", seed], &["graph", "summary"]),
+        (
+            vec!["graph", seed, "--format", "order"],
+            &["graph", "summary"],
+        ),
+        (
+            vec!["graph", "fixtures/bad/no-edges.yaml"],
+            &["diagnostic", "graph", "summary"],
+        ),
+        (vec!["plan", seed, seed], &["plan", "summary"]),
+        (
+            vec!["plan", seed, seed, "--format", "json"],
+            &["plan", "summary"],
+        ),
+        (
+            vec![
+                "plan",
+                "fixtures/bad/no-edges.yaml",
+                "fixtures/bad/copy-image-missing.yaml",
+            ],
+            &["diagnostic", "plan", "summary"],
+        ),
+        (
+            vec!["plan", seed, "fixtures/bad/many-errors.yaml"],
+            &["diagnostic", "summary"],
+        ),
+        (vec!["targets"], &["targets", "summary"]),
+        (vec!["schema"], &["document", "summary"]),
+        (vec!["schema", "--messages"], &["document", "summary"]),
+        (vec!["explain", "DCN010"], &["explanation", "summary"]),
+        (vec!["explain", "DCN999"], &["error", "summary"]),
+        (vec!["completions", "bash"], &["document", "summary"]),
+        (vec!["man"], &["document", "summary"]),
+        (
+            vec!["import", "fixtures/import-bad/no-deploy", "-o", &spec],
+            &["diagnostic", "error", "summary"],
+        ),
+        (
+            vec![
+                "import",
+                "fixtures/import/custom-roles",
+                "-o",
+                &spec,
+                "--force",
+            ],
+            &["document", "summary"],
+        ),
+        (
+            vec![
+                "import",
+                "fixtures/import/cephadm-mistakes",
+                "-o",
+                &spec,
+                "--force",
+                "--diff",
+            ],
+            &["diagnostic", "document", "summary"],
+        ),
+        (
+            vec!["import", "fixtures/import/seed-glance-dcn", "-o", &spec],
+            &["error", "summary"],
+        ),
+    ];
+    for (args, expected) in cases {
+        let mut got = types(&args);
+        // Warnings the specs happen to have are not what a case is about.
+        if !expected.contains(&"diagnostic") {
+            got.retain(|t| t != "diagnostic");
+        }
+        got.dedup();
+        let mut want: Vec<String> = expected.iter().map(|s| s.to_string()).collect();
+        want.dedup();
+        assert_eq!(got, want, "{args:?}");
+    }
+    // build --check with drift: one line per file, the diff as a field.
+    let deploy = tmp.path().join("out/stacks/dcn0/deploy.sh");
+    fs::write(&deploy, "#!/bin/bash\necho edited by hand\n").unwrap();
+    fs::remove_file(tmp.path().join("out/stacks/dcn1/deploy.sh")).unwrap();
+    let args = [
+        "build",
+        seed,
+        "-o",
+        &out,
+        "--check",
+        "--message-format",
+        "json",
+    ];
+    let o = dcnc_env(&args, &[]);
+    assert_eq!(o.status.code(), Some(1));
+    let lines = json_lines(&args, &o);
+    let drift: Vec<_> = lines
+        .iter()
+        .filter_map(|m| match m {
+            Message::Drift(d) => Some(d),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(drift.len(), 2, "{lines:?}");
+    let changed = drift.iter().find(|d| d.kind == DriftKind::Changed).unwrap();
+    assert_eq!(changed.path, "stacks/dcn0/deploy.sh");
+    assert!(changed
+        .diff
+        .as_deref()
+        .unwrap()
+        .contains("-echo edited by hand"));
+    let missing = drift.iter().find(|d| d.kind == DriftKind::Missing).unwrap();
+    assert_eq!(missing.path, "stacks/dcn1/deploy.sh");
+    assert!(missing.diff.is_none());
+    match lines.last().unwrap() {
+        Message::Summary(s) => {
+            assert_eq!((s.missing, s.changed, s.extra), (Some(1), Some(1), Some(0)))
+        }
+        m => panic!("{m:?}"),
+    }
+    // man DIR and docs DIR: a line per file written.
+    for cmd in ["man", "docs"] {
+        let dir = t(cmd);
+        let got = types(&[cmd, &dir]);
+        assert!(
+            got.iter().filter(|t| *t == "file").count() >= 4,
+            "{cmd}: {got:?}"
+        );
+    }
+}
+
+/// Colour: never when not asked on a non-terminal, `--color always` and CLICOLOR_FORCE force it,
+/// NO_COLOR and `--color never` turn it off.
+#[test]
+fn colour_follows_flags_and_environment() {
+    let bad = ["check", "fixtures/bad/many-errors.yaml"];
+    let coloured = |extra: &[&str], env: &[(&str, &str)]| {
+        let mut a = bad.to_vec();
+        a.extend(extra);
+        let mut c = Command::new(env!("CARGO_BIN_EXE_dcnc"));
+        c.args(&a)
+            .current_dir(root())
+            .env_remove("NO_COLOR")
+            .env_remove("CLICOLOR_FORCE");
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        let o = c.output().unwrap();
+        assert_eq!(o.status.code(), Some(1));
+        String::from_utf8(o.stderr).unwrap().contains('\u{1b}')
+    };
+    assert!(!coloured(&[], &[]), "not a terminal: no colour");
+    assert!(coloured(&["--color", "always"], &[]));
+    assert!(coloured(&["--color=always"], &[("NO_COLOR", "1")]));
+    assert!(coloured(&[], &[("CLICOLOR_FORCE", "1")]));
+    assert!(!coloured(
+        &[],
+        &[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")]
+    ));
+    assert!(!coloured(&["--color", "never"], &[("CLICOLOR_FORCE", "1")]));
+    // A usage error is coloured by the same rule.
+    let o = dcnc_env(&["check", "--color", "always"], &[]);
+    assert!(String::from_utf8_lossy(&o.stderr).contains('\u{1b}'));
+    assert_eq!(o.status.code(), Some(2));
+}
+
+/// Rendering stays linear (finding 3.20): 100,000 diagnostics on one line, and one on each of
+/// 30,000 lines. Human output shows at most 100 and counts the rest; each shown source line is a
+/// window of the long line; `short` lists every one. (Times are measured by `cargo bench --bench
+/// diagnostics`, not here.)
+#[test]
+fn many_diagnostics_and_long_lines_render_bounded() {
+    let tmp = tempfile::tempdir().unwrap();
+    let head = "central:\n  fsid: 6a9c7e52-2b1f-4e0a-9c55-1d2f3a4b5c60\n  mons: [10.0.0.1]\nedges:\n  - name: dcn0\n    fsid: 7b0d8f63-3c20-4f1b-8d66-2e304b5c6d71\n    mons: [172.16.13.10]\n    glance_api: 172.16.13.212\n";
+    let one_line = format!(
+        "{head}glance: {{import_methods: [copy-image,{}]}}\n",
+        vec!["zz"; 100_000].join(",")
+    );
+    let mut per_line = format!("{head}glance:\n  import_methods:\n    - copy-image\n");
+    for i in 0..30_000 {
+        per_line.push_str(&format!("    - zz{i}\n"));
+    }
+    for (name, text, n) in [
+        ("one-line.yaml", one_line, 100_000),
+        ("per-line.yaml", per_line, 30_000),
+    ] {
+        let spec = tmp.path().join(name);
+        fs::write(&spec, text).unwrap();
+        let spec = spec.to_str().unwrap();
+        let o = dcnc_env(&["check", spec], &[]);
+        assert_eq!(o.status.code(), Some(1));
+        let err = String::from_utf8(o.stderr).unwrap();
+        let headings = err
+            .lines()
+            .filter(|l| l.starts_with("error[") || l.starts_with("warning["))
+            .count();
+        assert_eq!(headings, 100, "{name}: 100 shown");
+        assert!(
+            err.contains(" more not shown ("),
+            "{name}: the rest counted"
+        );
+        let last = err.lines().last().unwrap();
+        assert!(
+            last.starts_with(&format!("failed: {n} errors, ")) && last.ends_with(spec),
+            "{name}: {last}"
+        );
+        assert!(
+            err.lines().all(|l| l.chars().count() < 300),
+            "{name}: lines are windows"
+        );
+        let o = dcnc_env(&["check", spec, "--message-format", "short"], &[]);
+        let err = String::from_utf8(o.stderr).unwrap();
+        assert_eq!(
+            err.lines().filter(|l| l.contains("error[DCN024]")).count(),
+            n
+        );
+    }
+    // The window keeps the real column.
+    let o = dcnc_env(
+        &["check", tmp.path().join("one-line.yaml").to_str().unwrap()],
+        &[],
+    );
+    let err = String::from_utf8(o.stderr).unwrap();
+    // Warnings of the whole spec (no location) come first; then the errors, in order.
+    let unlocated = err.lines().filter(|l| l.starts_with("warning[")).count();
+    let last = err.lines().rev().find(|l| l.contains("--> ")).unwrap();
+    let col = 1 + "glance: {import_methods: [copy-image,".len() + 3 * (99 - unlocated);
+    assert!(
+        last.ends_with(&format!(":9:{col}")),
+        "{last} (100th value at column {col})"
+    );
+}
+
+/// The committed completion scripts and man pages are what the CLI generates.
+/// `DCNC_UPDATE_COMPLETIONS=1` rewrites them.
+#[test]
+fn committed_completions_and_man_pages_are_current() {
+    let update = std::env::var_os("DCNC_UPDATE_COMPLETIONS").is_some();
+    let dir = root().join("contrib/completions");
+    for (shell, file) in [
+        ("bash", "dcnc.bash"),
+        ("zsh", "_dcnc"),
+        ("fish", "dcnc.fish"),
+    ] {
+        let o = dcnc(&["completions", shell]);
+        assert!(o.status.success());
+        let fresh = String::from_utf8(o.stdout).unwrap();
+        assert!(
+            fresh.contains("dcnc") && fresh.contains("message-format"),
+            "{shell}"
+        );
+        if update {
+            fs::create_dir_all(&dir).unwrap();
+            fs::write(dir.join(file), &fresh).unwrap();
+        }
+        let committed = fs::read_to_string(dir.join(file)).unwrap_or_default();
+        assert!(
+            committed == fresh,
+            "contrib/completions/{file} is stale: run `DCNC_UPDATE_COMPLETIONS=1 cargo test --test cli committed_completions_and_man_pages_are_current`"
+        );
+    }
+    let committed = root().join("contrib/man");
+    let tmp = tempfile::tempdir().unwrap();
+    let target = if update {
+        committed.clone()
+    } else {
+        tmp.path().to_path_buf()
+    };
+    if update {
+        let _ = fs::remove_dir_all(&committed);
+    }
+    assert!(dcnc(&["man", target.to_str().unwrap()]).status.success());
+    let names = |d: &Path| {
+        let mut v: Vec<String> = fs::read_dir(d)
+            .map(|r| {
+                r.map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        v.sort();
+        v
+    };
+    let fresh = names(&target);
+    assert!(
+        fresh.contains(&"dcnc.1".to_string()) && fresh.contains(&"dcnc-build.1".to_string()),
+        "{fresh:?}"
+    );
+    assert_eq!(
+        names(&committed),
+        fresh,
+        "contrib/man/ holds every page and no other (DCNC_UPDATE_COMPLETIONS=1 rewrites it)"
+    );
+    for page in fresh {
+        assert!(
+            fs::read(target.join(&page)).unwrap() == fs::read(committed.join(&page)).unwrap(),
+            "contrib/man/{page} is stale: run `DCNC_UPDATE_COMPLETIONS=1 cargo test --test cli committed_completions_and_man_pages_are_current`"
+        );
+    }
+    let o = dcnc(&["man"]);
+    assert_eq!(
+        o.stdout,
+        fs::read(committed.join("dcnc.1")).unwrap(),
+        "`dcnc man` prints dcnc.1"
+    );
 }

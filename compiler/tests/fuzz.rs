@@ -268,6 +268,8 @@ fn exercise(text: &str) -> bool {
             );
             let _ = dcnc::diag::render_human("f.yaml", text, &diags, Default::default());
             let _ = dcnc::diag::render_json("f.yaml", &diags);
+            let _ = dcnc::diag::render_short("f.yaml", &diags);
+            let _ = dcnc::diag::render_github("f.yaml", &diags);
             false
         }
     }

@@ -19,6 +19,7 @@ const LAYERS: &[&[&str]] = &[
     &["write"],
     &["pipeline"],
     &["plan", "docs", "import"],
+    &["cli"],
 ];
 
 fn layer(module: &str) -> Option<usize> {
