@@ -413,6 +413,17 @@ impl Deployment {
         self.central().key.is_some()
     }
 
+    /// `site`'s stack deploys its own Ceph cluster (every edge, and central unless its cluster is
+    /// external); otherwise it is a client of a cluster deployed outside TripleO (central with
+    /// `external`, and the central compute stack on that cluster).
+    pub fn deploys_own_cluster(&self, site: &Site) -> bool {
+        match site.kind {
+            SiteKind::Edge => true,
+            SiteKind::Central => !self.external_central(),
+            SiteKind::Compute => false,
+        }
+    }
+
     /// The cephx user central Glance uses on `site`'s cluster.
     pub fn client_user(&self, site: &Site) -> String {
         match site.kind {

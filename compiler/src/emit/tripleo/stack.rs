@@ -48,7 +48,7 @@ pub(super) fn emit_stack(
     tree: &mut Tree,
 ) {
     let is_central = site.kind == SiteKind::Central;
-    let external_ceph = site.kind == SiteKind::Compute || (is_central && d.external_central());
+    let external_ceph = !d.deploys_own_cluster(site);
     let ctx = context! {
         site => v(site), external_ceph => external_ceph,
         mon_ips => mon_list(site),
@@ -139,7 +139,7 @@ fn update_files(s: &Stack, tree: &mut Tree) -> Vec<String> {
 
 fn deploy_script(s: &Stack, own_files: &[&str], update_files: &[String], tree: &mut Tree) {
     let d = s.d;
-    let tht_environments = d.target.environments(s.site.kind, d.external_central());
+    let tht_environments = d.target.environments(s.site.kind, !s.external_ceph);
     let mut exports = Vec::new();
     if s.site.kind != SiteKind::Central {
         exports.push(central_export(d));
