@@ -108,7 +108,7 @@ fn parameters(tree: &Tree, path: &str, ctx: &str) -> serde_json::Map<String, ser
 /// The roles of `site` that run Ceph OSDs on at least one node.
 fn osd_roles<'a>(t: &Target, site: &'a Site) -> Vec<&'a str> {
     (site.roles.iter())
-        .filter(|r| r.count > 0 && t.role(&r.name).is_some_and(|i| i.ceph_osd))
+        .filter(|r| r.count > 0 && t.role(r.tht_role()).is_some_and(|i| i.ceph_osd))
         .map(|r| r.name.as_str())
         .collect()
 }
