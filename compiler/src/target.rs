@@ -319,14 +319,15 @@ impl Target {
         }
     }
 
-    /// THT environment files of a stack of `kind`, in `-e` order: `ceph_environment` for a stack
-    /// that deploys its own cluster, else `external_ceph_environment` (its client).
-    pub fn environments(&self, kind: SiteKind, own_cluster: bool) -> Vec<&'static str> {
+    /// THT environment files of a stack of `kind`, in `-e` order. A stack on an external
+    /// cluster (`external`: `!Deployment::deploys_own_cluster`; the compute stack always) gets
+    /// `external_ceph_environment`, its client; every other stack `ceph_environment`.
+    pub fn environments(&self, kind: SiteKind, external: bool) -> Vec<&'static str> {
         let mut files = self.base_environments.to_vec();
-        files.push(if own_cluster {
-            self.ceph_environment
-        } else {
+        files.push(if external || kind == SiteKind::Compute {
             self.external_ceph_environment
+        } else {
+            self.ceph_environment
         });
         if kind != SiteKind::Central {
             files.push(self.dcn_environment);

@@ -27,16 +27,16 @@ pub fn targets(r: Reporter, format: PlanFormat) -> ExitCode {
                     "{} (tripleo-heat-templates {})\n",
                     t.id, t.tht_version
                 ));
-                let envs = |kind, own| t.environments(kind, own).join(", ");
-                s.push_str(&format!("  central: {}\n", envs(SiteKind::Central, true)));
-                s.push_str(&format!("  edges:   {}\n", envs(SiteKind::Edge, true)));
+                let envs = |kind, external| t.environments(kind, external).join(", ");
+                s.push_str(&format!("  central: {}\n", envs(SiteKind::Central, false)));
+                s.push_str(&format!("  edges:   {}\n", envs(SiteKind::Edge, false)));
                 s.push_str(&format!(
                     "  central on an external cluster: {}\n",
-                    envs(SiteKind::Central, false)
+                    envs(SiteKind::Central, true)
                 ));
                 s.push_str(&format!(
                     "  central compute stack: {}\n",
-                    envs(SiteKind::Compute, false)
+                    envs(SiteKind::Compute, true)
                 ));
                 s.push_str(&format!(
                     "  multistore by heat: {}; edges get the central store: {}; edge glance services: {}\n",

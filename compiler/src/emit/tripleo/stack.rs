@@ -139,7 +139,7 @@ fn update_files(s: &Stack, tree: &mut Tree) -> Vec<String> {
 
 fn deploy_script(s: &Stack, own_files: &[&str], update_files: &[String], tree: &mut Tree) {
     let d = s.d;
-    let tht_environments = d.target.environments(s.site.kind, !s.external_ceph);
+    let tht_environments = d.target.environments(s.site.kind, s.external_ceph);
     let mut exports = Vec::new();
     if s.site.kind != SiteKind::Central {
         exports.push(central_export(d));
