@@ -62,6 +62,8 @@ pub struct Script {
     pub unresolved: Vec<Unresolved>,
     /// Variables as the script leaves them.
     pub vars: BTreeMap<String, Var>,
+    /// It ran more than [`MAX_COMMANDS`] commands: the rest was not read.
+    pub truncated: bool,
 }
 
 /// A shell variable: a string or an array.
@@ -77,6 +79,8 @@ pub fn parse(text: &str, env: &BTreeMap<String, Var>) -> Script {
     let mut it = Interp {
         vars: env.clone(),
         out: Script::default(),
+        ran: 0,
+        depth: 0,
     };
     let items = split_commands(&tokens);
     it.run(&items);
@@ -653,7 +657,18 @@ fn split_commands(toks: &[Tok]) -> Vec<Item> {
 struct Interp {
     vars: BTreeMap<String, Var>,
     out: Script,
+    /// Commands run so far (loops unrolled), against [`MAX_COMMANDS`].
+    ran: usize,
+    /// Loops inside loops, against [`MAX_LOOP_DEPTH`].
+    depth: usize,
 }
+
+/// How deep `for` loops may nest.
+const MAX_LOOP_DEPTH: usize = 32;
+
+/// The most commands a script may run when read, loops unrolled: a hostile script of nested
+/// loops ends here instead of exhausting memory.
+pub const MAX_COMMANDS: usize = 100_000;
 
 /// Prefixes that run the command after them.
 const WRAPPERS: &[&str] = &["sudo", "time", "exec", "nohup", "command", "env", "builtin"];
@@ -668,7 +683,14 @@ impl Interp {
         let mut i = 0;
         while i < items.len() {
             match &items[i] {
-                Item::Cmd(toks) => self.command(toks),
+                Item::Cmd(toks) => {
+                    self.ran += 1;
+                    if self.ran > MAX_COMMANDS {
+                        self.out.truncated = true;
+                        return;
+                    }
+                    self.command(toks)
+                }
                 Item::For(name, words) => {
                     // the body: up to the matching `done`
                     let mut depth = 1;
@@ -687,11 +709,17 @@ impl Interp {
                         j += 1;
                     }
                     let body = items[i + 1..j].to_vec();
+                    self.depth += 1;
+                    if self.depth > MAX_LOOP_DEPTH {
+                        self.out.truncated = true;
+                        return;
+                    }
                     let values: Vec<Word> = words.iter().flat_map(|w| self.expand(w)).collect();
                     for v in values {
                         self.vars.insert(name.clone(), Var::Str(v.text));
                         self.run(&body);
                     }
+                    self.depth -= 1;
                     i = j;
                 }
                 Item::Done => {}
@@ -906,6 +934,11 @@ impl Interp {
                         exact = false;
                     }
                 },
+                Seg::Subst(t) if is_script_dir(t) && self.vars.contains_key(SCRIPT_DIR) => {
+                    if let Some(Var::Str(d)) = self.vars.get(SCRIPT_DIR) {
+                        s.push_str(d);
+                    }
+                }
                 Seg::Subst(t) => {
                     self.out.unresolved.push(Unresolved {
                         what: t.clone(),
@@ -940,6 +973,28 @@ impl Interp {
         }
         out
     }
+}
+
+/// The variable holding the directory of the script being read (set by the caller), which the
+/// usual idioms for it expand to.
+pub const SCRIPT_DIR: &str = " script dir";
+
+/// `$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)`, `$(dirname "$0")`, `$(dirname $0)`: the
+/// directory of the script itself.
+fn is_script_dir(subst: &str) -> bool {
+    let t: String = subst
+        .chars()
+        .filter(|c| !matches!(c, '"' | '\'' | ' '))
+        .collect();
+    matches!(
+        t.as_str(),
+        "$(cd$(dirname${BASH_SOURCE[0]})&&pwd)"
+            | "$(cd$(dirname${BASH_SOURCE[0]});pwd)"
+            | "$(cd$(dirname$0)&&pwd)"
+            | "$(cd$(dirname$0);pwd)"
+            | "$(dirname${BASH_SOURCE[0]})"
+            | "$(dirname$0)"
+    ) || t == "`dirname$0`"
 }
 
 /// `NAME=...` or `NAME+=...`: the name and whether it appends.
@@ -1064,6 +1119,20 @@ mod tests {
             c[1],
             vec!["openstack", "overcloud", "export", "--stack", "x"]
         );
+    }
+
+    #[test]
+    fn nested_loops_are_bounded() {
+        let words = (0..400)
+            .map(|i| i.to_string())
+            .collect::<Vec<_>>()
+            .join(" ");
+        let text = format!("for a in {words}; do for b in {words}; do echo $a $b; done; done\n");
+        let s = run(&text);
+        assert!(s.truncated);
+        assert!(s.commands.len() <= MAX_COMMANDS);
+        let deep = "for a in x; do ".repeat(5000) + "echo; " + &"done; ".repeat(5000);
+        assert!(run(&deep).truncated, "no stack overflow on deep nesting");
     }
 
     #[test]

@@ -253,11 +253,12 @@ pub fn read(sources: Sources, options: Options) -> Result<Read, Vec<ImportError>
         }
     }
     if deploys.is_empty() {
-        return Err(vec![ImportError::new(
+        r.errors.push(ImportError::new(
             ".",
             "no `openstack overcloud deploy` command found in its scripts",
         )
-        .help("import the directory whose scripts deploy the stacks (`openstack overcloud deploy --stack ...`)")]);
+        .help("import the directory whose scripts deploy the stacks (`openstack overcloud deploy --stack ...`)"));
+        return Err(r.errors);
     }
     r.deploys = deploys;
     // Read every environment file a deploy passes; a broken one stops the import.
@@ -306,9 +307,19 @@ fn run_script(
         env.insert((i + 1).to_string(), Var::Str(a.clone()));
     }
     env.insert("@".to_string(), Var::Array(args));
+    let dir = script_dir(&r.sources, id, &r.options);
+    env.insert(bash::SCRIPT_DIR.to_string(), Var::Str(dir.clone()));
     let text = r.sources.get(id).text.clone();
     let script = bash::parse(&text, &env);
-    let dir = script_dir(&r.sources, id, &r.options);
+    if script.truncated {
+        r.errors.push(
+            ImportError::new(
+                r.sources.path(id),
+                format!("runs more than {} commands when its loops are unrolled", bash::MAX_COMMANDS),
+            )
+            .help("import reads deploy scripts, not programs: import the scripts that deploy the stacks"),
+        );
+    }
     if call.is_none() {
         for u in &script.unresolved {
             r.unresolved.push((Loc::new(id, u.span), u.what.clone()));

@@ -321,6 +321,12 @@ impl SiteView {
     }
 }
 
+/// What a Ceph client conf of the directory says of its cluster.
+struct CephConf {
+    fsid: Option<(String, Loc)>,
+    mons: Option<(Vec<String>, Loc)>,
+}
+
 /// One `CephExternalMultiConfig` entry: a cluster some stack is a client of.
 #[derive(Clone, Debug)]
 struct MultiEntry {
@@ -617,6 +623,10 @@ impl Mapper<'_> {
                 .map(|(v, l)| (v, Some(l)))
         });
         s.claimed.insert("CephClusterFSID".into());
+        let fsid = fsid.or_else(|| {
+            let c = self.ceph_conf(&cluster)?;
+            c.fsid.map(|(v, l)| (v, Some(l)))
+        });
         match fsid {
             Some((v, l)) => {
                 f.field("fsid", Doc::str(v, l));
@@ -641,6 +651,7 @@ impl Mapper<'_> {
             Some((list, host.1?))
         });
         let mons = mons.or_else(|| mon_ips(s));
+        let mons = mons.or_else(|| self.ceph_conf(&cluster).and_then(|c| c.mons));
         s.claimed.insert("CephExternalMonHost".into());
         match mons {
             Some((list, l)) => {
@@ -684,6 +695,81 @@ impl Mapper<'_> {
         f.build()
     }
 
+    /// A Ceph client conf of cluster `cluster` in the directory (`<cluster>.conf`, as TripleO and
+    /// dcnc name them): its `[global]` fsid and mon host.
+    fn ceph_conf(&mut self, cluster: &str) -> Option<CephConf> {
+        let name = format!("{cluster}.conf");
+        let id = self.read.sources.ids().find(|&id| {
+            let p = self.read.sources.path(id);
+            p == name || p.ends_with(&format!("/{name}"))
+        })?;
+        let opts = heat::read_ini(&self.read.sources, id).ok()?;
+        let get = |k: &str| {
+            opts.iter()
+                .find(|o| o.section == "global" && o.key.replace('_', " ") == k)
+        };
+        let fsid = get("fsid").map(|o| (o.value.trim().to_string(), o.loc));
+        let mons = get("mon host").map(|o| {
+            let list = o
+                .value
+                .split([',', ' '])
+                .map(str::trim)
+                .filter(|m| !m.is_empty())
+                .map(String::from)
+                .collect();
+            (list, o.loc)
+        });
+        (fsid.is_some() || mons.is_some()).then_some(CephConf { fsid, mons })
+    }
+
+    /// An option a stack's service gets outside TripleO: a `crudini --set` of one of the stack's
+    /// scripts (or of a file naming the stack), else an INI file of the directory under a
+    /// directory named like the stack (`ansible/dcn0/nova.conf`). The last edit wins.
+    fn out_of_band(&mut self, stack: &str, section: &str, keys: &[&str]) -> Option<(String, Loc)> {
+        let in_stack = |path: &str| path.split('/').any(|p| p == stack);
+        let mut found = None;
+        for (file, op) in &self.read.ops {
+            if let Op::Crudini(c) = op {
+                let for_stack =
+                    in_stack(self.read.sources.path(*file)) || c.file.text.contains(stack);
+                if for_stack && c.section == section && keys.contains(&c.key.as_str()) {
+                    if let Some(v) = &c.value {
+                        found = Some((v.text.clone(), Loc::new(c.loc.file, v.span)));
+                    }
+                }
+            }
+        }
+        if found.is_some() {
+            return found;
+        }
+        for id in self.read.sources.ids() {
+            let f = self.read.sources.get(id);
+            let dir = f.path.rsplit_once('/').map_or("", |(d, _)| d);
+            if f.kind != super::source::Kind::Ini || !in_stack(dir) {
+                continue;
+            }
+            match heat::read_ini(&self.read.sources, id) {
+                Ok(opts) => {
+                    if let Some(o) = opts
+                        .iter()
+                        .rev()
+                        .find(|o| o.section == section && keys.contains(&o.key.as_str()))
+                    {
+                        found = Some((o.value.clone(), o.loc));
+                    }
+                }
+                Err(e) => self.report.add(
+                    Section::Note,
+                    Item::opt(
+                        e.span.map(|sp| Loc::new(id, sp)),
+                        format!("{} {}", f.path, e.message),
+                    ),
+                ),
+            }
+        }
+        found
+    }
+
     /// The address an edge's Nova asks for images, where the deployment names it: a nova.conf
     /// or crudini edit of its `[glance] api_servers`/`endpoint_override` (a proof of concept),
     /// or the predictable internal API IP of its first Glance node.
@@ -695,37 +781,10 @@ impl Mapper<'_> {
                 .trim_end_matches('/')
                 .to_string()
         };
-        for (file, op) in &self.read.ops {
-            if let Op::Crudini(c) = op {
-                let for_stack = self
-                    .read
-                    .sources
-                    .path(*file)
-                    .starts_with(&format!("{}/", s.name))
-                    || c.file.text.contains(&s.name);
-                if for_stack
-                    && c.section == "glance"
-                    && (c.key == "api_servers" || c.key == "endpoint_override")
-                {
-                    if let Some(v) = &c.value {
-                        return Some((strip(&v.text), Some(Loc::new(c.loc.file, v.span))));
-                    }
-                }
-            }
-        }
-        for id in self.read.sources.ids() {
-            let f = self.read.sources.get(id);
-            if f.kind != super::source::Kind::Ini || !f.path.starts_with(&format!("{}/", s.name)) {
-                continue;
-            }
-            if let Ok(opts) = heat::read_ini(&self.read.sources, id) {
-                if let Some(o) = opts.iter().find(|o| {
-                    o.section == "glance"
-                        && (o.key == "api_servers" || o.key == "endpoint_override")
-                }) {
-                    return Some((strip(&o.value), Some(o.loc)));
-                }
-            }
+        if let Some((v, l)) =
+            self.out_of_band(&s.name, "glance", &["api_servers", "endpoint_override"])
+        {
+            return Some((strip(&v), Some(l)));
         }
         // predictable IPs: <Role>IPs: {internal_api: [...]}
         for r in &s.roles {
@@ -795,7 +854,15 @@ impl Mapper<'_> {
 
     /// The store: its id and description, and (edges) the other stores its Glance has.
     fn store(&mut self, s: &mut Stack, f: &mut MapBuilder, central: &[SiteView], cluster: &str) {
-        let own_id = s.own_str("GlanceBackendID");
+        let own_id = s.own_str("GlanceBackendID").or_else(|| {
+            let (v, l) = self.out_of_band(&s.name, "glance_store", &["default_backend"])?;
+            self.report.add(
+                Section::Note,
+                Item::at(l, format!("{}: store id `{v}` from an edit outside TripleO", s.name))
+                    .detail("heat's GlanceBackendID is not set; the deployed glance-api.conf says `default_backend` is this"),
+            );
+            Some((v, Some(l)))
+        });
         // How central's multistore config names this edge's store, if it does.
         let central_name = if s.kind == SiteKind::Edge {
             self.central_entry_for(cluster)

@@ -120,6 +120,11 @@ fn import_in(
     };
     for d in diags {
         let loc = d.span.and_then(|s| rendered.origin(s.line, s.column));
+        let mut d = d;
+        // "first used at line 13" names a line of the spec: name the original's place instead
+        if let Some(help) = &d.help {
+            d.help = Some(relocate_lines(help, &rendered, &read.sources));
+        }
         report.findings.push(Finding { diag: d, loc });
     }
     Ok(Imported {
@@ -129,6 +134,25 @@ fn import_in(
         read,
         target: mapped.target,
     })
+}
+
+/// `line N` (a line of the spec) in a message, as the place of the original it came from.
+fn relocate_lines(text: &str, rendered: &spec_out::Rendered, sources: &source::Sources) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(i) = rest.find("line ") {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + "line ".len()..];
+        let digits: String = after.chars().take_while(char::is_ascii_digit).collect();
+        let origin = digits.parse().ok().and_then(|n| rendered.origin(n, 1));
+        match origin {
+            Some(l) => out.push_str(&sources.show(l)),
+            None => out.push_str(&rest[i..i + "line ".len() + digits.len()]),
+        }
+        rest = &after[digits.len()..];
+    }
+    out.push_str(rest);
+    out
 }
 
 impl Imported {
@@ -189,4 +213,33 @@ pub fn render_errors(errors: &[ImportError]) -> String {
         out.push_str("\n\n");
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diag::Span;
+    use source::{FileId, Loc, SourceFile, Sources};
+    use spec_out::{Doc, MapBuilder};
+
+    #[test]
+    fn spec_lines_in_messages_become_the_originals_places() {
+        let mut sources = Sources::default();
+        sources.add(SourceFile {
+            path: "dcn0/glance.yaml".into(),
+            text: "a\n".into(),
+            kind: source::Kind::Yaml,
+            written_by: None,
+        });
+        let mut m = MapBuilder::default();
+        m.field("a", Doc::str("x", None)).field(
+            "b",
+            Doc::str("y", Some(Loc::new(FileId(0), Span::new(7, 3, 1)))),
+        );
+        let r = spec_out::render(&[], &m.build());
+        assert_eq!(
+            relocate_lines("first used at line 2; see line 1", &r, &sources),
+            "first used at dcn0/glance.yaml:7:3; see line 1"
+        );
+    }
 }
