@@ -212,3 +212,65 @@ fn an_existing_file_is_kept_unless_forced() {
     let leftovers: Vec<_> = fs::read_dir(tmp.path()).unwrap().collect();
     assert_eq!(leftovers.len(), 1, "no temporary file left beside it");
 }
+
+/// Fixtures whose trees import back to themselves; the others name, by key reference
+/// (`key: {env|file}`), where a deploy reads a key, which no file of the tree says.
+const REBUILDS: &[&str] = &[
+    "e2e-local",
+    "five-edges",
+    "glance-cache",
+    "renamed-roles",
+    "seed-multistore",
+];
+
+/// The round trip on dcnc's own output: import the tree `dcnc build` made of a spec, build the
+/// imported spec, and get the very same tree, every file and mode, for every target.
+#[test]
+fn a_tree_dcnc_built_imports_to_a_spec_that_builds_it_again() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut done = 0;
+    for name in REBUILDS {
+        let spec = root().join(format!("fixtures/{name}.yaml"));
+        let text = fs::read_to_string(&spec).unwrap();
+        let targets: Vec<String> = text
+            .lines()
+            .find_map(|l| l.strip_prefix("# dcnc-test: targets="))
+            .map(|t| t.split(',').map(|s| s.trim().to_string()).collect())
+            .unwrap_or_else(|| vec!["wallaby".into()]);
+        for t in targets {
+            let first = tmp.path().join(format!("{name}-{t}-first"));
+            let again = tmp.path().join(format!("{name}-{t}-again"));
+            let imported = tmp.path().join(format!("{name}-{t}.yaml"));
+            let (f, a, i) = (
+                first.to_str().unwrap(),
+                again.to_str().unwrap(),
+                imported.to_str().unwrap(),
+            );
+            let s = spec.to_str().unwrap();
+            assert!(dcnc(&["build", s, "-o", f, "--target", &t])
+                .status
+                .success());
+            let r = dcnc(&["import", f, "-o", i, "--target", &t]);
+            assert_eq!(
+                r.status.code(),
+                Some(0),
+                "{name}/{t}: {}",
+                String::from_utf8_lossy(&r.stderr)
+            );
+            let b = dcnc(&["build", i, "-o", a]);
+            assert!(
+                b.status.success(),
+                "{name}/{t}: {}",
+                String::from_utf8_lossy(&b.stderr)
+            );
+            let diff = Command::new("diff").args(["-r", f, a]).output().unwrap();
+            assert!(
+                diff.status.success(),
+                "{name}/{t}: the rebuilt tree differs\n{}",
+                String::from_utf8_lossy(&diff.stdout)
+            );
+            done += 1;
+        }
+    }
+    assert!(done >= 10, "{done} trees");
+}

@@ -59,6 +59,8 @@ pub struct Unresolved {
 pub struct Script {
     pub commands: Vec<Command>,
     pub heredocs: Vec<Heredoc>,
+    /// Files the script writes with `>` or `>>` (here-documents included).
+    pub writes: Vec<Word>,
     pub unresolved: Vec<Unresolved>,
     /// Variables as the script leaves them.
     pub vars: BTreeMap<String, Var>,
@@ -792,6 +794,9 @@ impl Interp {
                 Tok::Open | Tok::Close | Tok::Sep => {}
             }
             i += 1;
+        }
+        if let Some(t) = &redirect_to {
+            self.out.writes.push(t.clone());
         }
         if let (Some(target), Some((body, first_line, expand))) = (&redirect_to, heredoc) {
             let body = if expand {

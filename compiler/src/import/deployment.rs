@@ -52,7 +52,8 @@ pub enum Res {
         op: Option<usize>,
         file: Option<FileId>,
     },
-    /// The output of `node provision`, `ceph deploy` or a `deployed-*.yaml` of them.
+    /// Made when the scripts run: the output of `node provision`, `ceph deploy` (a
+    /// `deployed-*.yaml`), or a file a script of the directory writes with `>`.
     Provisioned,
     /// Nothing import can read.
     Missing,
@@ -128,6 +129,8 @@ pub struct Read {
     pub errors: Vec<ImportError>,
     /// Heredocs written to files: their file ids.
     pub heredocs: Vec<FileId>,
+    /// Absolute paths that scripts write with `>` (outputs of the scripts, made when they run).
+    pub written: Vec<String>,
 }
 
 /// The value of an effective parameter and where it came from.
@@ -227,6 +230,7 @@ pub fn read(sources: Sources, options: Options) -> Result<Read, Vec<ImportError>
         envs: HashMap::new(),
         errors: Vec::new(),
         heredocs: Vec::new(),
+        written: Vec::new(),
     };
     let scripts: Vec<FileId> = (r.sources.ids())
         .filter(|&id| r.sources.get(id).kind == Kind::Script)
@@ -323,6 +327,12 @@ fn run_script(
     if call.is_none() {
         for u in &script.unresolved {
             r.unresolved.push((Loc::new(id, u.span), u.what.clone()));
+        }
+    }
+    for w in &script.writes {
+        let abs = absolute(&w.text, &dir);
+        if !r.written.contains(&abs) {
+            r.written.push(abs);
         }
     }
     for h in &script.heredocs {
@@ -507,7 +517,10 @@ fn resolve(r: &Read, abs: &str, w: &Word, tht_root: &str, heredocs: &[(String, F
         return Res::File(id);
     }
     let name = abs.rsplit('/').next().unwrap_or_default();
-    if name.starts_with("deployed-") || name.ends_with("-deployed.yaml") {
+    if name.starts_with("deployed-")
+        || name.ends_with("-deployed.yaml")
+        || r.written.iter().any(|w| w == abs)
+    {
         return Res::Provisioned;
     }
     Res::Missing

@@ -235,12 +235,15 @@ pub fn map(read: &Read, target: Option<TargetName>, report: &mut Report) -> Resu
         report,
         multi: Vec::new(),
         central_ntp: Vec::new(),
+        cache: false,
+        external: false,
     };
     m.collect_multi_config(&stacks);
     let mut top = MapBuilder::default();
     top.field("target", Doc::str(target.id, report_loc(m.report)));
     let topology = m.topology(&stacks);
-    if topology == crate::kinds::Topology::GlanceCache {
+    m.cache = topology == crate::kinds::Topology::GlanceCache;
+    if m.cache {
         top.field("topology", Doc::str("glance-cache", None));
     }
     if let Some(tht) = stacks
@@ -258,9 +261,54 @@ pub fn map(read: &Read, target: Option<TargetName>, report: &mut Report) -> Resu
     if !ceph.is_empty() {
         top.field("ceph", ceph.build());
     }
+    // An external central cluster (central is its client), and compute stacks on it.
+    m.external = stacks[0].get("CephExternalMonHost").is_some();
+    if m.external {
+        let central_cluster = SiteView::of(&stacks[0]).cluster;
+        for s in stacks.iter_mut().skip(1) {
+            let cluster = s.own_str("CephClusterName").map(|(c, _)| c);
+            if cluster.as_deref() == Some(central_cluster.as_str()) {
+                s.kind = SiteKind::Compute;
+            }
+        }
+    }
     let (central, rest) = stacks.split_first_mut().expect("central exists");
-    let central_doc = m.site(central, &[]);
+    let mut central_doc = m.site(central, &[]);
     let central_view = SiteView::of(central);
+    if let Doc::Map(fields) = &mut central_doc {
+        if m.external {
+            fields.push(m.external_key(central));
+        }
+        let computes: Vec<&mut Stack> = rest
+            .iter_mut()
+            .filter(|s| s.kind == SiteKind::Compute)
+            .collect();
+        if computes.len() > 1 {
+            m.report.add(
+                Section::Refused,
+                Item::at(
+                    computes[1].loc,
+                    format!(
+                        "{}: a second compute stack on central's cluster",
+                        computes[1].name
+                    ),
+                )
+                .detail("dcnc has one central compute stack (`central.compute`)"),
+            );
+        }
+        if let Some(c) = computes.into_iter().next() {
+            let doc = m.compute(c);
+            fields.push(Field {
+                key: "compute".into(),
+                value: doc,
+                comment: Some(format!(
+                    "Stack {}: compute at the central site, on its cluster.",
+                    c.name
+                )),
+                key_origin: None,
+            });
+        }
+    }
     top.commented(
         "central",
         central_doc,
@@ -270,7 +318,7 @@ pub fn map(read: &Read, target: Option<TargetName>, report: &mut Report) -> Resu
         ),
     );
     let mut edges = Vec::new();
-    for e in rest.iter_mut() {
+    for e in rest.iter_mut().filter(|s| s.kind == SiteKind::Edge) {
         edges.push((
             e.name.clone(),
             m.site(e, std::slice::from_ref(&central_view)),
@@ -341,6 +389,10 @@ struct Mapper<'a> {
     report: &'a mut Report,
     multi: Vec<MultiEntry>,
     central_ntp: Vec<Json>,
+    /// The glance-cache topology: central Glance on swift, an image cache at each edge.
+    cache: bool,
+    /// Central's cluster is external: TripleO deploys no Ceph at central.
+    external: bool,
 }
 
 impl Mapper<'_> {
@@ -545,7 +597,74 @@ impl Mapper<'_> {
                 s.claimed.insert(k.into());
             }
         }
+        if self.cache {
+            let cache = self.cache_settings(stacks);
+            if !cache.is_empty() {
+                g.field("cache", cache.build());
+            }
+        }
         g
+    }
+
+    /// `glance.cache` from the first edge with an image cache (TripleO's GlanceImageCache*);
+    /// an edge whose cache differs is reported.
+    fn cache_settings(&mut self, stacks: &mut [Stack]) -> MapBuilder {
+        // (parameter, spec field, dcnc's default)
+        let fields: [(&str, &str, Json); 4] = [
+            ("GlanceImageCacheDir", "dir", json!(defaults::cache_dir())),
+            (
+                "GlanceImageCacheMaxSize",
+                "max_size",
+                json!(10u64 * 1024 * 1024 * 1024),
+            ),
+            ("GlanceImageCacheStallTime", "stall_time", json!(86400)),
+            (
+                "GlanceImagePrefetcherInterval",
+                "prefetcher_interval",
+                json!(300),
+            ),
+        ];
+        let mut c = MapBuilder::default();
+        let first = stacks
+            .iter()
+            .position(|s| s.get("GlanceCacheEnabled").is_some());
+        for (param, field, default) in &fields {
+            let Some(i) = first else { break };
+            let v = stacks[i]
+                .get(param)
+                .map(|v| (v.value.clone(), loc_of(&v.origin)));
+            let value = v.as_ref().map(|(v, _)| match v {
+                Json::String(s) => s.parse::<u64>().map_or(v.clone(), |n| json!(n)),
+                other => other.clone(),
+            });
+            if let (Some(value), Some((_, loc))) = (&value, &v) {
+                if value != default {
+                    c.field(field, Doc::Value(value.clone(), *loc));
+                }
+            }
+            for s in stacks.iter().filter(|s| s.kind != SiteKind::Central) {
+                let theirs = s.get(param).map(|x| x.value.clone());
+                if theirs.is_some() && theirs != v.as_ref().map(|(x, _)| x.clone()) {
+                    self.report.add(
+                        Section::Differs,
+                        Item::opt(
+                            s.get(param).and_then(|x| key_loc(&x.origin)),
+                            format!("{}: {param} differs from {}'s", s.name, stacks[i].name),
+                        )
+                        .detail("dcnc gives every edge one image cache (`glance.cache`)"),
+                    );
+                }
+            }
+        }
+        for s in stacks.iter_mut() {
+            for k in ["GlanceCacheEnabled", "NovaDisableImageDownloadToRbd"]
+                .into_iter()
+                .chain(fields.iter().map(|(p, _, _)| *p))
+            {
+                s.claimed.insert(k.into());
+            }
+        }
+        c
     }
 
     fn ceph(&mut self, stacks: &mut [Stack]) -> MapBuilder {
@@ -574,7 +693,96 @@ impl Mapper<'_> {
                 s.claimed.insert("CephPoolDefaultSize".into());
             }
         }
+        // Client settings of the Ceph client confs the deployment keeps (`[client]` of a conf
+        // with a `[global] fsid`): where keyrings are, and how long a client waits.
+        let confs: Vec<FileId> = (self.read.sources.ids())
+            .filter(|&id| self.read.sources.get(id).kind == super::source::Kind::Ini)
+            .collect();
+        for id in confs {
+            let Ok(opts) = heat::read_ini(&self.read.sources, id) else {
+                continue;
+            };
+            if !opts
+                .iter()
+                .any(|o| o.section == "global" && o.key == "fsid")
+            {
+                continue;
+            }
+            let client = |k: &str| {
+                opts.iter()
+                    .find(|o| o.section == "client" && o.key.replace(' ', "_") == k)
+            };
+            if let Some(o) = client("keyring") {
+                if let Some((dir, _)) = o.value.trim().rsplit_once('/') {
+                    if dir != defaults::conf_dir() && !dir.is_empty() {
+                        c.field("conf_dir", Doc::str(dir, Some(o.loc)));
+                    }
+                }
+            }
+            if let Some(o) = client("client_mount_timeout") {
+                c.field(
+                    "client_mount_timeout",
+                    Doc::str(o.value.trim(), Some(o.loc)),
+                );
+            }
+            break;
+        }
         c
+    }
+
+    /// `external.key` of a central cluster TripleO does not deploy: a reference to where the
+    /// deploy reads `client.openstack`'s key (never the key).
+    fn external_key(&mut self, s: &mut Stack) -> Field {
+        s.claimed.insert("CephClientKey".into());
+        let key = s.get("CephClientKey").map(|k| k.origin.clone());
+        if let Some(Origin::File { key, .. }) = key {
+            self.report.add(
+                Section::Secret,
+                Item::at(key, format!("{}: CephClientKey holds the key of the external cluster", s.name))
+                    .detail("dcnc reads it at deploy time from $CENTRAL_CEPH_KEY (external-ceph.sh writes it, 0600, outside the tree): export it there, and keep the key out of the repository"),
+            );
+        }
+        self.report.add(
+            Section::Input,
+            Item::at(s.loc, format!("{}: where the key of the external cluster is", s.name))
+                .detail("the spec says `external.key: {env: CENTRAL_CEPH_KEY}`; change it to the variable or file (`{file: /path}`) that holds it when the scripts run"),
+        );
+        let mut k = MapBuilder::default();
+        k.field("env", Doc::str("CENTRAL_CEPH_KEY", None));
+        let mut e = MapBuilder::default();
+        e.field("key", k.build());
+        Field {
+            key: "external".into(),
+            value: e.build(),
+            comment: None,
+            key_origin: None,
+        }
+    }
+
+    /// `central.compute`: a stack at the central site whose nodes use central's cluster.
+    fn compute(&mut self, s: &mut Stack) -> Doc {
+        let mut f = MapBuilder::default();
+        f.field("stack", Doc::str(&s.name, Some(s.loc)));
+        let stack = s.name.clone();
+        self.az(s, &stack, &mut f);
+        for k in [
+            "CephClusterName",
+            "CephClusterFSID",
+            "CephExternalMonHost",
+            "CephClientKey",
+            "GlanceBackendID",
+            "GlanceBackend",
+            "GlanceStoreDescription",
+            "GlanceMultistoreConfig",
+            "CephExternalMultiConfig",
+            "CephClientUserName",
+            "NtpServer",
+        ] {
+            s.claimed.insert(k.into());
+        }
+        self.roles(s, &mut f);
+        self.files(s, &mut f);
+        f.build()
     }
 
     /// The spec of one stack (central, or an edge given central's view).
@@ -582,11 +790,21 @@ impl Mapper<'_> {
         let mut f = MapBuilder::default();
         let edge = s.kind == SiteKind::Edge;
         let name_loc = Some(s.loc);
+        let site = site_name(s);
         if edge {
-            f.field("name", Doc::str(&s.name, name_loc));
+            match &site {
+                Some((n, l)) => {
+                    f.field("name", Doc::str(n, *l));
+                    f.field("stack", Doc::str(&s.name, name_loc));
+                }
+                None => {
+                    f.field("name", Doc::str(&s.name, name_loc));
+                }
+            }
         } else {
             f.field("stack", Doc::str(&s.name, name_loc));
         }
+        let site = site.map_or_else(|| s.name.clone(), |(n, _)| n);
         // cluster
         let (cluster, cluster_loc) = match s.own_str("CephClusterName") {
             Some((c, l)) => (c, l),
@@ -607,7 +825,7 @@ impl Mapper<'_> {
         };
         s.claimed.insert("CephClusterName".into());
         let cluster_default = if edge {
-            s.name.clone()
+            site.clone()
         } else {
             defaults::central_cluster().to_string()
         };
@@ -682,7 +900,7 @@ impl Mapper<'_> {
                     .detail("target ussuri-poc's configure.sh points Nova at it: add `glance_api`"),
                 );
             }
-            self.az(s, &mut f);
+            self.az(s, &site, &mut f);
         }
         self.store(s, &mut f, central, &cluster);
         if edge {
@@ -806,7 +1024,7 @@ impl Mapper<'_> {
         None
     }
 
-    fn az(&mut self, s: &mut Stack, f: &mut MapBuilder) {
+    fn az(&mut self, s: &mut Stack, site: &str, f: &mut MapBuilder) {
         let nova = s.own_str("NovaComputeAvailabilityZone");
         let cinder = s.own_str("CinderStorageAvailabilityZone");
         // THT's NovaAZConfig takes an empty zone as the stack name.
@@ -829,7 +1047,7 @@ impl Mapper<'_> {
                     .detail(format!("dcnc sets it to the site's zone `{nova_az}`")),
             );
         }
-        if nova_az != s.name {
+        if nova_az != site {
             f.field("az", Doc::str(nova_az, nova.and_then(|(_, l)| l)));
         }
         for k in [
@@ -841,7 +1059,7 @@ impl Mapper<'_> {
         // The volume cluster and cross-AZ attach: dcnc sets them; a different value stays a
         // pass-through parameter, which `dcnc check` reports located (DCN019, DCN020).
         if s.own_str("CinderVolumeCluster")
-            .is_some_and(|(v, _)| v == s.name)
+            .is_some_and(|(v, _)| v == site)
         {
             s.claimed.insert("CinderVolumeCluster".into());
         }
@@ -854,6 +1072,28 @@ impl Mapper<'_> {
 
     /// The store: its id and description, and (edges) the other stores its Glance has.
     fn store(&mut self, s: &mut Stack, f: &mut MapBuilder, central: &[SiteView], cluster: &str) {
+        if self.cache {
+            // Glance keeps images on swift: no site's Ceph is a store.
+            for k in [
+                "GlanceBackendID",
+                "GlanceBackend",
+                "GlanceStoreDescription",
+                "GlanceMultistoreConfig",
+                "CephExternalMultiConfig",
+                "CephClientUserName",
+            ] {
+                s.claimed.insert(k.into());
+            }
+            if let Some((b, l)) = s.own_str("GlanceBackend").filter(|(b, _)| b != "swift") {
+                self.report.add(
+                    Section::Refused,
+                    Item::opt(l, format!("{}: GlanceBackend `{b}`", s.name)).detail(
+                        "in the glance-cache topology every Glance keeps images on central's swift",
+                    ),
+                );
+            }
+            return;
+        }
         let own_id = s.own_str("GlanceBackendID").or_else(|| {
             let (v, l) = self.out_of_band(&s.name, "glance_store", &["default_backend"])?;
             self.report.add(
@@ -1301,7 +1541,7 @@ impl Mapper<'_> {
                 );
             }
         }
-        let target_envs: Vec<&str> = self.target.environments(s.kind, false);
+        let target_envs: Vec<&str> = self.target.environments(s.kind, self.external);
         let stand_ins = [
             "environments/podman.yaml",
             "environments/docker.yaml",
@@ -1355,7 +1595,7 @@ impl Mapper<'_> {
                     self.report.add(
                         Section::Mapped,
                         Item::at(e.loc, format!("{}: -e {}", s.name, e.word.text)).detail(
-                            "made by node provision or ceph deploy: dcnc's deploy.sh runs them",
+                            "made when the scripts run (node provision, ceph deploy, or a script's `>`): dcnc's scripts make their own",
                         ),
                     );
                 }
@@ -1581,6 +1821,17 @@ fn mon_ips(s: &Stack) -> Option<(Vec<String>, Loc)> {
         at = at.or(loc_of(&ips.origin));
     }
     Some((list, at?)).filter(|(l, _)| !l.is_empty())
+}
+
+/// The site name of an edge whose stack is named otherwise: dcnc sets CinderVolumeCluster to
+/// the site name, so a volume cluster that is a site name of its own, and the site's zone, says it.
+fn site_name(s: &Stack) -> Option<(String, Option<Loc>)> {
+    let (v, l) = s.own_str("CinderVolumeCluster")?;
+    let az = s.own_str("NovaComputeAvailabilityZone").map(|(z, _)| z);
+    (v != s.name
+        && az.as_deref() == Some(v.as_str())
+        && crate::model::SiteName::parse(&v).is_some())
+    .then_some((v, l))
 }
 
 /// A scheduler hint pattern from the tags of a role's nodes: `0-dcn-hci-0`, `0-dcn-hci-1` ->
