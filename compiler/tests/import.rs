@@ -224,7 +224,10 @@ const REBUILDS: &[&str] = &[
 ];
 
 /// The round trip on dcnc's own output: import the tree `dcnc build` made of a spec, build the
-/// imported spec, and get the very same tree, every file and mode, for every target.
+/// imported spec, and get the very same tree, every file and mode, for every target. Only the
+/// spec's `glance.distribute_images` (the images an operator wants copied, which no heat
+/// parameter holds) shapes files import cannot see: where a spec lists some, its
+/// distribute-images.sh, README and manifest are left out of the comparison.
 #[test]
 fn a_tree_dcnc_built_imports_to_a_spec_that_builds_it_again() {
     let tmp = tempfile::tempdir().unwrap();
@@ -263,7 +266,19 @@ fn a_tree_dcnc_built_imports_to_a_spec_that_builds_it_again() {
                 "{name}/{t}: {}",
                 String::from_utf8_lossy(&b.stderr)
             );
-            let diff = Command::new("diff").args(["-r", f, a]).output().unwrap();
+            let mut args = vec!["-r"];
+            if text.contains("distribute_images:") {
+                args.extend([
+                    "-x",
+                    "distribute-images.sh",
+                    "-x",
+                    "README.md",
+                    "-x",
+                    ".dcnc-manifest",
+                ]);
+            }
+            args.extend([f, a]);
+            let diff = Command::new("diff").args(&args).output().unwrap();
             assert!(
                 diff.status.success(),
                 "{name}/{t}: the rebuilt tree differs\n{}",

@@ -19,6 +19,7 @@ mod keys;
 mod params;
 
 pub use params::owned_parameter;
+pub(crate) use params::{OWNED_HIERA, OWNED_POLICIES};
 mod roles;
 mod sites;
 mod topology;

@@ -85,7 +85,7 @@ pub(crate) const OWNED_HIERA: &[(&[&str], &str)] = &[(
 )];
 
 /// Glance policies dcnc writes into `GlanceApiPolicies` (`glance.copy_image_by`).
-const OWNED_POLICIES: &[&str] = &["copy_image"];
+pub(crate) const OWNED_POLICIES: &[&str] = &["copy_image"];
 
 /// The owned hiera paths an `ExtraConfig`-style parameter value sets.
 fn owned_hiera_in(value: &serde_json::Value) -> Vec<(String, &'static str)> {

@@ -156,10 +156,11 @@ pub fn diff(imp: &Imported) -> String {
                     }
                 }
                 let _ = writeln!(lines, "  {k}");
-                let (oa, ob) = (
-                    origin_text(a, &imp.read.sources),
-                    origin_text(b, &imp.read.sources),
-                );
+                let at = |x: Option<&Setting>| match x {
+                    Some(_) => origin_text(x, &imp.read.sources),
+                    None => "not set".to_string(),
+                };
+                let (oa, ob) = (at(a), at(b));
                 match (av, bv) {
                     (Some(Json::Object(x)), Some(Json::Object(y))) => {
                         // a map: the keys that differ, each with both sides
@@ -187,12 +188,12 @@ pub fn diff(imp: &Imported) -> String {
                         let _ = writeln!(
                             lines,
                             "{}",
-                            row("original:", show(a.map(|s| &s.value), default), &oa)
+                            row("original:", show(a.map(|s| &s.value), default), &origin_text(a, &imp.read.sources))
                         );
                         let _ = writeln!(
                             lines,
                             "{}",
-                            row("dcnc:", show(b.map(|s| &s.value), default), &ob)
+                            row("dcnc:", show(b.map(|s| &s.value), default), &origin_text(b, &imp.read.sources))
                         );
                     }
                 }

@@ -597,6 +597,29 @@ impl Mapper<'_> {
                 s.claimed.insert(k.into());
             }
         }
+        // Members may copy images (a `copy_image` policy granting `role:member`).
+        let policy = stacks.iter().find_map(|s| {
+            let v = s.get("GlanceApiPolicies")?;
+            v.value.as_object()?.values().find_map(|e| {
+                (e.get("key")?.as_str()? == "copy_image").then(|| {
+                    (
+                        e.get("value").and_then(Json::as_str).map(String::from),
+                        loc_of(&v.origin),
+                    )
+                })
+            })
+        });
+        if let Some((Some(rule), loc)) = policy {
+            if rule.contains("role:member") {
+                g.field("copy_image_by", Doc::str("member", loc));
+            } else if !rule.trim().eq("role:admin") {
+                self.report.add(
+                    Section::Refused,
+                    Item::opt(loc, format!("GlanceApiPolicies copy_image: {rule}"))
+                        .detail("dcnc writes Glance's admin-only default or `role:admin or role:member` (`glance.copy_image_by`)"),
+                );
+            }
+        }
         if self.cache {
             let cache = self.cache_settings(stacks);
             if !cache.is_empty() {
@@ -1675,6 +1698,35 @@ impl Mapper<'_> {
             if s.claimed.contains(&k) || kept_files.contains(&key.file) {
                 continue;
             }
+            // What dcnc writes into map parameters itself: owned hiera of ExtraConfig, owned
+            // Glance policies; the rest of the map passes through.
+            let mut value_json = v.value.clone();
+            if let Some(m) = value_json.as_object_mut() {
+                if k.ends_with("ExtraConfig") {
+                    for (path, field) in crate::check::OWNED_HIERA {
+                        if path.len() == 1 && m.remove(path[0]).is_some() {
+                            self.report.add(
+                                Section::Mapped,
+                                Item::at(value, format!("{}: {k} {}", s.name, path[0]))
+                                    .detail(format!("dcnc sets it from {field}")),
+                            );
+                        }
+                    }
+                }
+                if k == "GlanceApiPolicies" {
+                    m.retain(|_, e| {
+                        let owned = e
+                            .get("key")
+                            .and_then(Json::as_str)
+                            .is_some_and(|p| crate::check::OWNED_POLICIES.contains(&p));
+                        !owned
+                    });
+                }
+                if m.is_empty() && !v.value.as_object().is_some_and(|o| o.is_empty()) {
+                    s.claimed.insert(k.clone());
+                    continue;
+                }
+            }
             if let Some(reason) = secret_parameter(&k) {
                 self.report.add(
                     Section::Secret,
@@ -1697,7 +1749,7 @@ impl Mapper<'_> {
             );
             params.push(Field {
                 key: k.clone(),
-                value: Doc::Raw(v.value.clone(), Some(value)),
+                value: Doc::Raw(value_json, Some(value)),
                 comment: None,
                 key_origin: Some(key),
             });
