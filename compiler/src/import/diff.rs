@@ -188,12 +188,20 @@ pub fn diff(imp: &Imported) -> String {
                         let _ = writeln!(
                             lines,
                             "{}",
-                            row("original:", show(a.map(|s| &s.value), default), &origin_text(a, &imp.read.sources))
+                            row(
+                                "original:",
+                                show(a.map(|s| &s.value), default),
+                                &origin_text(a, &imp.read.sources)
+                            )
                         );
                         let _ = writeln!(
                             lines,
                             "{}",
-                            row("dcnc:", show(b.map(|s| &s.value), default), &origin_text(b, &imp.read.sources))
+                            row(
+                                "dcnc:",
+                                show(b.map(|s| &s.value), default),
+                                &origin_text(b, &imp.read.sources)
+                            )
                         );
                     }
                 }
