@@ -107,6 +107,8 @@ run() {
 
 # --- Tutorial: the seed's three stacks ----------------------------------------------------------
 workdir tutorial
+run init 0 'dcnc init my-dcn --edges 2'
+run init-check 1 'dcnc check my-dcn/dcn.yaml --message-format short'
 example dcn.yaml dcn.yaml
 example bad/mistakes.yaml mistakes.yaml
 run check 0 'dcnc check dcn.yaml'

@@ -15,9 +15,18 @@ pub struct Compiled {
 /// Parses and checks spec text, and plans the deployment. `target` overrides the spec's release
 /// target. On errors, returns every diagnostic.
 pub fn compile(text: &str, target: Option<spec::TargetName>) -> Result<Compiled, Vec<Diagnostic>> {
-    let spec = spec::parse(text).map_err(|d| vec![d])?;
-    let (deployment, diagnostics) = check::check(&spec, target);
-    let deployment = deployment.ok_or_else(|| diagnostics.clone())?;
+    // `dcnc init`'s placeholders, reported in place of what their text would get (DCN060).
+    let holes = spec::placeholder::placeholders(text);
+    let spec = spec::parse(text).map_err(|d| {
+        let mut diags = vec![d];
+        check::placeholder::report(&mut diags, &holes);
+        diags
+    })?;
+    let (deployment, mut diagnostics) = check::check(&spec, target);
+    check::placeholder::report(&mut diagnostics, &holes);
+    let deployment = deployment
+        .filter(|_| holes.is_empty())
+        .ok_or_else(|| diagnostics.clone())?;
     let plan = graph::plan(&deployment);
     Ok(Compiled {
         deployment,

@@ -515,6 +515,7 @@ fn every_command_and_failure_speaks_json() {
     let seed = "fixtures/five-edges.yaml";
     let out = t("out");
     let spec = t("imported.yaml");
+    let init = t("init");
     let cases: Vec<(Vec<&str>, &[&str])> = vec![
         (vec!["check", seed], &["summary"]),
         (
@@ -585,6 +586,8 @@ fn every_command_and_failure_speaks_json() {
         (vec!["explain", "DCN999"], &["error", "summary"]),
         (vec!["completions", "bash"], &["document", "summary"]),
         (vec!["man"], &["document", "summary"]),
+        (vec!["init", &init], &["file", "summary"]),
+        (vec!["init", &init], &["error", "summary"]),
         (
             vec!["import", "fixtures/import-bad/no-deploy", "-o", &spec],
             &["diagnostic", "error", "summary"],
@@ -850,4 +853,180 @@ fn committed_completions_and_man_pages_are_current() {
         fs::read(committed.join("dcnc.1")).unwrap(),
         "`dcnc man` prints dcnc.1"
     );
+}
+
+/// Replaces every placeholder of a `dcnc init` spec with a value, as a user would.
+fn fill_placeholders(text: &str) -> String {
+    let mut n = 0;
+    let mut out = String::new();
+    for line in text.split_inclusive('\n') {
+        if line.trim_start().starts_with('#') {
+            out.push_str(line);
+            continue;
+        }
+        let mut rest = line;
+        while let Some(i) = rest.find("\"<fill me in: ") {
+            out.push_str(&rest[..i]);
+            let end = rest[i + 1..].find('"').expect("a closing quote") + i + 2;
+            n += 1;
+            out.push_str(&if rest[i..end].contains("fsid") {
+                format!("\"{n:08x}-1111-4a2b-8c3d-{n:012x}\"")
+            } else {
+                format!("\"172.16.{n}.10\"")
+            });
+            rest = &rest[end..];
+        }
+        out.push_str(rest);
+    }
+    out
+}
+
+/// `dcnc init`: a starter spec whose placeholders are located DCN060 errors (and nothing else)
+/// until filled in, which then builds, for every target and topology.
+#[test]
+fn init_writes_a_starter_that_builds_once_filled_in() {
+    let tmp = tempfile::tempdir().unwrap();
+    let targets = String::from_utf8(dcnc(&["targets", "--format", "json"]).stdout).unwrap();
+    let targets: Vec<serde_json::Value> = serde_json::from_str(&targets).unwrap();
+    for t in &targets {
+        let target = t["id"].as_str().unwrap();
+        for topology in ["multistore", "glance-cache"] {
+            let dir = tmp.path().join(format!("{target}-{topology}"));
+            let d = dir.to_str().unwrap();
+            let args = [
+                "init",
+                d,
+                "--target",
+                target,
+                "--topology",
+                topology,
+                "--edges",
+                "3",
+            ];
+            let o = dcnc_env(&args, &[]);
+            assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+            let spec = dir.join("dcn.yaml");
+            let text = fs::read_to_string(&spec).unwrap();
+            assert!(text.starts_with("# yaml-language-server: $schema=dcn.schema.json\n"));
+            assert_eq!(
+                fs::read_to_string(dir.join("dcn.schema.json")).unwrap(),
+                String::from_utf8(dcnc(&["schema"]).stdout).unwrap()
+            );
+            let s = spec.to_str().unwrap();
+            let args = ["check", s, "--message-format", "json"];
+            let o = dcnc_env(&args, &[]);
+            assert_eq!(
+                o.status.code(),
+                Some(1),
+                "{target} {topology}: unfilled fails"
+            );
+            let holes: usize = (text.lines())
+                .filter(|l| !l.trim_start().starts_with('#'))
+                .map(|l| l.matches("\"<fill me in: ").count())
+                .sum();
+            let errors: Vec<_> = json_lines(&args, &o)
+                .into_iter()
+                .filter_map(|m| match m {
+                    Message::Diagnostic(d) if d.severity == dcnc::diag::Severity::Error => Some(d),
+                    _ => None,
+                })
+                .collect();
+            assert_eq!(
+                errors.len(),
+                holes,
+                "{target} {topology}: one error per placeholder"
+            );
+            let lines: Vec<&str> = text.lines().collect();
+            for e in &errors {
+                assert_eq!(e.code, "DCN060", "{target} {topology}: {e:?}");
+                let line = lines[e.line.unwrap() as usize - 1];
+                let col = e.column.unwrap() as usize - 1;
+                assert!(
+                    line[col..].starts_with("\"<fill me in: "),
+                    "{e:?} points at {line}"
+                );
+            }
+            fs::write(&spec, fill_placeholders(&text)).unwrap();
+            let o = dcnc(&["check", s]);
+            assert!(
+                o.status.success(),
+                "{target} {topology} filled: {}",
+                String::from_utf8_lossy(&o.stderr)
+            );
+            let out = dir.join("deploy");
+            let o = dcnc(&["build", s, "-o", out.to_str().unwrap()]);
+            assert!(o.status.success(), "{target} {topology}: builds");
+        }
+    }
+    // The default starter and what `dcnc check` says of it, snapshot-tested.
+    let dir = tmp.path().join("default");
+    let o = dcnc_env(&["init", dir.to_str().unwrap()], &[]);
+    let note = String::from_utf8(o.stderr)
+        .unwrap()
+        .replace(dir.to_str().unwrap(), "DIR");
+    let spec = fs::read_to_string(dir.join("dcn.yaml")).unwrap();
+    let check = Command::new(env!("CARGO_BIN_EXE_dcnc"))
+        .args(["check", "dcn.yaml"])
+        .current_dir(&dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert_eq!(check.status.code(), Some(1));
+    settings().bind(|| {
+        insta::assert_snapshot!("init@dcn.yaml", spec);
+        insta::assert_snapshot!(
+            "init@check",
+            format!(
+                "$ dcnc init DIR\n{note}\n$ dcnc check dcn.yaml\n{}",
+                String::from_utf8(check.stderr).unwrap()
+            )
+        );
+    });
+    assert_eq!(
+        fs::read_to_string(dir.join(".gitignore"))
+            .unwrap()
+            .lines()
+            .last(),
+        Some(".*.dcnc-*")
+    );
+}
+
+/// `dcnc init` never overwrites: an existing spec or schema stops it before it writes anything;
+/// an existing .gitignore is kept and the line to add is shown.
+#[test]
+fn init_refuses_to_overwrite() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path().to_str().unwrap();
+    for existing in ["dcn.yaml", "dcn.schema.json"] {
+        let _ = fs::remove_file(tmp.path().join("dcn.yaml"));
+        let _ = fs::remove_file(tmp.path().join("dcn.schema.json"));
+        fs::write(tmp.path().join(existing), "mine").unwrap();
+        let o = dcnc(&["init", d]);
+        assert_eq!(o.status.code(), Some(2), "{existing}");
+        assert!(String::from_utf8_lossy(&o.stderr).contains("exists"));
+        assert_eq!(
+            fs::read_to_string(tmp.path().join(existing)).unwrap(),
+            "mine"
+        );
+        assert_eq!(
+            fs::read_dir(tmp.path()).unwrap().count(),
+            1,
+            "nothing else written"
+        );
+    }
+    fs::remove_file(tmp.path().join("dcn.schema.json")).unwrap();
+    fs::write(tmp.path().join(".gitignore"), "target/\n").unwrap();
+    let o = dcnc_env(&["init", d], &[]);
+    assert!(o.status.success());
+    assert_eq!(
+        fs::read_to_string(tmp.path().join(".gitignore")).unwrap(),
+        "target/\n"
+    );
+    assert!(String::from_utf8_lossy(&o.stderr).contains("add this line to it"));
+    // A dangling symlink at the spec's name is not followed.
+    let tmp = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(tmp.path().join("elsewhere"), tmp.path().join("dcn.yaml")).unwrap();
+    let o = dcnc(&["init", tmp.path().to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(!tmp.path().join("elsewhere").exists());
 }

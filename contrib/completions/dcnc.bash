@@ -40,6 +40,9 @@ _dcnc() {
             dcnc,import)
                 cmd="dcnc__subcmd__import"
                 ;;
+            dcnc,init)
+                cmd="dcnc__subcmd__init"
+                ;;
             dcnc,man)
                 cmd="dcnc__subcmd__man"
                 ;;
@@ -76,6 +79,9 @@ _dcnc() {
             dcnc__subcmd__help,import)
                 cmd="dcnc__subcmd__help__subcmd__import"
                 ;;
+            dcnc__subcmd__help,init)
+                cmd="dcnc__subcmd__help__subcmd__init"
+                ;;
             dcnc__subcmd__help,man)
                 cmd="dcnc__subcmd__help__subcmd__man"
                 ;;
@@ -95,7 +101,7 @@ _dcnc() {
 
     case "${cmd}" in
         dcnc)
-            opts="-h -V --message-format --color --help --version check build graph plan targets schema import explain completions man docs help"
+            opts="-h -V --message-format --color --help --version init check build graph plan targets schema import explain completions man docs help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -273,7 +279,7 @@ _dcnc() {
             return 0
             ;;
         dcnc__subcmd__help)
-            opts="check build graph plan targets schema import explain completions man docs help"
+            opts="init check build graph plan targets schema import explain completions man docs help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -398,6 +404,20 @@ _dcnc() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        dcnc__subcmd__help__subcmd__init)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         dcnc__subcmd__help__subcmd__man)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -475,6 +495,40 @@ _dcnc() {
                     ;;
                 --home)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --message-format)
+                    COMPREPLY=($(compgen -W "human short github json" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        dcnc__subcmd__init)
+            opts="-h --edges --target --topology --message-format --color --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --edges)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --target)
+                    COMPREPLY=($(compgen -W "wallaby ussuri-poc ussuri tht-18" -- "${cur}"))
+                    return 0
+                    ;;
+                --topology)
+                    COMPREPLY=($(compgen -W "multistore glance-cache" -- "${cur}"))
                     return 0
                     ;;
                 --message-format)

@@ -68,15 +68,39 @@ fn check_unique_names(c: &mut Checker, sites: &[Site], spans: &[SiteSpans]) {
 }
 
 /// Two mons are the same when their IPs match and their ports match or one has none.
+///
+/// Per IP, the first two sites that own it (with any port, with no port, with each port) are
+/// enough to find another site's clash, so a site listing one mon 100,000 times stays linear.
 fn check_shared_mons(c: &mut Checker, sites: &[Site], spans: &[SiteSpans]) {
-    let mut mon_owner: HashMap<std::net::IpAddr, Vec<(Option<u16>, usize)>> = HashMap::new();
+    #[derive(Default)]
+    struct Owners {
+        any: Vec<usize>,
+        portless: Vec<usize>,
+        by_port: HashMap<u16, Vec<usize>>,
+    }
+    fn add(v: &mut Vec<usize>, i: usize) {
+        if v.len() < 2 && !v.contains(&i) {
+            v.push(i);
+        }
+    }
+    fn other(v: &[usize], i: usize) -> Option<usize> {
+        v.iter().copied().find(|&j| j != i)
+    }
+    let mut owners: HashMap<std::net::IpAddr, Owners> = HashMap::new();
     for (i, (s, sp)) in sites.iter().zip(spans).enumerate() {
         for (m, span) in s.mons.iter().zip(&sp.mons) {
-            let owners = mon_owner.entry(m.ip).or_default();
-            let clash = owners.iter().find(|(port, j)| {
-                *j != i && (port.is_none() || m.port.is_none() || *port == m.port)
-            });
-            if let Some(&(_, j)) = clash {
+            let o = owners.entry(m.ip).or_default();
+            let clash = match m.port {
+                None => other(&o.any, i),
+                Some(p) => {
+                    let same = o.by_port.get(&p).and_then(|v| other(v, i));
+                    match (same, other(&o.portless, i)) {
+                        (Some(a), Some(b)) => Some(a.min(b)),
+                        (a, b) => a.or(b),
+                    }
+                }
+            };
+            if let Some(j) = clash {
                 let msg = format!(
                     "mon `{m}` of site `{}` is also a mon of site `{}`",
                     s.name, sites[j].name
@@ -85,7 +109,11 @@ fn check_shared_mons(c: &mut Checker, sites: &[Site], spans: &[SiteSpans]) {
                     "each site has its own ceph cluster; a shared mon address is a copy-paste mistake".into(),
                 );
             } else {
-                owners.push((m.port, i));
+                add(&mut o.any, i);
+                match m.port {
+                    None => add(&mut o.portless, i),
+                    Some(p) => add(o.by_port.entry(p).or_default(), i),
+                }
             }
         }
     }

@@ -17,6 +17,7 @@ mod globals;
 mod images;
 mod keys;
 mod params;
+pub mod placeholder;
 
 pub use params::owned_parameter;
 pub(crate) use params::{OWNED_HIERA, OWNED_POLICIES};

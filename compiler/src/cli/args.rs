@@ -33,6 +33,8 @@ pub struct Global {
 
 #[derive(Subcommand)]
 pub enum Command {
+    /// Start a config repository: a commented dcn.yaml to fill in, its schema, a .gitignore
+    Init(super::init::InitArgs),
     /// Check a spec and report every problem found
     Check {
         /// The spec file (dcn.yaml)
@@ -120,6 +122,7 @@ impl Command {
     /// The command's name, as typed.
     pub fn name(&self) -> &'static str {
         match self {
+            Command::Init(_) => "init",
             Command::Check { .. } => "check",
             Command::Build { .. } => "build",
             Command::Graph { .. } => "graph",

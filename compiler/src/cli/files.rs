@@ -23,6 +23,18 @@ pub fn replace(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<PathBuf>
     written.map(|()| path)
 }
 
+/// Writes `bytes` to `dir/name` only if nothing (not even a dangling symlink) is there.
+pub fn create(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<PathBuf> {
+    let path = dir.join(name);
+    let mut f = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&path)?;
+    f.write_all(bytes)?;
+    f.sync_all()?;
+    Ok(path)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

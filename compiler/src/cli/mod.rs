@@ -2,14 +2,15 @@
 //! format, and maps outcomes to exit codes (0 ok, 1 spec errors, 2 usage or I/O errors).
 //!
 //! `args` is the grammar, `output` the printer, `message` the JSON lines, `compile` the commands
-//! that compile a spec (check, build, graph, plan), `import` the one that writes a spec from a
-//! deployment, `info` the others (targets, explain, schema, completions, man, docs), `files`
+//! that compile a spec (check, build, graph, plan), `init` the starter spec, `import` the spec of
+//! a deployment, `info` the others (targets, explain, schema, completions, man, docs), `files`
 //! the one way the CLI writes a file.
 
 mod args;
 mod files;
 mod import;
 mod info;
+mod init;
 pub mod message;
 mod output;
 
@@ -112,6 +113,7 @@ fn run(cli: Cli) -> ExitCode {
         Some(cli.command.name()),
     );
     match cli.command {
+        Command::Init(a) => init::init(r, a),
         Command::Check { spec, report } => compile::check(r, &spec, &report),
         Command::Build {
             spec,

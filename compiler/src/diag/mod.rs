@@ -122,6 +122,7 @@ codes! {
     PublicLocations = "DCN051";
     NotRaw = "DCN052";
     BadImageName = "DCN053";
+    FillMeIn = "DCN060";
 }
 
 impl std::fmt::Display for Code {

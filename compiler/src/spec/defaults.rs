@@ -17,7 +17,7 @@ pub const EDGE_ROLES: &[(&str, u32)] = &[("DistributedComputeHCI", 3)];
 /// Roles and node counts of the central compute stack without `roles`.
 pub const COMPUTE_ROLES: &[(&str, u32)] = &[("DistributedCompute", 3)];
 
-pub(crate) fn target() -> TargetName {
+pub fn target() -> TargetName {
     TargetName::Wallaby
 }
 pub(crate) fn topology() -> Topology {

@@ -7,6 +7,7 @@
 pub mod defaults;
 mod leaf;
 mod parse;
+pub mod placeholder;
 
 use std::collections::BTreeMap;
 
