@@ -15,7 +15,7 @@ pub struct Compiled {
 /// Parses and checks spec text, and plans the deployment. `target` overrides the spec's release
 /// target. On errors, returns every diagnostic.
 pub fn compile(text: &str, target: Option<spec::TargetName>) -> Result<Compiled, Vec<Diagnostic>> {
-    // `dcnc init`'s placeholders, reported in place of what their text would get (DCN060).
+    // `dcnc init`'s placeholders, reported in place of what their text would get (DCN063).
     let holes = spec::placeholder::placeholders(text);
     let spec = spec::parse(text).map_err(|d| {
         let mut diags = vec![d];

@@ -881,7 +881,7 @@ fn fill_placeholders(text: &str) -> String {
     out
 }
 
-/// `dcnc init`: a starter spec whose placeholders are located DCN060 errors (and nothing else)
+/// `dcnc init`: a starter spec whose placeholders are located DCN063 errors (and nothing else)
 /// until filled in, which then builds, for every target and topology.
 #[test]
 fn init_writes_a_starter_that_builds_once_filled_in() {
@@ -938,7 +938,7 @@ fn init_writes_a_starter_that_builds_once_filled_in() {
             );
             let lines: Vec<&str> = text.lines().collect();
             for e in &errors {
-                assert_eq!(e.code, "DCN060", "{target} {topology}: {e:?}");
+                assert_eq!(e.code, "DCN063", "{target} {topology}: {e:?}");
                 let line = lines[e.line.unwrap() as usize - 1];
                 let col = e.column.unwrap() as usize - 1;
                 assert!(

@@ -1,4 +1,4 @@
-//! DCN060: a `dcnc init` placeholder left in the spec. Each is reported at its location, in
+//! DCN063: a `dcnc init` placeholder left in the spec. Each is reported at its location, in
 //! place of the errors its text would get as a value (not a UUID, not an IP address).
 
 use std::collections::HashSet;
@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use crate::diag::{self, Code, Diagnostic};
 use crate::spec::placeholder::{Placeholder, MARKER};
 
-/// Replaces the diagnostics at placeholders with one DCN060 error each.
+/// Replaces the diagnostics at placeholders with one DCN063 error each.
 pub fn report(diags: &mut Vec<Diagnostic>, holes: &[Placeholder]) {
     if holes.is_empty() {
         return;

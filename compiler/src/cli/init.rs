@@ -1,6 +1,6 @@
 //! `dcnc init [DIR]`: a commented starter `dcn.yaml` (from `compiler/templates/init/`), the
 //! spec's JSON schema beside it for editors, and a `.gitignore` for dcnc's temporary directories.
-//! Every value only the user knows is a placeholder that `dcnc check` reports (DCN060) until it
+//! Every value only the user knows is a placeholder that `dcnc check` reports (DCN063) until it
 //! is filled in; the optional fields are comments with their defaults, taken from the schema, so
 //! they cannot drift from it. Nothing that exists is overwritten.
 

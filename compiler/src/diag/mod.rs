@@ -122,7 +122,7 @@ codes! {
     PublicLocations = "DCN051";
     NotRaw = "DCN052";
     BadImageName = "DCN053";
-    FillMeIn = "DCN060";
+    FillMeIn = "DCN063";
 }
 
 impl std::fmt::Display for Code {

@@ -83,7 +83,8 @@ pub(crate) fn render(name: &str, ctx: Value) -> String {
 mod tests {
     use super::*;
 
-    /// Every template file under `compiler/templates/` is listed, so none is silently left out.
+    /// Every template file under `compiler/templates/` is listed, so none is silently left out
+    /// (but `init/`: the starter spec of `dcnc init`, which `cli/init.rs` includes).
     #[test]
     fn every_template_file_is_listed() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
@@ -93,7 +94,9 @@ mod tests {
             for entry in std::fs::read_dir(&dir).expect("templates dir") {
                 let path = entry.expect("dir entry").path();
                 if path.is_dir() {
-                    dirs.push(path);
+                    if path != root.join("init") {
+                        dirs.push(path);
+                    }
                 } else if path.extension().is_some_and(|e| e == "j2") {
                     let rel = path.strip_prefix(&root).expect("under root");
                     files.push(rel.to_string_lossy().replace('\\', "/"));

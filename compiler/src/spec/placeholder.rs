@@ -1,6 +1,6 @@
 //! Placeholders: the `<fill me in: …>` values `dcnc init` writes where only the user knows the
 //! value (an fsid, mon addresses). Found here, anywhere in the spec, with their spans; `check`
-//! reports each as DCN060 instead of the errors the value would otherwise get.
+//! reports each as DCN063 instead of the errors the value would otherwise get.
 
 use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
