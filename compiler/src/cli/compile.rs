@@ -38,8 +38,22 @@ pub fn build(
     if check {
         return check_build(r, &tree, spec, out);
     }
-    match crate::write::write_tree(&tree, out, force) {
+    let on_wait = |pid: Option<u32>| {
+        let pid = pid.map(|p| format!(" (pid {p})")).unwrap_or_default();
+        r.note(&format!(
+            "{}: waiting for another dcnc build of it{pid}",
+            out.display()
+        ));
+    };
+    let opts = crate::write::Options {
+        force,
+        on_wait: Some(&on_wait),
+    };
+    match crate::write::write_tree_with(&tree, out, &opts) {
         Ok(w) => {
+            for note in &w.notes {
+                r.note(&format!("warning: {note}"));
+            }
             r.note(&format!(
                 "{}: {} files written, {} unchanged, {} removed",
                 out.display(),

@@ -37,14 +37,8 @@ impl Failure {
 
 impl From<crate::write::WriteError> for Failure {
     fn from(e: crate::write::WriteError) -> Self {
-        use crate::write::WriteError as W;
-        let (kind, path) = match &e {
-            W::NotOurs(p) => ("not-ours", Some(p.as_path())),
-            W::NotADirectory(p) => ("not-a-directory", Some(p.as_path())),
-            W::BadPath(_) => ("bad-path", None),
-            W::Io(p, _) => ("io", Some(p.as_path())),
-        };
-        Failure::new(kind, path, e.to_string())
+        let path = e.path().to_path_buf();
+        Failure::new(e.kind(), Some(&path), e.to_string())
     }
 }
 

@@ -1,0 +1,613 @@
+//! Writing the output tree: the only phase that touches the file system.
+//!
+//! A manifest (`.dcnc-manifest`: sha256, mode and path of every file) records what dcnc wrote.
+//! A build makes the new tree in a staging directory beside the output directory and swaps the
+//! two with one atomic exchange. What holds, whatever the directory holds and wherever the build
+//! is killed:
+//!
+//! * **The output path always holds the old tree or the new one, complete.** The swap is one
+//!   `renameat2(RENAME_EXCHANGE)`; see [`swap`] for the fallback where a file system lacks it.
+//!   Leftovers of an interrupted build are found by name and cleaned up by the next build, under
+//!   the lock; files in them that are not dcnc's are moved back, never deleted.
+//! * **No file dcnc did not write is deleted or overwritten** without `--force`: entries it did
+//!   not write are carried into the new tree as hard links (symlinks, FIFOs and sockets
+//!   included), directories with their mode and owner (and times, when not dcnc's), empty ones
+//!   too; a file written into the old tree during the build is moved into the new one. A file at
+//!   a path dcnc now generates, and a file dcnc wrote that was edited since (its sha256 is not the
+//!   manifest's), are conflicts reported by name before anything is written; an edited file dcnc
+//!   no longer generates is kept and reported. `--force` replaces such files; it never deletes
+//!   files dcnc does not generate.
+//! * **Bounded work for any directory.** A directory without a manifest is refused (without
+//!   `--force`) before it is walked; the walk never follows a symlink and reads no bytes; only
+//!   files at paths the manifest or the new tree names are hashed, opened without following links
+//!   or blocking, and only when no larger than [`MAX_FILE`], the most dcnc ever writes. Names
+//!   need not be UTF-8.
+//! * **One build per directory at a time** ([`lock`]); a second one waits.
+//! * **Checks before moves.** A read-only directory, a mount point, a symlink at the output
+//!   path, an output directory that contains the current directory, a conflict or an owner dcnc
+//!   cannot keep: each is reported before anything is moved.
+//! * Unchanged files are hard-linked, so their mtimes survive; when nothing changed, nothing is
+//!   written at all. dcnc never writes outside the output directory and its `.NAME.dcnc-*`
+//!   siblings.
+
+mod fault;
+mod lock;
+mod manifest;
+mod plan;
+mod scan;
+mod stage;
+mod swap;
+
+use std::collections::BTreeMap;
+use std::ffi::OsString;
+use std::fs;
+use std::path::{Component, Path, PathBuf};
+
+pub use manifest::{manifest, MANIFEST};
+pub use plan::{Conflict, Why};
+
+use crate::emit::Tree;
+use scan::{Entry, Kind};
+
+/// The largest file dcnc writes (its manifest included). A larger file at a path dcnc wrote is
+/// not dcnc's, and is never read.
+pub const MAX_FILE: u64 = 256 << 20;
+
+/// Why a build or check could not write or read the output directory. Each has a stable
+/// [`kind`](WriteError::kind) and the [`path`](WriteError::path) it is about.
+#[derive(Debug)]
+pub enum WriteError {
+    NotOurs(PathBuf),
+    NotADirectory(PathBuf),
+    /// The output path is a symbolic link.
+    Symlink(PathBuf),
+    MountPoint(PathBuf),
+    /// The output directory is the current directory or contains it.
+    HoldsCwd(PathBuf),
+    /// The output path has no parent to build beside (`/`).
+    NoParent(PathBuf),
+    BadPath(String),
+    TooLarge(String, u64),
+    /// Files dcnc would replace and did not write (the output directory, the conflicts).
+    Conflicts(PathBuf, Vec<Conflict>),
+    /// A directory of the old tree dcnc cannot remove files from.
+    NotWritable(PathBuf),
+    /// The manifest cannot be used.
+    Manifest(PathBuf, manifest::Unreadable),
+    Owner {
+        path: PathBuf,
+        uid: u32,
+        gid: u32,
+        error: std::io::Error,
+    },
+    Lock(PathBuf, std::io::Error),
+    /// Writing the new tree failed at this path (of the output directory); nothing was moved.
+    Stage(PathBuf, std::io::Error),
+    Io(PathBuf, std::io::Error),
+    /// A simulated kill (fault-injection tests).
+    #[cfg(test)]
+    Injected,
+}
+
+impl WriteError {
+    /// A stable name for the kind of error, for machine-readable output.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            WriteError::NotOurs(_) => "not-ours",
+            WriteError::NotADirectory(_) => "not-a-directory",
+            WriteError::Symlink(_) => "symlink",
+            WriteError::MountPoint(_) => "mount-point",
+            WriteError::HoldsCwd(_) => "holds-current-directory",
+            WriteError::NoParent(_) => "no-parent",
+            WriteError::BadPath(_) => "bad-path",
+            WriteError::TooLarge(..) => "too-large",
+            WriteError::Conflicts(..) => "conflicts",
+            WriteError::NotWritable(_) => "not-writable",
+            WriteError::Manifest(..) => "manifest",
+            WriteError::Owner { .. } => "owner",
+            WriteError::Lock(..) => "lock",
+            WriteError::Stage(..) => "stage",
+            WriteError::Io(..) => "io",
+            #[cfg(test)]
+            WriteError::Injected => "injected",
+        }
+    }
+
+    /// The path the error is about (for `BadPath` and `TooLarge`, the tree's path).
+    pub fn path(&self) -> &Path {
+        match self {
+            WriteError::NotOurs(p)
+            | WriteError::NotADirectory(p)
+            | WriteError::Symlink(p)
+            | WriteError::MountPoint(p)
+            | WriteError::HoldsCwd(p)
+            | WriteError::NoParent(p)
+            | WriteError::Conflicts(p, _)
+            | WriteError::NotWritable(p)
+            | WriteError::Manifest(p, _)
+            | WriteError::Owner { path: p, .. }
+            | WriteError::Lock(p, _)
+            | WriteError::Stage(p, _)
+            | WriteError::Io(p, _) => p,
+            WriteError::BadPath(p) | WriteError::TooLarge(p, _) => Path::new(p),
+            #[cfg(test)]
+            WriteError::Injected => Path::new(""),
+        }
+    }
+}
+
+impl std::fmt::Display for WriteError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            WriteError::NotOurs(p) => write!(
+                f,
+                "{} is not empty and was not written by dcnc (no {MANIFEST}); choose another directory or pass --force",
+                p.display()
+            ),
+            WriteError::NotADirectory(p) => {
+                write!(f, "{} exists and is not a directory", p.display())
+            }
+            WriteError::Symlink(p) => write!(
+                f,
+                "{} is a symbolic link; dcnc does not build through links: pass the directory it points to",
+                p.display()
+            ),
+            WriteError::MountPoint(p) => write!(
+                f,
+                "{} is a mount point: dcnc replaces the output directory in one atomic rename, which a mount point cannot take part in; build into a directory inside it (e.g. -o {}/tree) or mount its parent instead",
+                p.display(),
+                p.display()
+            ),
+            WriteError::HoldsCwd(p) => write!(
+                f,
+                "{} is the current directory or contains it: dcnc replaces the whole output directory, which would leave this shell in a deleted directory; run dcnc from outside it (e.g. from its parent, with -o NAME)",
+                p.display()
+            ),
+            WriteError::NoParent(p) => write!(
+                f,
+                "{} has no parent directory to build the new tree in; choose a directory below it",
+                p.display()
+            ),
+            WriteError::BadPath(p) => {
+                write!(f, "refusing to write `{p}`: it would leave the output directory")
+            }
+            WriteError::TooLarge(p, n) => write!(
+                f,
+                "refusing to write `{p}`: {n} bytes is more than dcnc writes into one file ({MAX_FILE} bytes)"
+            ),
+            WriteError::Conflicts(out, list) => {
+                write!(
+                    f,
+                    "{} holds files dcnc did not write where it writes (nothing was changed):",
+                    out.display()
+                )?;
+                for c in list {
+                    write!(f, "\n  {c}")?;
+                }
+                write!(
+                    f,
+                    "\nmove them away (or undo the edits), or pass --force to replace them"
+                )
+            }
+            WriteError::NotWritable(p) => write!(
+                f,
+                "{} is not writable: dcnc must remove the old files from it; make it writable (chmod u+w) or choose another directory (nothing was changed)",
+                p.display()
+            ),
+            WriteError::Manifest(p, why) => write!(
+                f,
+                "{} cannot be used: {why}; dcnc writes it as a regular UTF-8 file. Delete it and pass --force (dcnc then keeps every file it finds as not its own) (nothing was changed)",
+                p.display()
+            ),
+            WriteError::Owner {
+                path,
+                uid,
+                gid,
+                error,
+            } => write!(
+                f,
+                "cannot give the new {} its owner (uid {uid}, gid {gid}): {error}; run the build as that user or as root, or move that directory out (nothing was changed)",
+                path.display()
+            ),
+            WriteError::Lock(p, e) => write!(
+                f,
+                "cannot take the build lock {}: {e}; dcnc needs to write in the output directory's parent",
+                p.display()
+            ),
+            WriteError::Stage(p, e) => write!(
+                f,
+                "cannot write the new tree ({}): {e}; the output directory was not changed",
+                p.display()
+            ),
+            WriteError::Io(p, e) => write!(f, "{}: {e}", p.display()),
+            #[cfg(test)]
+            WriteError::Injected => write!(f, "killed (fault injection)"),
+        }
+    }
+}
+
+impl std::error::Error for WriteError {}
+
+/// Something a build did or left that the user should know; not an error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Note {
+    /// dcnc wrote this file, no longer generates it, and it was changed since: it was kept.
+    KeptEdited(PathBuf),
+    /// A leftover of an interrupted build was removed.
+    Cleaned(PathBuf),
+    /// An interrupted build had left no output directory; its tree was put back.
+    Restored(PathBuf),
+    /// A file that was not dcnc's, found in an old tree, was moved into the output directory.
+    Rescued(PathBuf),
+    /// An old tree was kept because these files in it could not be moved back (their paths are
+    /// taken in the new tree).
+    KeptPrevious { dir: PathBuf, files: Vec<PathBuf> },
+}
+
+impl std::fmt::Display for Note {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Note::KeptEdited(p) => write!(
+                f,
+                "kept {}: dcnc wrote it but no longer generates it, and it was changed since (delete it if it is not needed)",
+                p.display()
+            ),
+            Note::Cleaned(p) => {
+                write!(f, "removed {}, left by an interrupted build", p.display())
+            }
+            Note::Restored(p) => write!(
+                f,
+                "put back {}: an interrupted build had left it missing",
+                p.display()
+            ),
+            Note::Rescued(p) => write!(
+                f,
+                "moved {} back from an earlier tree: dcnc did not write it",
+                p.display()
+            ),
+            Note::KeptPrevious { dir, files } => {
+                write!(
+                    f,
+                    "kept the earlier tree {}: it holds files dcnc did not write whose paths are taken now:",
+                    dir.display()
+                )?;
+                for p in files {
+                    write!(f, " {}", p.display())?;
+                }
+                write!(f, "; move them where you want them and delete it")
+            }
+        }
+    }
+}
+
+/// How a build runs.
+#[derive(Clone, Copy, Default)]
+pub struct Options<'a> {
+    /// Replace files dcnc did not write where it writes, and take over a directory without a
+    /// manifest.
+    pub force: bool,
+    /// Called before waiting for another build of the same directory, with its PID if known.
+    pub on_wait: Option<&'a dyn Fn(Option<u32>)>,
+}
+
+/// What a build did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Written {
+    pub written: usize,
+    pub unchanged: usize,
+    pub removed: usize,
+    pub notes: Vec<Note>,
+}
+
+/// A relative path made only of normal components: it cannot leave the directory it is joined to.
+fn safe_relative(p: &str) -> bool {
+    !p.is_empty()
+        && p != MANIFEST
+        && p != stage::INCOMPLETE
+        && Path::new(p)
+            .components()
+            .all(|c| matches!(c, Component::Normal(_)))
+}
+
+/// The output directory's parent and name; `-o .`, `-o ..` and the like are resolved.
+fn parent_and_name(out: &Path) -> Result<(PathBuf, OsString), WriteError> {
+    let io = |e| WriteError::Io(out.to_path_buf(), e);
+    let (parent, name) = match out.file_name() {
+        Some(name) => {
+            let parent = match out.parent() {
+                Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+                _ => PathBuf::from("."),
+            };
+            (parent, name.to_os_string())
+        }
+        None => {
+            let real = fs::canonicalize(out).map_err(io)?;
+            match (real.parent(), real.file_name()) {
+                (Some(p), Some(n)) => (p.to_path_buf(), n.to_os_string()),
+                _ => return Err(WriteError::NoParent(out.to_path_buf())),
+            }
+        }
+    };
+    Ok((parent, name))
+}
+
+/// What is at the output path: `None` when nothing; an error for anything dcnc must not
+/// replace as a whole.
+fn check_out(out: &Path, parent: &Path, name: &OsString) -> Result<Option<Entry>, WriteError> {
+    let io = |e| WriteError::Io(out.to_path_buf(), e);
+    let Some(e) = scan::lstat(out).map_err(io)? else {
+        return Ok(None);
+    };
+    match e.kind {
+        Kind::Dir => {}
+        Kind::Symlink => return Err(WriteError::Symlink(out.to_path_buf())),
+        _ => return Err(WriteError::NotADirectory(out.to_path_buf())),
+    }
+    let real = fs::canonicalize(parent).map_err(io)?.join(name);
+    if std::env::current_dir().is_ok_and(|cwd| cwd.starts_with(&real)) {
+        return Err(WriteError::HoldsCwd(out.to_path_buf()));
+    }
+    let mount_root = rustix::fs::statx(
+        rustix::fs::CWD,
+        out,
+        rustix::fs::AtFlags::SYMLINK_NOFOLLOW,
+        rustix::fs::StatxFlags::BASIC_STATS,
+    )
+    .ok()
+    .filter(|s| {
+        s.stx_attributes_mask
+            .contains(rustix::fs::StatxAttributes::MOUNT_ROOT)
+    })
+    .map(|s| {
+        s.stx_attributes
+            .contains(rustix::fs::StatxAttributes::MOUNT_ROOT)
+    });
+    let other_device = scan::lstat(parent)
+        .map_err(io)?
+        .is_some_and(|p| p.dev != e.dev);
+    if mount_root.unwrap_or(false) || other_device {
+        return Err(WriteError::MountPoint(out.to_path_buf()));
+    }
+    Ok(Some(e))
+}
+
+/// The manifest of `out` (empty when there is none and `--force` was given, or when it is
+/// unusable and `--force` was given). Refuses a non-empty directory without one, before walking
+/// it.
+fn read_manifest(
+    out: &Path,
+    force: bool,
+) -> Result<(manifest::Manifest, Option<String>), WriteError> {
+    match manifest::read(out) {
+        Ok(Some((m, text))) => Ok((m, Some(text))),
+        Ok(None) => {
+            let mut entries =
+                fs::read_dir(out).map_err(|e| WriteError::Io(out.to_path_buf(), e))?;
+            if entries.next().is_some() && !force {
+                return Err(WriteError::NotOurs(out.to_path_buf()));
+            }
+            Ok(Default::default())
+        }
+        Err(_) if force => Ok(Default::default()),
+        Err(why) => Err(WriteError::Manifest(out.join(MANIFEST), why)),
+    }
+}
+
+/// Writes `tree` into `out`, replacing what an earlier build wrote (see the module docs).
+pub fn write_tree(tree: &Tree, out: &Path, force: bool) -> Result<Written, WriteError> {
+    write_tree_with(
+        tree,
+        out,
+        &Options {
+            force,
+            on_wait: None,
+        },
+    )
+}
+
+/// [`write_tree`] with all its options.
+pub fn write_tree_with(tree: &Tree, out: &Path, opts: &Options) -> Result<Written, WriteError> {
+    if let Some(bad) = tree.keys().find(|p| !safe_relative(p)) {
+        return Err(WriteError::BadPath(bad.clone()));
+    }
+    if let Some((p, a)) = tree.iter().find(|(_, a)| a.content.len() as u64 > MAX_FILE) {
+        return Err(WriteError::TooLarge(p.clone(), a.content.len() as u64));
+    }
+    // `out/.` and `out/` are `out`.
+    let out: &Path = &out.components().collect::<PathBuf>();
+    let (parent, name) = parent_and_name(out)?;
+    fs::create_dir_all(&parent).map_err(|e| WriteError::Io(parent.clone(), e))?;
+    let names = swap::Names::new(&parent, &name);
+    let lock_path = names.lock();
+    let _lock = lock::Lock::take(&lock_path, opts.on_wait.unwrap_or(&|_| {}))
+        .map_err(|e| WriteError::Lock(lock_path.clone(), e))?;
+    let mut notes = Vec::new();
+    swap::recover(&names, out, &mut notes)?;
+    let root = check_out(out, &parent, &name)?;
+
+    let hashes = manifest::hashes(tree);
+    let manifest_text = manifest::render(tree, &hashes);
+    let (listed, old_text, found) = match root {
+        None => Default::default(),
+        Some(_) => {
+            let (listed, text) = read_manifest(out, opts.force)?;
+            let found = scan::walk(out).map_err(|(p, e)| WriteError::Io(p, e))?;
+            (listed, text, found)
+        }
+    };
+    let plan = plan::plan(tree, &hashes, out, &found, &listed, opts.force)?;
+    if !plan.conflicts.is_empty() {
+        return Err(WriteError::Conflicts(out.to_path_buf(), plan.conflicts));
+    }
+    let unchanged = plan.files.len() - plan.written();
+    notes.extend(plan.notes.iter().cloned());
+    if root.is_some() && plan.changes_nothing() && old_text.as_deref() == Some(&manifest_text) {
+        return Ok(Written {
+            written: 0,
+            unchanged,
+            removed: 0,
+            notes,
+        });
+    }
+    // Every directory of the old tree loses its entries when the old tree is removed.
+    if root.is_some() {
+        let dirs = std::iter::once(PathBuf::new()).chain(
+            found
+                .iter()
+                .filter(|(_, e)| e.kind == Kind::Dir)
+                .map(|(p, _)| p.clone()),
+        );
+        for rel in dirs {
+            let path = out.join(&rel);
+            let access = rustix::fs::Access::WRITE_OK | rustix::fs::Access::EXEC_OK;
+            if rustix::fs::accessat(rustix::fs::CWD, &path, access, rustix::fs::AtFlags::EACCESS)
+                .is_err()
+            {
+                return Err(WriteError::NotWritable(path));
+            }
+        }
+    }
+
+    let id = swap::new_id();
+    let staging = names.staging(&id);
+    let swapped = stage::stage(out, &staging, tree, &plan, &manifest_text, root.as_ref()).and_then(
+        |written| {
+            let old = swap::swap(&staging, out, root.is_some(), &names.aside(&id))?;
+            Ok((written, old))
+        },
+    );
+    let (written, old) = match swapped {
+        Ok(w) => w,
+        Err(e) => {
+            if !fault::crashed() && scan::lstat(&staging).is_ok_and(|s| s.is_some()) {
+                let _ = fs::remove_dir_all(&staging);
+            }
+            return Err(e);
+        }
+    };
+    if let Some(old) = old {
+        // The old tree: remove what the scan saw (what is dcnc's, or linked into the new tree);
+        // anything else was written during the build and moves into the new tree.
+        let linked: std::collections::BTreeSet<&Path> = plan
+            .carry
+            .iter()
+            .map(PathBuf::as_path)
+            .chain(
+                plan.files
+                    .iter()
+                    .filter(|(_, a)| *a == plan::Action::Unchanged)
+                    .map(|(p, _)| Path::new(*p)),
+            )
+            .collect();
+        let mut known = |rel: &Path, e: &Entry| {
+            found.get(rel).is_some_and(|s| {
+                s.same_inode(e)
+                    && (e.kind == Kind::Dir || s.ctime == e.ctime || linked.contains(rel))
+            })
+        };
+        match swap::drain(&old, out, &mut known) {
+            Ok(d) => {
+                notes.extend(d.rescued.iter().map(|r| Note::Rescued(out.join(r))));
+                if !d.left.is_empty() {
+                    notes.push(Note::KeptPrevious {
+                        dir: old,
+                        files: d.left,
+                    });
+                }
+            }
+            #[cfg(test)]
+            Err(e @ WriteError::Injected) => return Err(e),
+            // The new tree is in place; the next build finishes the cleanup.
+            Err(_) => notes.push(Note::KeptPrevious {
+                dir: old,
+                files: Vec::new(),
+            }),
+        }
+    }
+    Ok(Written {
+        written,
+        unchanged,
+        removed: plan.removed,
+        notes,
+    })
+}
+
+/// How a directory differs from the tree dcnc would write.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Drift {
+    /// Files dcnc would write that are absent.
+    pub missing: Vec<String>,
+    /// Files whose bytes or mode differ: (path, unified diff).
+    pub changed: Vec<(String, String)>,
+    /// Files dcnc wrote before and would no longer write.
+    pub extra: Vec<String>,
+}
+
+impl Drift {
+    pub fn is_clean(&self) -> bool {
+        self.missing.is_empty() && self.changed.is_empty() && self.extra.is_empty()
+    }
+}
+
+/// Compares `tree` with what is in `out`, reading only: the files the tree and the manifest
+/// name, nothing else (no walk). Files dcnc did not write are ignored.
+pub fn check_tree(tree: &Tree, out: &Path) -> Result<Drift, WriteError> {
+    let io = |p: &Path| {
+        let p = p.to_path_buf();
+        move |e| WriteError::Io(p, e)
+    };
+    let listed = match scan::lstat(out).map_err(io(out))? {
+        None => Default::default(),
+        Some(e) if e.kind == Kind::Symlink => return Err(WriteError::Symlink(out.to_path_buf())),
+        Some(e) if e.kind != Kind::Dir => return Err(WriteError::NotADirectory(out.to_path_buf())),
+        Some(_) => match manifest::read(out) {
+            Ok(m) => m.map(|(m, _)| m).unwrap_or_default(),
+            Err(why) => return Err(WriteError::Manifest(out.join(MANIFEST), why)),
+        },
+    };
+    let mut drift = Drift::default();
+    for (path, a) in tree {
+        let p = out.join(path);
+        let (old, mode) = match scan::lstat(&p).map_err(io(&p))? {
+            None => {
+                drift.missing.push(path.clone());
+                continue;
+            }
+            Some(e) if e.kind == Kind::File => match scan::read_file(&p, MAX_FILE)
+                .map_err(io(&p))?
+            {
+                scan::Read::Bytes(b) if b == a.content.as_bytes() && e.mode == a.mode => continue,
+                scan::Read::Bytes(b) => (String::from_utf8_lossy(&b).into_owned(), e.mode),
+                scan::Read::Missing => {
+                    drift.missing.push(path.clone());
+                    continue;
+                }
+                scan::Read::NotAFile(k) => (format!("({k})\n"), e.mode),
+                scan::Read::TooLarge(n) => (format!("(a file of {n} bytes)\n"), e.mode),
+            },
+            Some(e) => (format!("({})\n", e.kind.describe()), e.mode),
+        };
+        let mut diff = similar::TextDiff::from_lines(old.as_str(), a.content.as_str())
+            .unified_diff()
+            .context_radius(3)
+            .header(&format!("a/{path}"), &format!("b/{path}"))
+            .to_string();
+        if mode != a.mode {
+            diff.push_str(&format!("mode {:o} -> {:o}\n", mode, a.mode));
+        }
+        drift.changed.push((path.clone(), diff));
+    }
+    let listed: BTreeMap<_, _> = listed;
+    for path in listed.keys() {
+        if !tree.contains_key(path) && safe_relative(path) {
+            let p = out.join(path);
+            if scan::lstat(&p).map_err(io(&p))?.is_some() {
+                drift.extra.push(path.clone());
+            }
+        }
+    }
+    Ok(drift)
+}
+
+#[cfg(test)]
+mod tests;
