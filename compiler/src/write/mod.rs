@@ -435,7 +435,7 @@ pub fn write_tree_with(tree: &Tree, out: &Path, opts: &Options) -> Result<Writte
             (listed, text, found)
         }
     };
-    let plan = plan::plan(tree, &hashes, out, &found, &listed, opts.force)?;
+    let plan = plan::plan(tree, out, &found, &listed, opts.force)?;
     if !plan.conflicts.is_empty() {
         return Err(WriteError::Conflicts(out.to_path_buf(), plan.conflicts));
     }

@@ -9,7 +9,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use super::manifest::{Hash, Listed, Manifest, MANIFEST};
-use super::scan::{hash_file, Entry, Kind};
+use super::scan::{compare_file, hash_file, Compared, Entry, Kind};
 use super::{Note, WriteError, MAX_FILE};
 use crate::emit::{Artifact, Tree};
 
@@ -57,16 +57,15 @@ impl std::fmt::Display for Conflict {
 }
 
 /// The one decision per file of the new tree. `found` is what the directory holds at the path
-/// (from its `lstat`), `listed` what the manifest says dcnc wrote there, `hash_found` reads the
-/// file's digest (called only when the answer depends on the bytes; `None` when the file is not
-/// readable as the regular file `found` describes, or is larger than dcnc ever writes).
+/// (from its `lstat`), `listed` what the manifest says dcnc wrote there, `compare` reads the
+/// file and compares it with the new bytes (called only when the answer depends on the bytes,
+/// and never for a file larger than dcnc ever writes).
 pub fn decide(
     new: &Artifact,
-    new_hash: &Hash,
     found: Option<&Entry>,
     listed: Option<&Listed>,
     force: bool,
-    hash_found: impl FnOnce() -> io::Result<Option<Hash>>,
+    compare: impl FnOnce() -> io::Result<Compared>,
 ) -> io::Result<Action> {
     let Some(found) = found else {
         return Ok(Action::Write);
@@ -85,18 +84,16 @@ pub fn decide(
     if !same_size && listed.is_none() {
         return replace_or(Why::NotOurs);
     }
-    let hash = if found.size <= MAX_FILE {
-        hash_found()?
+    let compared = if found.size <= MAX_FILE {
+        compare()?
     } else {
-        None
+        Compared::Differs(None)
     };
-    if hash.as_ref() == Some(new_hash) {
-        return Ok(if found.mode == new.mode {
-            Action::Unchanged
-        } else {
-            Action::Write
-        });
-    }
+    let hash = match compared {
+        Compared::Same if found.mode == new.mode => return Ok(Action::Unchanged),
+        Compared::Same => return Ok(Action::Write),
+        Compared::Differs(h) => h,
+    };
     match listed {
         Some(l) if hash == Some(l.hash) => Ok(Action::Write),
         Some(_) => replace_or(Why::Edited),
@@ -185,7 +182,6 @@ fn ancestors_of<'a>(paths: impl Iterator<Item = &'a Path>) -> BTreeSet<PathBuf> 
 /// is `listed`.
 pub fn plan<'t>(
     tree: &'t Tree,
-    hashes: &BTreeMap<&str, Hash>,
     out: &Path,
     found: &BTreeMap<PathBuf, Entry>,
     listed: &Manifest,
@@ -212,14 +208,10 @@ pub fn plan<'t>(
     for (path, a) in tree {
         let rel = Path::new(path);
         let f = found.get(rel);
-        let action = decide(
-            a,
-            &hashes[path.as_str()],
-            f,
-            listed.get(path),
-            force,
-            || hash(rel, f.expect("hashed only when found")),
-        )
+        let action = decide(a, f, listed.get(path), force, || {
+            let f = f.expect("compared only when found");
+            compare_file(&out.join(rel), f, a.content.as_bytes(), MAX_FILE)
+        })
         .map_err(|e| io(rel, e))?;
         if let Action::Conflict(why) = &action {
             plan.conflicts.push(Conflict {
@@ -313,7 +305,12 @@ mod tests {
             mode: 0o644,
         };
         let d = |found: Option<Entry>, listed: Option<&Listed>, force, h: Hash| {
-            decide(&new, &h_new, found.as_ref(), listed, force, || Ok(Some(h))).unwrap()
+            let c = if h == h_new {
+                Compared::Same
+            } else {
+                Compared::Differs(Some(h))
+            };
+            decide(&new, found.as_ref(), listed, force, || Ok(c)).unwrap()
         };
         use Action::*;
         assert_eq!(d(None, None, false, h_user), Write);
@@ -338,19 +335,13 @@ mod tests {
             Conflict(Why::NotAFile("a symbolic link"))
         );
         // A foreign file of another size is a conflict without reading a byte of it.
-        let r = decide(
-            &new,
-            &h_new,
-            Some(&file(1 << 40, 0o644)),
-            None,
-            false,
-            || panic!("read"),
-        );
+        let r = decide(&new, Some(&file(1 << 40, 0o644)), None, false, || {
+            panic!("read")
+        });
         assert_eq!(r.unwrap(), Conflict(Why::NotOurs));
         // Larger than dcnc ever writes: not read, not ours.
         let r = decide(
             &new,
-            &h_new,
             Some(&file(MAX_FILE + 1, 0o644)),
             Some(&ours),
             false,

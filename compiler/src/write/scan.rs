@@ -167,6 +167,11 @@ enum Opened {
     TooLarge(u64),
 }
 
+/// A read buffer for the file `entry` describes: 64 KiB, or less for a small file.
+fn chunk(entry: &Entry) -> usize {
+    (entry.size as usize).saturating_add(1).min(64 * 1024)
+}
+
 /// The outcome of reading a file that may be anything.
 #[derive(Debug)]
 pub enum Read<T> {
@@ -195,6 +200,58 @@ pub fn read_file(path: &Path, max: u64) -> io::Result<Read<Vec<u8>>> {
     })
 }
 
+/// How a file compares with the bytes dcnc would write there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compared {
+    /// The same bytes (no digest computed).
+    Same,
+    /// Other bytes, and their sha256 (`None`: not readable as that regular file, or too large).
+    Differs(Option<Hash>),
+}
+
+/// Compares the regular file `entry` describes at `path` with `expected`, reading it in
+/// 64 KiB chunks and at most `max` bytes; the digest is computed only when they differ.
+pub fn compare_file(path: &Path, entry: &Entry, expected: &[u8], max: u64) -> io::Result<Compared> {
+    let Opened::File(f, _) = open_regular(path, Some(entry), max)? else {
+        return Ok(Compared::Differs(None));
+    };
+    let mut hasher: Option<Sha256> = None;
+    let mut buf = vec![0u8; chunk(entry)];
+    let mut total = 0usize;
+    let mut f = f.take(max + 1);
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        let chunk = &buf[..n];
+        if (total + n) as u64 > max {
+            return Ok(Compared::Differs(None));
+        }
+        match &mut hasher {
+            Some(h) => h.update(chunk),
+            None if expected.get(total..total + n) == Some(chunk) => {}
+            None => {
+                // The first difference: the digest covers the equal prefix, then the rest.
+                let mut h = Sha256::new();
+                h.update(&expected[..total]);
+                h.update(chunk);
+                hasher = Some(h);
+            }
+        }
+        total += n;
+    }
+    Ok(match hasher {
+        None if total == expected.len() => Compared::Same,
+        None => {
+            let mut h = Sha256::new();
+            h.update(&expected[..total]);
+            Compared::Differs(Some(h.finalize().into()))
+        }
+        Some(h) => Compared::Differs(Some(h.finalize().into())),
+    })
+}
+
 /// The sha256 of the regular file `entry` describes at `path`, read in 64 KiB chunks and at most
 /// `max` bytes; `None` when it is not that file any more or is larger than `max`.
 pub fn hash_file(path: &Path, entry: &Entry, max: u64) -> io::Result<Option<Hash>> {
@@ -202,7 +259,7 @@ pub fn hash_file(path: &Path, entry: &Entry, max: u64) -> io::Result<Option<Hash
         return Ok(None);
     };
     let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 64 * 1024];
+    let mut buf = vec![0u8; chunk(entry)];
     let mut total = 0u64;
     let mut f = f.take(max + 1);
     loop {
@@ -260,6 +317,12 @@ mod tests {
             hash_file(&d.join("f"), &e, 5).unwrap(),
             Some(super::super::manifest::sha256(b"12345"))
         );
+        let c = |exp: &[u8]| compare_file(&d.join("f"), &e, exp, 5).unwrap();
+        assert_eq!(c(b"12345"), Compared::Same);
+        let h = Some(super::super::manifest::sha256(b"12345"));
+        for other in [&b"12"[..], b"12346", b"123456", b"x"] {
+            assert_eq!(c(other), Compared::Differs(h), "{other:?}");
+        }
         let found = walk(d).unwrap();
         assert_eq!(found[Path::new("link")].kind, Kind::Symlink);
         assert_eq!(found[Path::new("fifo")].kind, Kind::Other);
