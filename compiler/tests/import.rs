@@ -173,12 +173,23 @@ fn bad_directories_fail_located_and_write_nothing() {
         cases.push((format!("fixtures/import-bad/{d}"), what));
     }
     for (dir, what) in cases {
-        let r = dcnc(&["import", &dir, "-o", o]);
+        let r = dcnc(&["import", &dir, "-o", o, "--diff"]);
         let err = String::from_utf8_lossy(&r.stderr);
         assert_eq!(r.status.code(), Some(2), "{dir}: {err}");
         assert!(err.contains(what), "{dir}: {what}\n{err}");
         assert!(err.contains("nothing written"), "{dir}: {err}");
+        assert!(
+            r.stdout.is_empty(),
+            "{dir}: no diff of what was not imported"
+        );
         assert!(!out.exists(), "{dir}: wrote {o}");
+        assert_eq!(
+            fs::read_dir(tmp.path()).unwrap().count(),
+            0,
+            "{dir}: left a file"
+        );
+        let name = dir.rsplit('/').next().unwrap();
+        settings().bind(|| insta::assert_snapshot!(format!("import-bad@{name}"), err));
     }
     // every broken file at once
     let r = dcnc(&["import", "fixtures/import-bad/yaml-error", "-o", o]);
@@ -187,7 +198,6 @@ fn bad_directories_fail_located_and_write_nothing() {
         err.contains("yaml-error/az.yaml:2:2") && err.contains("yaml-error/glance.yaml:4:14"),
         "{err}"
     );
-    settings().bind(|| insta::assert_snapshot!("import-bad@yaml-error", err));
 }
 
 #[test]

@@ -257,11 +257,18 @@ pub fn read(sources: Sources, options: Options) -> Result<Read, Vec<ImportError>
         }
     }
     if deploys.is_empty() {
+        let read: Vec<&str> = (r.sources.ids())
+            .filter(|&id| r.sources.get(id).kind == Kind::Script)
+            .map(|id| r.sources.path(id))
+            .collect();
         r.errors.push(ImportError::new(
             ".",
             "no `openstack overcloud deploy` command found in its scripts",
         )
-        .help("import the directory whose scripts deploy the stacks (`openstack overcloud deploy --stack ...`)"));
+        .help(format!(
+            "read {} without one: import the directory whose scripts deploy the stacks (`openstack overcloud deploy --stack ...`)",
+            read.join(", ")
+        )));
         return Err(r.errors);
     }
     r.deploys = deploys;

@@ -176,7 +176,10 @@ pub fn kind_of(path: &Path, first_bytes: &[u8]) -> Option<Kind> {
 /// to directories not followed). Fails on the first file that cannot be read as text.
 pub fn read_dir(dir: &Path) -> Result<Sources, ImportError> {
     let shown = dir.display().to_string();
-    let meta = std::fs::metadata(dir).map_err(|e| ImportError::new(&shown, e.to_string()))?;
+    let meta = std::fs::metadata(dir).map_err(|e| {
+        ImportError::new(&shown, format!("cannot be read: {e}"))
+            .help("pass the directory that holds the deployment (for example a copy of the stack user's home on the undercloud)")
+    })?;
     if !meta.is_dir() {
         return Err(ImportError::new(&shown, "is not a directory").help(
             "pass the directory that holds the deployment: the stacks' directories or their files",
