@@ -265,6 +265,7 @@ pub(super) fn check_staging(
     spec: &Spec,
     central: Option<&Site>,
     glance: Option<&GlanceSettings>,
+    target: &Target,
 ) {
     let (Some(central), Some(glance)) = (central, glance) else {
         return;
@@ -290,6 +291,14 @@ pub(super) fn check_staging(
             span,
             format!("glance-direct with {apis} central glance-api nodes needs a shared staging area"),
         )
-        .help = Some("set `glance.staging_nfs_share: host:/path` (GlanceStagingNfsShare), or import with web-download or copy-image only".into());
+        .help = Some(format!(
+            "set `glance.staging_nfs_share: host:/path`: THT mounts it (GlanceStagingNfsShare) and dcnc points Glance's staging store at it, which THT {} does not do{}; or import with web-download or copy-image only",
+            target.tht_version,
+            if target.show_locations_parameter {
+                ""
+            } else {
+                " (its worker_self_reference_url is the internal VIP on every node, so Glance does not forward an import to the controller that staged it)"
+            }
+        ));
     }
 }

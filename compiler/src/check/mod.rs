@@ -163,7 +163,7 @@ fn check_sites(
         sites.push(site);
         site_spans.push(spans);
     }
-    glance::check_staging(c, spec, sites.first(), glance);
+    glance::check_staging(c, spec, sites.first(), glance, target);
     if spec.edges.is_empty() {
         c.warning(Code::NoEdges, None, "the spec has no edge site".into())
             .help = Some("add sites under `edges:`; each needs `name`, `fsid` and `mons`".into());

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use super::Checker;
 use crate::diag::Code;
-use crate::model::SiteKind;
+use crate::model::{AbsPath, SiteKind};
 use crate::params::{self, Fit};
 use crate::spec::{self, Located};
 use crate::target::Target;
@@ -79,10 +79,19 @@ pub(super) struct Stack<'a> {
 
 /// Hiera that dcnc writes into a stack's `ExtraConfig` (emit's `tripleo::hiera`), by key path:
 /// a spec's own `ExtraConfig` or `<Role>ExtraConfig` may not set them. Each maps to what sets it.
-pub(crate) const OWNED_HIERA: &[(&[&str], &str)] = &[(
-    &["nova::workarounds::never_download_image_if_on_rbd"],
-    "the topology (dcnc turns Nova's download guard on where THT has no parameter for it)",
-)];
+pub(crate) const OWNED_HIERA: &[(&[&str], &str)] = &[
+    (
+        &["nova::workarounds::never_download_image_if_on_rbd"],
+        "the topology (dcnc turns Nova's download guard on where THT has no parameter for it)",
+    ),
+    (
+        &[
+            "glance::config::glance_api_config",
+            "os_glance_staging_store/filesystem_store_datadir",
+        ],
+        "`glance.staging_nfs_share` (dcnc points Glance's staging store at the share)",
+    ),
+];
 
 /// Glance policies dcnc writes into `GlanceApiPolicies` (`glance.copy_image_by`).
 pub(crate) const OWNED_POLICIES: &[&str] = &["copy_image"];
@@ -141,6 +150,21 @@ pub(super) fn check_parameters(
                 k.span,
                 format!("`{key}` is not a heat parameter name"),
             );
+            continue;
+        }
+        if key == "GlanceNodeStagingUri"
+            && v.value
+                .as_str()
+                .and_then(|u| u.strip_prefix("file://"))
+                .and_then(AbsPath::parse)
+                .is_none()
+        {
+            c.error(
+                Code::WrongType,
+                v.span,
+                "`GlanceNodeStagingUri` must be `file://` and an absolute path".into(),
+            )
+            .help = Some("e.g. `file:///var/lib/glance/staging`; THT mounts GlanceStagingNfsShare at its path".into());
             continue;
         }
         if key == "GlanceApiPolicies" {

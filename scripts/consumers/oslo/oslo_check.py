@@ -52,6 +52,7 @@ BACKEND_TYPES = {'rbd', 'file', 'http', 'swift', 'cinder', 's3'}
 IMPORT_METHODS = {'glance-direct', 'web-download', 'copy-image',
                   'glance-download'}
 RESERVED_PREFIX = 'os_glance_'
+RESERVED_STORES = ('os_glance_staging_store', 'os_glance_tasks_store')
 # Keys of a generator option entry that this script reads (the validator
 # itself reads only name and dest); `help` and the rest are dropped.
 KEEP_KEYS = ('name', 'dest', 'default', 'type', 'choices', 'min', 'max',
@@ -488,7 +489,11 @@ def prepare_glance(path, base, drivers, report):
                 'deprecated_options': {g: list(v) for g, v in
                                        base['deprecated_options'].items()},
                 'generator_options': base.get('generator_options', {})}
-    opt_data = add_store_groups(opt_data, backends, drivers.opts)
+    # Glance's reserved stores: file stores that glance_store registers at run time
+    # (multi_backend.register_store_opts), so the generator does not list them.
+    drivers.load('file')
+    reserved = [(sid, 'file') for sid in RESERVED_STORES if sid in sections]
+    opt_data = add_store_groups(opt_data, backends + reserved, drivers.opts)
     return sections, opt_data, backends
 
 

@@ -34,6 +34,8 @@ pub(super) fn emit_confs(s: &Stack, configured: bool, tree: &mut Tree) -> Confs 
             stores => v(&s.stores),
             applied_by => applied_by,
             image_import => v(&image_import),
+            staging_dir => super::hiera::staging_dir(s),
+            glance_direct => s.d.glance.import_methods.iter().any(|m| m == "glance-direct"),
             ..s.ctx.clone()
         },
     );

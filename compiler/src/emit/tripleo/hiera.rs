@@ -26,7 +26,31 @@ fn own_hiera(s: &Stack) -> Map<String, Value> {
             json!(true),
         );
     }
+    // With enabled_backends (always, with GlanceBackendID) Glance stages into
+    // [os_glance_staging_store], which no TripleO release sets, not at node_staging_uri where
+    // THT mounts GlanceStagingNfsShare: point the staging store at the share (puppet-glance's
+    // glance::config, which puppet-tripleo's glance api profile includes).
+    if let Some(dir) = staging_dir(s) {
+        h.insert(
+            "glance::config::glance_api_config".into(),
+            json!({"os_glance_staging_store/filesystem_store_datadir": {"value": dir}}),
+        );
+    }
     h
+}
+
+/// Where THT mounts `GlanceStagingNfsShare` on the stack's Glance nodes (central's, when the
+/// spec names a share): the path of `GlanceNodeStagingUri`, default
+/// `file:///var/lib/glance/staging` ("Mount Node Staging Location" strips `file://`).
+pub(super) fn staging_dir(s: &Stack) -> Option<String> {
+    if s.site.kind != SiteKind::Central || s.d.glance.staging_nfs_share.is_none() {
+        return None;
+    }
+    let uri = match s.site.parameters.get("GlanceNodeStagingUri") {
+        Some(Value::String(u)) => u.clone(),
+        _ => "file:///var/lib/glance/staging".to_string(),
+    };
+    Some(uri.strip_prefix("file://").unwrap_or(&uri).to_string())
 }
 
 /// The `GlanceApiPolicies` entry that lets members copy images into a store: Nova's copy at boot
