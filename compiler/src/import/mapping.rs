@@ -1704,10 +1704,10 @@ impl Mapper<'_> {
             if let Some(m) = value_json.as_object_mut() {
                 if k.ends_with("ExtraConfig") {
                     for (path, field) in crate::check::OWNED_HIERA {
-                        if path.len() == 1 && m.remove(path[0]).is_some() {
+                        if remove_path(m, path) {
                             self.report.add(
                                 Section::Mapped,
-                                Item::at(value, format!("{}: {k} {}", s.name, path[0]))
+                                Item::at(value, format!("{}: {k} {}", s.name, path.join(" / ")))
                                     .detail(format!("dcnc sets it from {field}")),
                             );
                         }
@@ -2023,5 +2023,24 @@ fn strip_locs(d: &Doc) -> Doc {
                 .collect(),
         ),
         Doc::Seq(items) => Doc::Seq(items.iter().map(strip_locs).collect()),
+    }
+}
+
+/// Removes the key at `path` (nested maps) from `m`, and every map the removal leaves empty;
+/// whether it was there.
+fn remove_path(m: &mut serde_json::Map<String, Json>, path: &[&str]) -> bool {
+    match path {
+        [] => false,
+        [k] => m.remove(*k).is_some(),
+        [k, rest @ ..] => {
+            let Some(inner) = m.get_mut(*k).and_then(Json::as_object_mut) else {
+                return false;
+            };
+            let removed = remove_path(inner, rest);
+            if removed && inner.is_empty() {
+                m.remove(*k);
+            }
+            removed
+        }
     }
 }

@@ -87,7 +87,9 @@ pub struct Glance {
     pub caps: Caps,
     /// An NFS share (`host:/path`) mounted as the staging area of every central glance-api
     /// (`GlanceStagingNfsShare`), so that a glance-direct upload staged on one controller can be
-    /// imported by another.
+    /// imported by another. dcnc also points Glance's staging store
+    /// (`[os_glance_staging_store] filesystem_store_datadir`, which Glance uses with
+    /// `enabled_backends` and no TripleO release sets) at the mount.
     #[schemars(example = &"192.168.24.1:/export/glance-staging")]
     pub staging_nfs_share: Option<Located<String>>,
     /// The image cache of each edge's Glance (topology `glance-cache` only).
