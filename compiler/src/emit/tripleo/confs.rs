@@ -89,10 +89,17 @@ pub(super) fn configure_edge(s: &Stack, confs: &Confs, tree: &mut Tree) {
     );
 }
 
-/// An INI fragment without its comment lines, for embedding in a script.
+/// An INI fragment without its comment lines, for embedding in a script; the blank lines a
+/// removed comment block leaves are one blank line.
 pub(super) fn strip_comments(ini: &str) -> String {
     let mut out = String::with_capacity(ini.len());
+    let mut blank = false;
     for line in ini.lines().filter(|l| !l.starts_with('#')) {
+        let is_blank = line.trim().is_empty();
+        if is_blank && blank {
+            continue;
+        }
+        blank = is_blank;
         out.push_str(line);
         out.push('\n');
     }
