@@ -5,8 +5,13 @@
 #   - a venv (scripts/lib/install.sh: /usr/bin/python3, pip/wheel/setuptools pinned) holding
 #     glance, glance-store, gunicorn, psycopg2-binary, exactly the packages e2e/constraints.txt
 #     pins, plus links to Debian's rados/rbd modules.
+#   - Nova's venv (nova_boot.py, cow.py): nova 34.0.0 and the libraries its modules import, exactly
+#     e2e/nova-constraints.txt, installed --no-deps (Nova's own requirements pull libvirt-python and
+#     more that nova_boot.py does not run), plus the same rados/rbd links. A venv of its own: Nova
+#     and Glance pin the oslo libraries each for itself.
+#   - qemu-utils: qemu-img makes the qcow2 image of the cow step.
 # A second run checks markers and returns in about a second.
-# Env: DCNC_CACHE (default ~/.cache/dcnc); prints the venv path on its last line.
+# Env: DCNC_CACHE (default ~/.cache/dcnc); prints the Glance venv path, then Nova's, one a line.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -14,12 +19,16 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 . "$here/../scripts/lib/install.sh"
 cache="${DCNC_CACHE:-$HOME/.cache/dcnc}"
 venv="$cache/e2e-venv"
+nova_venv="$cache/e2e-nova-venv"
 constraints="$here/constraints.txt"
+nova_constraints="$here/nova-constraints.txt"
 requirements=(glance==33.0.0 glance-store==5.7.0 gunicorn psycopg2-binary)
 setuptools=66.1.1 # with pip, wheel: scripts/lib/install.sh
 # ceph-*, python3-rados/rbd: the clusters and the clients; crudini: dcnc's configure.sh;
-# postgresql: Glance's database (pg.sh); uuid-runtime: uuidgen (ceph-cluster.sh); curl: glance.sh
-apt_pkgs=(ceph-mon ceph-osd ceph-common python3-rbd python3-rados crudini postgresql uuid-runtime curl)
+# postgresql: Glance's database (pg.sh); uuid-runtime: uuidgen (ceph-cluster.sh); curl: glance.sh;
+# qemu-utils: qemu-img (cow.py's qcow2 image)
+apt_pkgs=(ceph-mon ceph-osd ceph-common python3-rbd python3-rados crudini postgresql uuid-runtime curl
+    qemu-utils)
 
 log() { printf 'install: %s\n' "$*" >&2; }
 
@@ -40,8 +49,13 @@ install_e2e() {
         } >"$constraints" || return 1
         log "wrote $constraints (rerun to install from it)"
     fi
-    # Debian's rados/rbd modules are not on PyPI: link them into the venv.
-    local site mod so
+    link_rados "$venv" || return 1
+    "$venv/bin/python" -I -c 'import rados, rbd, glance, glance_store, gunicorn, psycopg2'
+}
+
+# Debian's rados/rbd modules are not on PyPI: link them into the venv.
+link_rados() {
+    local venv="$1" site mod so
     site="$("$venv/bin/python" -I -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')" || return 1
     for mod in rados rbd; do
         for so in /usr/lib/python3/dist-packages/"$mod".cpython-*.so; do
@@ -49,9 +63,25 @@ install_e2e() {
             ln -sf "$so" "$site/" || return 1
         done
     done
-    "$venv/bin/python" -I -c 'import rados, rbd, glance, glance_store, gunicorn, psycopg2'
+}
+
+install_nova() {
+    local venv="$1"
+    dcnc_pip "$venv" install -q --no-deps -r "$nova_constraints" || return 1
+    dcnc_venv_is "$venv" "$nova_constraints" || return 1
+    link_rados "$venv" || return 1
+    # every Nova module nova_boot.py uses imports here
+    "$venv/bin/python" -I -c 'import shutil, sys, tempfile
+sys.path.insert(0, sys.argv[1])
+import nova_boot
+d = tempfile.mkdtemp()
+nova_boot.Nova(d)
+shutil.rmtree(d)' "$here"
 }
 
 key="$(printf '%s\n' "${requirements[@]}"; if [[ -f "$constraints" ]]; then cat "$constraints"; fi)"
 dcnc_venv "$venv" "$setuptools" "$key" install_e2e || { log "could not make the e2e venv $venv"; exit 1; }
+dcnc_venv "$nova_venv" "$setuptools" "$(cat "$nova_constraints")" install_nova \
+    || { log "could not make Nova's venv $nova_venv"; exit 1; }
 echo "$venv"
+echo "$nova_venv"

@@ -2,7 +2,8 @@
 # End-to-end test of dcnc on 127.0.0.1: real Ceph clusters, real Glances, and only files that
 # `dcnc build` generated (plus what TripleO itself would have done, labelled "TripleO's part").
 #
-#   e2e/run.sh [--dcnc PATH] [--spec PATH | --scale] [--keep] [--no-negative] [--break-conf KIND]
+#   e2e/run.sh [--dcnc PATH] [--spec PATH | --scale] [--keep] [--no-negative] [--no-cow]
+#              [--break-conf KIND]
 #   e2e/run.sh --self-test-break [--dcnc PATH] [--spec PATH | --scale]
 #
 #   --dcnc PATH        the compiler (default: the debug dcnc in cargo's target dir, CARGO_TARGET_DIR
@@ -11,6 +12,8 @@
 #   --scale            the spec e2e/specs/e2e-scale.yaml (central + dcn0..dcn4)
 #   --keep             leave /tmp/dcnc-e2e (confs, logs, dcnc output) after the run; daemons stop
 #   --no-negative      skip the missing-key negative run
+#   --no-cow           skip step cow (copy-on-write boots by Nova's code on the heat targets'
+#                      generated files, e2e/specs/cow.yaml; independent of --spec)
 #   --negative-wait    run the negative case even when the generated confs leave librados' connect
 #                      timeout above 60 s (it then takes about twice that timeout)
 #   --break-conf KIND  corrupt dcnc's output before applying it; the run must then fail, naming
@@ -29,7 +32,14 @@
 # and writes its files 0600; a wrong key, fsid or pool is refused), ceph-clients (the generated
 # script), configure (the generated configure.sh of central, of the first edge, and of the
 # negative Glance), verify-clients, glance-start, acceptance (e2e/acceptance.py), negative
-# (the last edge's glance keyring removed, a separate Glance must report it broken), teardown.
+# (the last edge's glance keyring removed, a separate Glance must report it broken), cow (the
+# heat targets: e2e/specs/cow.yaml built for ussuri, wallaby and tht-18; wallaby's Glances as
+# TripleO renders them from the generated fragments and env files (glance_conf.py): two central
+# APIs sharing the staging share, a central API without conversion, the two edges; then cow.py:
+# Nova's own code boots from each target's generated nova.conf at dcn0 and dcn1, the member's
+# copy refused by Glance's policy and allowed by the generated GlanceApiPolicies, the generated
+# distribute-images.sh, the qcow2 import converted to raw and, without conversion, refused),
+# teardown.
 # A failure prints `e2e: FAIL at step <step>`; success prints `e2e: PASS`. Daemons are always
 # stopped by their pids; /tmp/dcnc-e2e is wiped at start and at the end (unless --keep).
 # One run at a time: a run holds /tmp/dcnc-e2e.lock, and another one exits at once.
@@ -52,6 +62,7 @@ dcnc=""
 spec=$repo/fixtures/e2e-local.yaml
 keep=0
 negative=1
+cow=1
 negative_wait=0
 break_conf=""
 self_test=0
@@ -66,6 +77,7 @@ while (($#)); do
     --scale) spec=$here/specs/e2e-scale.yaml; passthrough+=("$1"); shift ;;
     --keep) keep=1; shift ;;
     --no-negative) negative=0; shift ;;
+    --no-cow) cow=0; shift ;;
     --negative-wait) negative_wait=1; shift ;;
     --break-conf) break_conf=$2; shift 2 ;;
     --self-test-break) self_test=1; shift ;;
@@ -132,15 +144,18 @@ step() { # step NAME: end the running step, start NAME
 }
 
 # stop_all: every Glance, PostgreSQL and Ceph daemon under $ROOT, by the pids they wrote (also those of an
-# earlier run left by --keep or a crash).
-stop_all() {
+# earlier run left by --keep or a crash); stop_all_glances: the Glances only.
+stop_all_glances() {
     local d pids=()
-    for d in "$ROOT"/*/glance; do
+    for d in "$ROOT"/*/glance "$ROOT"/cow/glance/*; do
         [[ -d $d ]] || continue
         "$here/glance.sh" stop "$d" &
         pids+=("$!")
     done
     for d in "${pids[@]}"; do wait "$d" || true; done
+}
+stop_all() {
+    stop_all_glances
     "$here/pg.sh" stop "$ROOT/pg" || true
     "$here/ceph-cluster.sh" stop "$ADMIN" || true
 }
@@ -151,16 +166,16 @@ teardown() {
     end_step
     step_name=teardown
     step_t0=$EPOCHREALTIME
-    if ((rc != 0)) && [[ $failed_step == @(glance-start|acceptance|negative) ]]; then
+    if ((rc != 0)) && [[ $failed_step == @(glance-start|acceptance|negative|cow-glances|cow) ]]; then
         local f pid w
-        for f in "$ROOT"/*/glance/glance-api.log; do
+        for f in "$ROOT"/*/glance/glance-api.log "$ROOT"/cow/glance/*/glance-api.log; do
             [[ -s $f ]] || continue
             echo "--- last lines of $f"
             grep -v -e '^$' -e 'os_brick' "$f" | tail -n 12 | cut -c1-400
         done
         # with py-spy on PATH: every Glance worker's thread stacks, for a hung task
         if command -v py-spy >/dev/null; then
-            for f in "$ROOT"/*/glance/glance.pid; do
+            for f in "$ROOT"/*/glance/glance.pid "$ROOT"/cow/glance/*/glance.pid; do
                 [[ -f $f ]] || continue
                 pid="$(cat "$f")"
                 [[ $pid =~ ^[0-9]+$ ]] || continue
@@ -215,7 +230,8 @@ rm -rf "$ROOT"
 
 # --- install ---------------------------------------------------------------------------
 step install
-"$here/install.sh" >/dev/null
+venvs="$("$here/install.sh")"
+nova_venv="$(tail -n 1 <<<"$venvs")"
 if [[ -z $dcnc ]]; then
     # shellcheck source=scripts/lib/dcnc-bin.sh
     . "$repo/scripts/lib/dcnc-bin.sh"
@@ -316,6 +332,9 @@ install -d -m 0755 "$CONF_DIR"
 db_url="$("$here/pg.sh" glance-db "$ROOT/pg" glance)"
 if ((negative)); then
     negative_db_url="$("$here/pg.sh" glance-db "$ROOT/pg" glance_negative)"
+fi
+if ((cow)); then
+    cow_db_url="$("$here/pg.sh" glance-db "$ROOT/pg" glance_cow)"
 fi
 pids=()
 for c in "${clusters[@]}"; do
@@ -469,5 +488,94 @@ of the store would wait that long; dcnc should bound it (e.g. client_mount_timeo
     "$py" "$here/acceptance.py" --glance "http://127.0.0.1:$NEGATIVE_PORT" --default "$central_store" \
         "${store_args[@]}" --broken-store "$broken" \
         --timeout "$((2 * wait_s + 60))" --http-timeout "$((2 * wait_s + 60))"
+fi
+
+# --- cow: copy-on-write boots decided by Nova's own code, on the heat targets' generated files ---
+# e2e/specs/cow.yaml built for ussuri, wallaby and tht-18 (each target's stacks/<edge>/nova.conf),
+# with copy_image_by: member (GlanceApiPolicies) and without image conversion (central's
+# GlanceImageImportPlugins: []). The Glances are wallaby's, as TripleO renders them
+# (glance_conf.py: the base puppet renders + the generated fragment, policy.yaml from the env
+# files' GlanceApiPolicies; /var/lib/glance per host, the staging share a directory both central
+# hosts mount); the acceptance's Glances stop first (the edges listen on the spec's glance_api).
+if ((cow)); then
+    step cow-build
+    cow_spec=$here/specs/cow.yaml
+    COW=$ROOT/cow
+    mkdir -p "$COW/specs"
+    sed 's/^glance:$/glance:\n  copy_image_by: member/' "$cow_spec" >"$COW/specs/member.yaml"
+    sed -e 's/^glance:$/glance:\n  raw_images_only: true/' \
+        -e 's/^central:$/central:\n  parameters:\n    GlanceImageImportPlugins: []/' \
+        "$cow_spec" >"$COW/specs/noconv.yaml"
+    cow_targets=(ussuri wallaby tht-18)
+    cow_build() { # cow_build NAME SPEC [ARG...]: $COW/out-NAME, output in $COW/build-NAME.log
+        "$dcnc" build "$2" "${@:3}" -o "$COW/out-$1" >"$COW/build-$1.log" 2>&1 \
+            || die "dcnc build $2 ${*:3} failed: $(cat "$COW/build-$1.log")"
+    }
+    for t in "${cow_targets[@]}"; do cow_build "$t" "$cow_spec" --target "$t"; done
+    cow_build member "$COW/specs/member.yaml"
+    cow_build noconv "$COW/specs/noconv.yaml"
+    grep -q '^image_import_plugins = \[\]$' "$COW/out-noconv/stacks/control-plane/glance-api.conf" \
+        || die "the noconv spec's central fragment does not show image_import_plugins = []"
+    # the targets whose generated nova.conf asks the edge Glance to copy a missing image
+    nova_args=() copy_targets=()
+    for t in "${cow_targets[@]}"; do
+        for s in dcn0 dcn1; do nova_args+=(--nova "$t" "$s" "$COW/out-$t/stacks/$s/nova.conf"); done
+        if q get "$COW/out-$t/stacks/dcn1/nova.conf" libvirt images_rbd_glance_store_name >/dev/null 2>&1; then
+            copy_targets+=("$t")
+        fi
+    done
+    echo "nova.conf of ${cow_targets[*]}; Nova asks Glance for a copy in: ${copy_targets[*]:-none}"
+
+    step cow-glances
+    stop_all_glances
+    install -m 0644 "$COW"/out-wallaby/ceph/*.conf "$CONF_DIR/"
+    mkdir -p "$COW/nfs/glance-staging"
+    # cow_glance NAME TREE STACK PORT [SHARE]: host NAME runs STACK's Glance of TREE on PORT
+    cow_glance() {
+        local host=$COW/hosts/$1 envs=() f
+        mkdir -p "$host/var/lib/glance"
+        [[ -z ${5:-} ]] || ln -sfn "$5" "$host/var/lib/glance/staging"
+        for f in "$2"/stacks/"$3"/env/*.yaml; do envs+=(--env "$f"); done
+        "$py" "$here/glance_conf.py" render --base "$here/tripleo-glance-api.conf.in" \
+            --fragment "$2/stacks/$3/glance-api.conf" --dir "$COW/glance/$1" --port "$4" \
+            --db "$cow_db_url" --host-root "$host" "${envs[@]}"
+    }
+    share=$COW/nfs/glance-staging
+    cow_glance central-a "$COW/out-wallaby" control-plane "$central_port" "$share"
+    cow_glance central-b "$COW/out-wallaby" control-plane 19390 "$share"
+    cow_glance noconv "$COW/out-noconv" control-plane 19391 "$share"
+    cow_glance dcn0 "$COW/out-wallaby" dcn0 "$(tsv dcn0 5)"
+    cow_glance dcn1 "$COW/out-wallaby" dcn1 "$(tsv dcn1 5)"
+    cow_glance dcn1-member "$COW/out-member" dcn1 "$(tsv dcn1 5)" >/dev/null # its policy.yaml only
+    for f in central-a central-b noconv; do
+        staging="$(q get "$COW/glance/$f/glance-api.conf" os_glance_staging_store filesystem_store_datadir)"
+        [[ $(readlink -f "$staging") == "$(readlink -f "$share")" ]] \
+            || die "$f stages in $staging, not on the staging share"
+    done
+    echo "central-a and central-b stage in $(q get "$COW/glance/central-a/glance-api.conf" os_glance_staging_store filesystem_store_datadir) (the share)"
+    pids=()
+    for x in "central-a $central_port" "central-b 19390" "noconv 19391" "dcn0 $(tsv dcn0 5)" "dcn1 $(tsv dcn1 5)"; do
+        # shellcheck disable=SC2086 # NAME PORT
+        set -- $x
+        "$here/glance.sh" start "$COW/glance/$1" "$2" &
+        pids+=("$!")
+    done
+    failed=0
+    for p in "${pids[@]}"; do wait "$p" || failed=1; done
+    ((failed == 0)) || die "a Glance of step cow failed to start"
+
+    step cow
+    printf '[libvirt]\n# the harness: poll a copy each second, not every 15 s\nimages_rbd_glance_copy_poll_interval = 1\n' \
+        >"$COW/timing.conf"
+    cow_stores=()
+    for c in central dcn0 dcn1; do cow_stores+=(--store "$c" "$ADMIN/$c.conf" "$(tsv "$c" 2)"); done
+    PATH=$nova_venv/bin:$PATH "$nova_venv/bin/python" "$here/cow.py" \
+        --glance-a "http://127.0.0.1:$central_port" --glance-b http://127.0.0.1:19390 \
+        --glance-noconv http://127.0.0.1:19391 "${cow_stores[@]}" \
+        --present dcn0 "http://127.0.0.1:$(tsv dcn0 5)" --absent dcn1 "http://127.0.0.1:$(tsv dcn1 5)" \
+        "${nova_args[@]}" --copy-targets "$(IFS=,; echo "${copy_targets[*]}")" \
+        --timing-conf "$COW/timing.conf" \
+        --edge-policy "$COW/glance/dcn1" "$COW/glance/dcn1/policy.yaml" "$COW/glance/dcn1-member/policy.yaml" \
+        --distribute "$COW/out-wallaby/distribute-images.sh" --state "$COW/state"
 fi
 end_step
