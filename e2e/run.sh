@@ -186,6 +186,8 @@ teardown() {
             done
         fi
     fi
+    # a Glance start of step cow still running in the background ends first (its own timeout)
+    [[ -z ${cow_starter:-} ]] || wait "$cow_starter" 2>/dev/null
     stop_all
     if ((keep)); then
         echo "kept $ROOT (dcnc output: $OUT; logs: admin/*.d/log, */glance/*.log)"
@@ -458,38 +460,6 @@ edge_list="$(IFS=,; echo "${edge_ids[*]}")"
     "${store_args[@]}" --edge "$edge" "http://127.0.0.1:$edge_port" \
     --edge-stores "$edge" "$edge_list" --nova-conf "$edge" "$nova_conf"
 
-# --- negative: one edge's glance key missing -> that store is broken, the rest works -----
-# glance_store connects with librados' client_mount_timeout unless the store sets
-# rados_connect_timeout: with a key missing, Glance's start and every use of that store wait for
-# it (300 s by default), so the negative run needs a bounded timeout in what dcnc generated.
-if ((negative)); then
-    step negative
-    row="$(awk -F'\t' -v s="$broken" '$1 == s' < <(q stores "$negative_conf"))"
-    user="$(cut -f2 <<<"$row")"
-    cconf="$(cut -f3 <<<"$row")"
-    wait_s="$(q get "$negative_conf" "$broken" rados_connect_timeout 2>/dev/null || echo -1)"
-    if ((wait_s < 0)); then
-        wait_s="$(ceph-conf -c "$cconf" --name "client.$user" --show-config-value client_mount_timeout)"
-        why="client_mount_timeout $wait_s s (from $cconf; [$broken] rados_connect_timeout is not set)"
-    else
-        why="[$broken] rados_connect_timeout $wait_s s"
-    fi
-    wait_s=${wait_s%.*}
-    if ((wait_s > NEGATIVE_MAX_CONNECT && !negative_wait)); then
-        die "store $broken connects with $why: with its key missing, Glance's start and each use \
-of the store would wait that long; dcnc should bound it (e.g. client_mount_timeout in the generated \
-[client] sections). --negative-wait runs it anyway (about $((3 * wait_s)) s), --no-negative skips it"
-    fi
-    kr="$(ceph-conf -c "$cconf" --name "client.$user" --lookup keyring)"
-    [[ -f $kr ]] || die "no keyring $kr to remove"
-    rm -f "$kr"
-    echo "removed $kr (store $broken, client.$user; connect timeout: $why)"
-    GLANCE_START_TIMEOUT=$((wait_s + 60)) "$here/glance.sh" start "$ROOT/negative/glance" "$NEGATIVE_PORT"
-    "$py" "$here/acceptance.py" --glance "http://127.0.0.1:$NEGATIVE_PORT" --default "$central_store" \
-        "${store_args[@]}" --broken-store "$broken" \
-        --timeout "$((2 * wait_s + 60))" --http-timeout "$((2 * wait_s + 60))"
-fi
-
 # --- cow: copy-on-write boots decided by Nova's own code, on the heat targets' generated files ---
 # e2e/specs/cow.yaml built for ussuri, wallaby and tht-18 (each target's stacks/<edge>/nova.conf),
 # with copy_image_by: member (GlanceApiPolicies) and without image conversion (central's
@@ -526,8 +496,7 @@ if ((cow)); then
     done
     echo "nova.conf of ${cow_targets[*]}; Nova asks Glance for a copy in: ${copy_targets[*]:-none}"
 
-    step cow-glances
-    stop_all_glances
+    stop_all_glances # the acceptance's: the cow edges listen on the spec's glance_api
     install -m 0644 "$COW"/out-wallaby/ceph/*.conf "$CONF_DIR/"
     mkdir -p "$COW/nfs/glance-staging"
     # cow_glance NAME TREE STACK PORT [SHARE]: host NAME runs STACK's Glance of TREE on PORT
@@ -553,16 +522,61 @@ if ((cow)); then
             || die "$f stages in $staging, not on the staging share"
     done
     echo "central-a and central-b stage in $(q get "$COW/glance/central-a/glance-api.conf" os_glance_staging_store filesystem_store_datadir) (the share)"
-    pids=()
-    for x in "central-a $central_port" "central-b 19390" "noconv 19391" "dcn0 $(tsv dcn0 5)" "dcn1 $(tsv dcn1 5)"; do
-        # shellcheck disable=SC2086 # NAME PORT
-        set -- $x
-        "$here/glance.sh" start "$COW/glance/$1" "$2" &
-        pids+=("$!")
-    done
-    failed=0
-    for p in "${pids[@]}"; do wait "$p" || failed=1; done
-    ((failed == 0)) || die "a Glance of step cow failed to start"
+    # the cow Glances start while the negative step (mostly waits on a timeout) runs
+    cow_glances_start() {
+        local x pids=() failed=0 p
+        for x in "central-a $central_port" "central-b 19390" "noconv 19391" "dcn0 $(tsv dcn0 5)" "dcn1 $(tsv dcn1 5)"; do
+            # shellcheck disable=SC2086 # NAME PORT
+            set -- $x
+            "$here/glance.sh" start "$COW/glance/$1" "$2" &
+            pids+=("$!")
+        done
+        for p in "${pids[@]}"; do wait "$p" || failed=1; done
+        return "$failed"
+    }
+    cow_glances_start >"$COW/glances.log" 2>&1 &
+    cow_starter=$!
+fi
+
+# --- negative: one edge's glance key missing -> that store is broken, the rest works -----
+# glance_store connects with librados' client_mount_timeout unless the store sets
+# rados_connect_timeout: with a key missing, Glance's start and every use of that store wait for
+# it (300 s by default), so the negative run needs a bounded timeout in what dcnc generated.
+if ((negative)); then
+    step negative
+    row="$(awk -F'\t' -v s="$broken" '$1 == s' < <(q stores "$negative_conf"))"
+    user="$(cut -f2 <<<"$row")"
+    cconf="$(cut -f3 <<<"$row")"
+    wait_s="$(q get "$negative_conf" "$broken" rados_connect_timeout 2>/dev/null || echo -1)"
+    if ((wait_s < 0)); then
+        wait_s="$(ceph-conf -c "$cconf" --name "client.$user" --show-config-value client_mount_timeout)"
+        why="client_mount_timeout $wait_s s (from $cconf; [$broken] rados_connect_timeout is not set)"
+    else
+        why="[$broken] rados_connect_timeout $wait_s s"
+    fi
+    wait_s=${wait_s%.*}
+    if ((wait_s > NEGATIVE_MAX_CONNECT && !negative_wait)); then
+        die "store $broken connects with $why: with its key missing, Glance's start and each use \
+of the store would wait that long; dcnc should bound it (e.g. client_mount_timeout in the generated \
+[client] sections). --negative-wait runs it anyway (about $((3 * wait_s)) s), --no-negative skips it"
+    fi
+    kr="$(ceph-conf -c "$cconf" --name "client.$user" --lookup keyring)"
+    [[ -f $kr ]] || die "no keyring $kr to remove"
+    rm -f "$kr"
+    echo "removed $kr (store $broken, client.$user; connect timeout: $why)"
+    GLANCE_START_TIMEOUT=$((wait_s + 60)) "$here/glance.sh" start "$ROOT/negative/glance" "$NEGATIVE_PORT"
+    "$py" "$here/acceptance.py" --glance "http://127.0.0.1:$NEGATIVE_PORT" --default "$central_store" \
+        "${store_args[@]}" --broken-store "$broken" \
+        --timeout "$((2 * wait_s + 60))" --http-timeout "$((2 * wait_s + 60))"
+fi
+
+if ((cow)); then
+    step cow-glances
+    rc=0
+    wait "$cow_starter" || rc=$?
+    cow_starter=""
+    cat "$COW/glances.log"
+    ((rc == 0)) || die "a Glance of step cow failed to start"
 
     step cow
     printf '[libvirt]\n# the harness: poll a copy each second, not every 15 s\nimages_rbd_glance_copy_poll_interval = 1\n' \
