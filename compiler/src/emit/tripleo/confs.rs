@@ -105,3 +105,16 @@ pub(super) fn strip_comments(ini: &str) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::strip_comments;
+
+    #[test]
+    fn strip_comments_leaves_one_blank_line_where_a_comment_block_was() {
+        let ini = "# head\n[a]\nx = 1\n\n# about b\n# more\n\n[b]\ny = 2\n";
+        assert_eq!(strip_comments(ini), "[a]\nx = 1\n\n[b]\ny = 2\n");
+        // a value that starts with '#' after '=' is not a comment line
+        assert_eq!(strip_comments("[a]\nx = #1\n"), "[a]\nx = #1\n");
+    }
+}
