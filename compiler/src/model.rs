@@ -125,6 +125,18 @@ name_type!(
     "an absolute path without quotes, spaces, `$`, backticks or backslashes"
 );
 
+name_type!(
+    /// A block device of a Ceph OSD node, as ceph-ansible's `devices` and cephadm's
+    /// `data_devices: {paths}` take it: `/dev/sdb`, `/dev/disk/by-path/pci-0000:00:1f.2-ata-2`.
+    DevicePath,
+    |s| s.len() > 5
+        && s.len() <= 255
+        && s.starts_with("/dev/")
+        && s.split('/').skip(2).all(|c| !c.is_empty() && c != "." && c != "..")
+        && s.chars().all(|c| is_alnum(c) || "/_.:@+-".contains(c)),
+    "a device under `/dev/` (letters, digits, `/`, `_`, `.`, `:`, `@`, `+`, `-`), e.g. `/dev/sdb`"
+);
+
 /// The messenger protocol a mon address names: Ceph's `v1:` (legacy, port 6789) or `v2:` (msgr2,
 /// port 3300) prefix.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -287,12 +299,28 @@ pub struct Site {
     /// Indexes into [`Deployment::sites`] of the other sites whose stores this site's Glance uses.
     pub remote_stores: Vec<usize>,
     pub roles: Vec<RoleCount>,
+    /// The data disks of its Ceph OSD nodes, as the spec names them (empty: the target's
+    /// default; see `Target::ceph_tool`).
+    pub osd_devices: Vec<DevicePath>,
+    /// The replica count of its pools, when the spec sets it (else Ceph's 3).
+    pub pool_size: Option<u32>,
     pub roles_file: Option<String>,
     pub network_data: Option<String>,
     pub environment_files: Vec<String>,
     pub ntp: Vec<String>,
     /// Extra heat parameters from the spec, already checked against what dcnc owns.
     pub parameters: BTreeMap<String, serde_json::Value>,
+}
+
+impl Site {
+    /// How many of its nodes run Ceph OSDs (roles with CephOSD): the hosts its cluster keeps
+    /// copies on.
+    pub fn osd_hosts(&self, target: &Target) -> u32 {
+        (self.roles.iter())
+            .filter(|r| target.role(r.tht_role()).is_some_and(|i| i.ceph_osd))
+            .map(|r| r.count)
+            .sum()
+    }
 }
 
 /// The image cache of every edge Glance (topology `glance-cache`).
@@ -390,7 +418,6 @@ pub struct Deployment {
     pub work_dir: String,
     pub glance: GlanceSettings,
     pub ceph_conf_dir: String,
-    pub pool_default_size: Option<u32>,
     /// `client_mount_timeout` of the client confs, in seconds, when set.
     pub client_mount_timeout: Option<u64>,
     pub sites: Vec<Site>,
@@ -453,6 +480,18 @@ mod tests {
         assert!(SiteName::parse(".hidden").is_none());
         assert!(CephUser::parse("client.openstack").is_none());
         assert!(CephUser::parse("dcn0.glance").is_some());
+        assert!(DevicePath::parse("/dev/sdb").is_some());
+        assert!(DevicePath::parse("/dev/disk/by-path/pci-0000:00:1f.2-ata-2").is_some());
+        for bad in [
+            "/dev/",
+            "sdb",
+            "/dev/../etc/passwd",
+            "/dev//sdb",
+            "/dev/sd b",
+            "/dev/$x",
+        ] {
+            assert!(DevicePath::parse(bad).is_none(), "{bad}");
+        }
     }
 
     #[test]

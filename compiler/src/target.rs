@@ -82,6 +82,20 @@ pub enum DeployFlow {
     Provisioned,
 }
 
+/// The tool that deploys a stack's own Ceph cluster, which decides how the spec's OSD disks and
+/// pool size reach it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CephTool {
+    /// ceph-ansible inside `openstack overcloud deploy`: `CephAnsibleDisksConfig`,
+    /// `CephPoolDefaultSize`.
+    CephAnsible,
+    /// cephadm through `openstack overcloud ceph deploy` before the stack: `--osd-spec` (an OSD
+    /// service spec's `data_devices`) and `--config` (a ceph.conf the new cluster assimilates;
+    /// `CephPoolDefaultSize` is deprecated and unused in 18.0.0).
+    Cephadm,
+}
+
 /// Everything dcnc needs to know about one release target. `dcnc targets --format json` prints
 /// the tables; `scripts/check-targets.sh` verifies them against the real tripleo-heat-templates.
 #[derive(Debug, serde::Serialize)]
@@ -147,6 +161,11 @@ pub struct Target {
     /// one). Otherwise generated configure steps do it by hand (the proof of concept).
     pub edge_services: bool,
     pub flow: DeployFlow,
+    pub ceph_tool: CephTool,
+    /// The `devices` of THT's default `CephAnsibleDisksConfig` (deployment/ceph-ansible/
+    /// ceph-osd.yaml), which OSD nodes get when the spec names none: `/dev/vdb` in 12.7.0, none
+    /// at all in 14.3.0 (so no OSD is made). Empty for cephadm, which takes every available disk.
+    pub ceph_ansible_default_devices: &'static [&'static str],
 }
 
 pub static WALLABY: Target = Target {
@@ -174,6 +193,8 @@ pub static WALLABY: Target = Target {
     external_ceph_environment: "environments/ceph-ansible/ceph-ansible-external.yaml",
     edge_services: true,
     flow: DeployFlow::Classic,
+    ceph_tool: CephTool::CephAnsible,
+    ceph_ansible_default_devices: &[],
 };
 
 pub static USSURI_POC: Target = Target {
@@ -199,6 +220,8 @@ pub static USSURI_POC: Target = Target {
     external_ceph_environment: "environments/ceph-ansible/ceph-ansible-external.yaml",
     edge_services: false,
     flow: DeployFlow::Classic,
+    ceph_tool: CephTool::CephAnsible,
+    ceph_ansible_default_devices: &["/dev/vdb"],
 };
 
 /// Stable/ussuri through heat alone: `GlanceMultistoreConfig` and `CephExternalMultiConfig` (12.x),
@@ -226,6 +249,8 @@ pub static USSURI: Target = Target {
     external_ceph_environment: "environments/ceph-ansible/ceph-ansible-external.yaml",
     edge_services: true,
     flow: DeployFlow::Classic,
+    ceph_tool: CephTool::CephAnsible,
+    ceph_ansible_default_devices: USSURI_POC.ceph_ansible_default_devices,
 };
 
 /// tripleo-heat-templates 18.0.0, the last release on PyPI (after zed): cephadm only, and the
@@ -253,6 +278,8 @@ pub static THT_18: Target = Target {
     external_ceph_environment: "environments/external-ceph.yaml",
     edge_services: true,
     flow: DeployFlow::Provisioned,
+    ceph_tool: CephTool::Cephadm,
+    ceph_ansible_default_devices: &[],
 };
 
 /// Glance's image import plugins and conversion format as a release renders them for one stack

@@ -722,7 +722,7 @@ fn colour_follows_flags_and_environment() {
 #[test]
 fn many_diagnostics_and_long_lines_render_bounded() {
     let tmp = tempfile::tempdir().unwrap();
-    let head = "central:\n  fsid: 6a9c7e52-2b1f-4e0a-9c55-1d2f3a4b5c60\n  mons: [10.0.0.1]\nedges:\n  - name: dcn0\n    fsid: 7b0d8f63-3c20-4f1b-8d66-2e304b5c6d71\n    mons: [172.16.13.10]\n    glance_api: 172.16.13.212\n";
+    let head = "ceph: {osd_devices: [/dev/sdb]}\ncentral:\n  fsid: 6a9c7e52-2b1f-4e0a-9c55-1d2f3a4b5c60\n  mons: [10.0.0.1]\nedges:\n  - name: dcn0\n    fsid: 7b0d8f63-3c20-4f1b-8d66-2e304b5c6d71\n    mons: [172.16.13.10]\n    glance_api: 172.16.13.212\n";
     let one_line = format!(
         "{head}glance: {{import_methods: [copy-image,{}]}}\n",
         vec!["zz"; 100_000].join(",")
@@ -777,7 +777,7 @@ fn many_diagnostics_and_long_lines_render_bounded() {
     let last = err.lines().rev().find(|l| l.contains("--> ")).unwrap();
     let col = 1 + "glance: {import_methods: [copy-image,".len() + 3 * (99 - unlocated);
     assert!(
-        last.ends_with(&format!(":9:{col}")),
+        last.ends_with(&format!(":10:{col}")),
         "{last} (100th value at column {col})"
     );
 }
@@ -871,6 +871,8 @@ fn fill_placeholders(text: &str) -> String {
             n += 1;
             out.push_str(&if rest[i..end].contains("fsid") {
                 format!("\"{n:08x}-1111-4a2b-8c3d-{n:012x}\"")
+            } else if rest[i..end].contains("disk") {
+                "/dev/sdb".to_string()
             } else {
                 format!("\"172.16.{n}.10\"")
             });

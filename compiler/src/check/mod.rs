@@ -4,13 +4,15 @@
 //! Invariant: check does no I/O and never stops at the first problem.
 //!
 //! One file per concern, each naming the codes it owns: `globals` (settings of the whole
-//! deployment), `glance` (Glance settings, staging), `cache` (the edge image cache), `topology`, `fields` (the
+//! deployment), `glance` (Glance settings, staging), `cache` (the edge image cache), `ceph` (the
+//! OSD disks and hosts of each cluster TripleO deploys), `topology`, `fields` (the
 //! fields every site has), `sites` (central, the edges, the central compute stack), `roles`,
 //! `params` (pass-through heat parameters), `keys` (key references), `across` (rules between
 //! sites, and which stores each Glance uses), `images` (how images reach the edges and boot there). This file owns DCN032 (no edges).
 
 mod across;
 mod cache;
+mod ceph;
 mod fields;
 mod glance;
 mod globals;
@@ -124,6 +126,7 @@ pub fn check(spec: &Spec, target: Option<TargetName>) -> (Option<Deployment>, Ve
     if let Some(glance) = &glance {
         images::check_images(&mut c, spec, target, topology, &sites, glance);
     }
+    ceph::check_ceph(&mut c, spec, target, &mut sites);
     let globals = globals::check_globals(&mut c, spec);
 
     let mut diags = c.diags;
@@ -141,7 +144,6 @@ pub fn check(spec: &Spec, target: Option<TargetName>) -> (Option<Deployment>, Ve
         work_dir: globals.work_dir,
         glance: glance.expect("no errors means glance settings are valid"),
         ceph_conf_dir: globals.ceph_conf_dir,
-        pool_default_size: spec.ceph.pool_default_size.as_ref().map(|l| l.value),
         client_mount_timeout: globals.client_mount_timeout,
         sites,
         central_compute,

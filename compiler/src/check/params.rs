@@ -2,7 +2,7 @@
 //! none that dcnc derives itself (`OWNED_PARAMETERS`, role counts, flavors and hints), and the
 //! edge values that would break a DCN site, and every name and value against the target's
 //! parameter index (`params.rs`). Owns DCN025 (owned parameter), DCN019 (volume cluster), DCN020
-//! (cross-AZ attach), DCN003 (wrong type) for parameter names, DCN039 (unknown parameter),
+//! (cross-AZ attach), DCN061 (`CephAnsibleDisksConfig`, with `ceph`), DCN003 (wrong type) for parameter names, DCN039 (unknown parameter),
 //! DCN040 (a value heat rejects) and DCN041 (deprecated parameter).
 
 use std::collections::BTreeMap;
@@ -209,6 +209,7 @@ pub(super) fn check_parameters(
                     .help = Some("otherwise volumes and images made from them land at another site; remove this parameter, dcnc sets it".into());
                 continue;
             }
+            ("CephAnsibleDisksConfig", _) if !super::ceph::check_disks_config(c, v) => continue,
             ("NovaCrossAZAttach", SiteKind::Edge) if v.value != serde_json::Value::Bool(false) => {
                 c.error(Code::CrossAzAttach, v.span, "NovaCrossAZAttach must be false at an edge site".into())
                     .help = Some("with cross-AZ attach, boot-from-volume builds the volume at central and the boot fails; remove this parameter, dcnc sets it to false".into());

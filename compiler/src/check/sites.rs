@@ -69,6 +69,8 @@ pub(super) fn check_central(
         key,
         remote_stores: Vec::new(),
         roles,
+        osd_devices: Vec::new(),
+        pool_size: None,
         roles_file,
         network_data,
         environment_files,
@@ -118,8 +120,8 @@ fn central_roles(
     if let (Some(ext), Some(list)) = (external, &s.roles) {
         for r in list {
             if target.role(r.tht_role()).is_some_and(|i| i.ceph_osd) {
-                c.warning(Code::WrongTopology, r.name.span, format!("role `{}` runs Ceph OSDs, but central's cluster is external", r.name.value))
-                    .help = Some(format!("with `central.external` (line {}) TripleO deploys no Ceph at central: use `Controller` and `Compute`", ext.span.line));
+                c.error(Code::WrongTopology, r.name.span, format!("role `{}` runs Ceph OSDs, but central's cluster is external", r.name.value))
+                    .help = Some(format!("with `central.external` (line {}) TripleO deploys no Ceph at central (its client environment leaves CephOSD unset), so these nodes would run no OSD: use `Controller` and `Compute`", ext.span.line));
             }
         }
     }
@@ -203,6 +205,8 @@ pub(super) fn check_edge(
         key: check_key(c, e, target),
         remote_stores: Vec::new(),
         roles,
+        osd_devices: Vec::new(),
+        pool_size: None,
         roles_file: None,
         network_data,
         environment_files,
@@ -336,6 +340,8 @@ pub(super) fn check_compute(
         key: central.key.clone(),
         remote_stores: Vec::new(),
         roles,
+        osd_devices: Vec::new(),
+        pool_size: None,
         roles_file: None,
         network_data,
         environment_files,

@@ -229,17 +229,20 @@ fn starter(a: &InitArgs) -> Result<String, String> {
         Some(TopologyArg::Multistore) | None => None,
     };
     let edges: Vec<String> = (0..a.edges).map(|i| format!("dcn{i}")).collect();
+    // ceph-ansible makes OSDs only on the disks it is told (DCN061): only the user knows them.
+    let osd_devices = target_table.ceph_tool == crate::target::CephTool::CephAnsible;
     let ctx = serde_json::json!({
         "target": target,
         "topology": topology,
         "top": optional(&schema, &schema, &["target", "topology", "glance", "ceph", "central", "edge_defaults", "edges"]),
         "glance": optional(&schema, &top_prop("glance"), &[]),
-        "ceph": optional(&schema, &top_prop("ceph"), &[]),
+        "ceph": optional(&schema, &top_prop("ceph"), if osd_devices { &["osd_devices"] } else { &[] }),
         "central": optional(&schema, &def("Central"), &[]),
         "edge_defaults": optional(&schema, &top_prop("edge_defaults"), &[]),
         "edge": optional(&schema, &def("Edge"), &["glance_api"]),
         "edges": edges,
         "glance_api": !target_table.edge_services,
+        "osd_devices": osd_devices,
     });
     let mut env = minijinja::Environment::new();
     env.add_template("init/dcn.yaml.j2", TEMPLATE)

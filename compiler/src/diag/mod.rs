@@ -122,6 +122,8 @@ codes! {
     PublicLocations = "DCN051";
     NotRaw = "DCN052";
     BadImageName = "DCN053";
+    TooFewOsdHosts = "DCN060";
+    OsdDevices = "DCN061";
     FillMeIn = "DCN063";
 }
 

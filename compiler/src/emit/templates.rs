@@ -34,6 +34,8 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "tripleo/export-edges.sh.j2",
     "tripleo/external-ceph.sh.j2",
     "tripleo/baremetal.yaml.j2",
+    "tripleo/osd-spec.yaml.j2",
+    "tripleo/initial-ceph.conf.j2",
     "tripleo/ceph-clients.sh.j2",
     "tripleo/configure-central.sh.j2",
     "tripleo/configure-edge.sh.j2",

@@ -194,6 +194,20 @@ impl Read {
         })
     }
 
+    /// The files the `openstack overcloud ceph deploy` of `stack` reads besides the deployed
+    /// metal: its `--osd-spec` and its `--config`, when the directory holds them.
+    pub fn ceph_deploy_files(&self, stack: &str) -> (Option<FileId>, Option<FileId>) {
+        (self.ops.iter())
+            .find_map(|(file, op)| match op {
+                Op::Provision(p) if p.ceph && p.stack.as_ref().is_some_and(|s| s.text == stack) => {
+                    let of = |w: &Option<Word>| w.as_ref().and_then(|w| self.file_of(*file, w));
+                    Some((of(&p.osd_spec), of(&p.config)))
+                }
+                _ => None,
+            })
+            .unwrap_or_default()
+    }
+
     /// The cluster of the `openstack overcloud ceph deploy` whose output is `abs`, and where its
     /// `--cluster` is written: the deployed-ceph file it writes sets CephClusterName.
     fn ceph_deploy_output(&self, abs: &str) -> Option<(String, Loc)> {

@@ -257,7 +257,7 @@ pub fn map(read: &Read, target: Option<TargetName>, report: &mut Report) -> Resu
     if !glance.is_empty() {
         top.field("glance", glance.build());
     }
-    let ceph = m.ceph(&mut stacks);
+    let ceph = m.ceph();
     if !ceph.is_empty() {
         top.field("ceph", ceph.build());
     }
@@ -690,32 +690,8 @@ impl Mapper<'_> {
         c
     }
 
-    fn ceph(&mut self, stacks: &mut [Stack]) -> MapBuilder {
+    fn ceph(&mut self) -> MapBuilder {
         let mut c = MapBuilder::default();
-        let sizes: Vec<(String, Json, Option<Loc>)> = stacks
-            .iter()
-            .filter_map(|s| {
-                let v = s.get("CephPoolDefaultSize")?;
-                Some((s.name.clone(), v.value.clone(), loc_of(&v.origin)))
-            })
-            .collect();
-        if let Some((_, v, loc)) = sizes.first() {
-            if let Some(n) = heat_number(v).filter(|n| n.fract() == 0.0 && *n >= 0.0) {
-                c.field("pool_default_size", Doc::Value(json!(n as u64), *loc));
-            }
-            for (stack, other, l) in &sizes[1..] {
-                if other != v {
-                    self.report.add(
-                        Section::Differs,
-                        Item::opt(*l, format!("{stack}: CephPoolDefaultSize is {other}"))
-                            .detail(format!("dcnc gives every cluster one replica count ({v})")),
-                    );
-                }
-            }
-            for s in stacks.iter_mut() {
-                s.claimed.insert("CephPoolDefaultSize".into());
-            }
-        }
         // Client settings of the Ceph client confs the deployment keeps (`[client]` of a conf
         // with a `[global] fsid`): where keyrings are, and how long a client waits.
         let confs: Vec<FileId> = (self.read.sources.ids())
@@ -932,8 +908,72 @@ impl Mapper<'_> {
             self.ntp(s, &mut f);
         }
         self.roles(s, &mut f);
+        if edge || !self.external {
+            self.osds(s, &mut f);
+        }
         self.files(s, &mut f);
         f.build()
+    }
+
+    /// The OSD disks and pool size of a stack that deploys its own cluster: `CephPoolDefaultSize`
+    /// and a `CephAnsibleDisksConfig` of plain `devices` (with at most THT's `osd_scenario: lvm`
+    /// and `osd_objectstore: bluestore`; any other stays a pass-through parameter), or what its
+    /// `openstack overcloud ceph deploy` reads: the `--osd-spec`'s `data_devices: {paths}` and
+    /// the `--config`'s `osd_pool_default_size`.
+    fn osds(&mut self, s: &mut Stack, f: &mut MapBuilder) {
+        let (spec, conf) = self.read.ceph_deploy_files(&s.name);
+        let mut size = s.get("CephPoolDefaultSize").and_then(|v| {
+            let n = heat_number(&v.value).filter(|n| n.fract() == 0.0 && *n >= 1.0)?;
+            Some((n as u64, loc_of(&v.origin)))
+        });
+        if size.is_some() {
+            s.claimed.insert("CephPoolDefaultSize".into());
+        }
+        if let Some(id) = conf {
+            let opts = heat::read_ini(&self.read.sources, id).unwrap_or_default();
+            let o = opts.iter().find(|o| {
+                o.section == "global" && o.key.replace(' ', "_") == "osd_pool_default_size"
+            });
+            if let Some(n) = o.and_then(|o| o.value.trim().parse::<u64>().ok()) {
+                size = Some((n, o.map(|o| o.loc)));
+            }
+        }
+        let mut devices = s.get("CephAnsibleDisksConfig").and_then(|v| {
+            let m = v.value.as_object()?;
+            let plain = m.iter().all(|(k, x)| match k.as_str() {
+                "devices" => true,
+                "osd_scenario" => x == "lvm",
+                "osd_objectstore" => x == "bluestore",
+                _ => false,
+            });
+            let list = m.get("devices")?.as_array()?;
+            (plain && !list.is_empty() && list.iter().all(Json::is_string))
+                .then(|| (list.clone(), loc_of(&v.origin)))
+        });
+        if devices.is_some() {
+            s.claimed.insert("CephAnsibleDisksConfig".into());
+        }
+        if let Some(id) = spec {
+            if let Ok(root) = heat::parse_yaml(&self.read.sources, id) {
+                let paths = (root.get("data_devices"))
+                    .filter(|d| d.entries().len() == 1)
+                    .and_then(|d| d.get("paths"));
+                if let Some(p) = paths {
+                    let list: Vec<Json> = (p.items().iter())
+                        .filter_map(|n| n.as_str().map(|t| json!(t)))
+                        .collect();
+                    if !list.is_empty() && list.len() == p.items().len() {
+                        devices = Some((list, Some(Loc::new(id, p.span))));
+                    }
+                }
+            }
+        }
+        if let Some((list, loc)) = devices {
+            f.field("osd_devices", Doc::Flow(list, loc));
+        }
+        if let Some((n, loc)) = size {
+            f.field("pool_default_size", Doc::Value(json!(n), loc));
+        }
     }
 
     /// A Ceph client conf of cluster `cluster` in the directory (`<cluster>.conf`, as TripleO and
@@ -1952,7 +1992,13 @@ fn factor_edge_defaults(edges: Vec<(String, Doc)>) -> (Vec<Field>, Vec<Doc>) {
         |m: &Vec<Field>, k: &str| m.iter().find(|f| f.key == k).map(|f| strip_locs(&f.value));
     let mut defaults = Vec::new();
     let mut maps = maps;
-    for key in ["roles", "network_data", "environment_files"] {
+    for key in [
+        "roles",
+        "osd_devices",
+        "pool_default_size",
+        "network_data",
+        "environment_files",
+    ] {
         let first = value_of(&maps[0], key);
         if first.is_some() && maps.iter().all(|m| value_of(m, key) == first) {
             let field = maps[0]

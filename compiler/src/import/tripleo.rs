@@ -62,6 +62,10 @@ pub struct Provision {
     pub input: Option<Word>,
     pub output: Option<Word>,
     pub cluster: Option<Word>,
+    /// `ceph deploy --osd-spec`: the OSD service spec (`data_devices`).
+    pub osd_spec: Option<Word>,
+    /// `ceph deploy --config`: the ceph.conf the new cluster assimilates.
+    pub config: Option<Word>,
 }
 
 /// `openstack baremetal node set NODE --property capabilities=node:TAG,...`.
@@ -423,6 +427,8 @@ fn provision(args: &[Word], loc: Loc, ceph: bool) -> Provision {
                 "--stack" => p.stack = v,
                 "-o" | "--output" => p.output = v,
                 "--cluster" => p.cluster = v,
+                "--osd-spec" if ceph => p.osd_spec = v,
+                "--config" if ceph => p.config = v,
                 _ => {}
             }
         } else if !opt.starts_with('-') && p.input.is_none() {

@@ -162,8 +162,21 @@ pub struct Ceph {
     /// Directory holding `<cluster>.conf` and keyrings on the hosts that run Glance.
     #[schemars(default = "defaults::conf_dir")]
     pub conf_dir: Option<Located<String>>,
-    /// Replica count of the pools (`CephPoolDefaultSize`).
+    /// Replica count of the pools of every cluster TripleO deploys, unless its site sets its own
+    /// (`pool_default_size` of `central`, `edge_defaults` or an edge): `CephPoolDefaultSize`
+    /// (ceph-ansible targets), `osd_pool_default_size` of the initial ceph.conf that `openstack
+    /// overcloud ceph deploy --config` gets (`tht-18`). Default: Ceph's 3. Ceph keeps each copy
+    /// on another host, so every site needs at least this many Ceph OSD hosts (DCN060); `1`
+    /// suits a lab with one node per site.
+    #[schemars(range(min = 1, max = 10), example = &1)]
     pub pool_default_size: Option<Located<u32>>,
+    /// The disks every Ceph OSD node uses for data, unless its site names its own
+    /// (`osd_devices` of `central`, `edge_defaults` or an edge), e.g. `[/dev/sdb]`. ceph-ansible
+    /// targets: `CephAnsibleDisksConfig` `devices` (needed on `wallaby`, whose default is no
+    /// disk at all; `ussuri` defaults to `/dev/vdb`). `tht-18`: the OSD spec of `openstack
+    /// overcloud ceph deploy --osd-spec` (default: every available disk).
+    #[schemars(example = &["/dev/sdb"])]
+    pub osd_devices: Option<Located<Vec<Located<String>>>>,
     /// How long a client (Glance) waits for a cluster before giving up (`client_mount_timeout` in
     /// the generated client confs): seconds, or with `s`, `m`, `h`. Default: Ceph's own (300 s).
     /// A short value makes an unreachable edge cluster fail fast instead of stalling Glance.
@@ -246,6 +259,11 @@ pub struct Central {
     pub ntp: Vec<Located<String>>,
     /// Roles and node counts. Default: 3 `Controller`, 3 `ComputeHCI`.
     pub roles: Option<Vec<Role>>,
+    /// The disks of this site's Ceph OSD nodes. Default: `ceph.osd_devices`.
+    pub osd_devices: Option<Located<Vec<Located<String>>>>,
+    /// Replica count of this site's pools. Default: `ceph.pool_default_size`.
+    #[schemars(range(min = 1, max = 10))]
+    pub pool_default_size: Option<Located<u32>>,
     /// A roles file of your own instead of `openstack overcloud roles generate`.
     pub roles_file: Option<Located<String>>,
     /// A network data file passed with `-n`.
@@ -302,6 +320,11 @@ pub struct CentralCompute {
 pub struct EdgeDefaults {
     /// Roles and node counts. Default: 3 `DistributedComputeHCI`.
     pub roles: Option<Vec<Role>>,
+    /// The disks of every edge's Ceph OSD nodes. Default: `ceph.osd_devices`.
+    pub osd_devices: Option<Located<Vec<Located<String>>>>,
+    /// Replica count of every edge's pools. Default: `ceph.pool_default_size`.
+    #[schemars(range(min = 1, max = 10), example = &1)]
+    pub pool_default_size: Option<Located<u32>>,
     /// Port of each edge's local Glance API, where `glance_api` has none. Default: 9292, or
     /// 9293 (the internal Glance API, which shows image locations) for target `tht-18`.
     #[schemars(example = &9292)]
@@ -355,6 +378,13 @@ pub struct Edge {
     pub key: Option<Located<KeyRef>>,
     /// Roles and node counts. Default: `edge_defaults.roles`.
     pub roles: Option<Vec<Role>>,
+    /// The disks of this site's Ceph OSD nodes. Default: `edge_defaults.osd_devices`, else
+    /// `ceph.osd_devices`.
+    pub osd_devices: Option<Located<Vec<Located<String>>>>,
+    /// Replica count of this site's pools. Default: `edge_defaults.pool_default_size`, else
+    /// `ceph.pool_default_size`.
+    #[schemars(range(min = 1, max = 10))]
+    pub pool_default_size: Option<Located<u32>>,
     /// A network data file passed with `-n`. Default: `edge_defaults.network_data`.
     pub network_data: Option<Located<String>>,
     /// Extra environment files for this stack, after `edge_defaults.environment_files`.

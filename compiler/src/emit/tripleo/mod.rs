@@ -60,7 +60,6 @@ fn base_context(d: &Deployment, f: &Facts) -> Value {
         conf_dir => &d.ceph_conf_dir,
         glance => v(&d.glance),
         by_heat => f.by_heat,
-        pool_default_size => d.pool_default_size,
         client_mount_timeout => d.client_mount_timeout,
         config_download_dir => d.target.config_download_dir,
         nova_glance_option => d.target.nova_glance_option,

@@ -12,7 +12,7 @@ use super::super::{put, Tree};
 use super::EDGE_CEPH_EXPORT;
 use super::{central, central_ceph_export, central_export, confs, external_key_file, hiera, Facts};
 use crate::model::{Deployment, Site, SiteKind};
-use crate::target::DeployFlow;
+use crate::target::{CephTool, DeployFlow};
 
 /// One stack being emitted, with what its files share.
 pub(super) struct Stack<'a> {
@@ -52,6 +52,8 @@ pub(super) fn emit_stack(
     let ctx = context! {
         site => v(site), external_ceph => external_ceph,
         mon_ips => mon_list(site),
+        ceph_ansible => d.target.ceph_tool == CephTool::CephAnsible,
+        osd_hosts => site.osd_hosts(d.target),
         ..base.clone()
     };
     let s = Stack {
@@ -79,7 +81,8 @@ pub(super) fn emit_stack(
     };
     let confs = confs::emit_confs(&s, configured, tree);
     let update_files = update_files(&s, tree);
-    deploy_script(&s, &own_files, &update_files, tree);
+    let ceph_files = cephadm_files(&s, tree);
+    deploy_script(&s, &own_files, &update_files, &ceph_files, tree);
     if is_central {
         central::emit_central(&s, &confs.glance, tree);
     } else if configured {
@@ -137,7 +140,45 @@ fn update_files(s: &Stack, tree: &mut Tree) -> Vec<String> {
     ]
 }
 
-fn deploy_script(s: &Stack, own_files: &[&str], update_files: &[String], tree: &mut Tree) {
+/// What `openstack overcloud ceph deploy` of a cephadm stack gets from the tree, besides the
+/// fsid: the OSD spec (`--osd-spec`, the spec's `osd_devices`) and the initial ceph.conf
+/// (`--config`, the pool size), each put into the tree when the spec sets it.
+#[derive(Default, Serialize)]
+struct CephadmFiles {
+    osd_spec: Option<&'static str>,
+    config: Option<&'static str>,
+}
+
+fn cephadm_files(s: &Stack, tree: &mut Tree) -> CephadmFiles {
+    let mut files = CephadmFiles::default();
+    if s.d.target.ceph_tool != CephTool::Cephadm || s.external_ceph {
+        return files;
+    }
+    if !s.site.osd_devices.is_empty() {
+        let file = "osd-spec.yaml";
+        s.put_file(
+            tree,
+            file,
+            render("tripleo/osd-spec.yaml.j2", s.ctx.clone()),
+        );
+        files.osd_spec = Some(file);
+    }
+    if s.site.pool_size.is_some() {
+        let file = "initial-ceph.conf";
+        let content = render("tripleo/initial-ceph.conf.j2", s.ctx.clone());
+        s.put_file(tree, file, content);
+        files.config = Some(file);
+    }
+    files
+}
+
+fn deploy_script(
+    s: &Stack,
+    own_files: &[&str],
+    update_files: &[String],
+    ceph_files: &CephadmFiles,
+    tree: &mut Tree,
+) {
     let d = s.d;
     let tht_environments = d.target.environments(s.site.kind, s.external_ceph);
     let mut exports = Vec::new();
@@ -155,6 +196,7 @@ fn deploy_script(s: &Stack, own_files: &[&str], update_files: &[String], tree: &
         exports => v(&exports),
         own_files => v(own_files),
         update_files => v(update_files),
+        ceph_files => v(ceph_files),
         ..s.ctx.clone()
     };
     s.put_file(tree, "deploy.sh", render("tripleo/deploy.sh.j2", ctx));
