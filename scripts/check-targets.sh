@@ -4,7 +4,8 @@
 # resource_registry resolves inside the templates, every role exists, the DCN environment enables the
 # edge services where the table says so, and each role's GlanceApiEdge, CephOSD and HAproxyEdge
 # flags match its THT services, and what Nova and Glance do with images (the store Nova copies
-# into, the download guard, the image conversion rule) is what THT renders.
+# into, the download guard, the image conversion rule) is what THT renders; the Ceph tool is the
+# one the Ceph environment's CephOSD service runs, and ceph-ansible's default OSD disks are THT's.
 # Usage: scripts/check-targets.sh [DCNC_BINARY]
 set -euo pipefail
 
@@ -47,6 +48,18 @@ for service in ("GlanceApiEdge", "HAproxyEdge"):
     ref = registry.get(f"OS::TripleO::Services::{service}")
     if t["edge_services"] and not (isinstance(ref, str) and ref.endswith(".yaml")):
         problems.append(f"edge_services is true, but {t['dcn_environment']} does not enable {service}")
+# The tool that deploys a stack's own cluster is the one the Ceph environment's CephOSD service
+# runs, and the disks ceph-ansible gets when the spec names none are THT's default.
+ceph_env = os.path.join(tht, t["ceph_environment"])
+osd_ref = ((yaml.safe_load(open(ceph_env)) or {}).get("resource_registry") or {}).get("OS::TripleO::Services::CephOSD", "") if os.path.isfile(ceph_env) else ""
+tool = "cephadm" if "/cephadm/" in str(osd_ref) else "ceph-ansible" if "/ceph-ansible/" in str(osd_ref) else None
+if tool != t["ceph_tool"]:
+    problems.append(f"ceph_tool is {t['ceph_tool']}, but {t['ceph_environment']} maps CephOSD to {osd_ref or 'nothing'}")
+if t["ceph_tool"] == "ceph-ansible":
+    osd_tpl = yaml.safe_load(open(os.path.join(tht, "deployment/ceph-ansible/ceph-osd.yaml")))
+    default = (osd_tpl["parameters"]["CephAnsibleDisksConfig"].get("default") or {}).get("devices", [])
+    if default != t["ceph_ansible_default_devices"]:
+        problems.append(f"ceph_ansible_default_devices is {t['ceph_ansible_default_devices']}, but deployment/ceph-ansible/ceph-osd.yaml's CephAnsibleDisksConfig default has devices {default}")
 for r in t["roles"]:
     if r["name"] not in roles:
         problems.append(f"role {r['name']}: no such role")

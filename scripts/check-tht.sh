@@ -5,7 +5,9 @@
 # `-e` file and each generated role exists. See scripts/consumers/tht_check.py.
 # For targets whose nodes are placed by `openstack overcloud node provision` (tht-18), every stack
 # must also have a baremetal.yaml, and all of a tree's are checked together by tripleo-ansible's own
-# baremetal_deploy.expand() (scripts/consumers/baremetal_check.py, tripleo-ansible fetched pinned).
+# baremetal_deploy.expand() (scripts/consumers/baremetal_check.py, tripleo-ansible fetched pinned),
+# and their osd-spec.yaml and initial-ceph.conf by tripleo-ansible's get_specs, Ceph's own OSD
+# spec validation and ceph-conf (scripts/consumers/osd_spec_check.py).
 # Usage: scripts/check-tht.sh [DCNC_BINARY]
 set -euo pipefail
 
@@ -23,6 +25,7 @@ trap 'rm -rf "$WORK"' EXIT
 fail=0
 checked=0
 baremetal=0
+osd=0
 while read -r name target out; do
     # The release the tree was made for, as its README states it.
     version="$(sed -n 's/.*(tripleo-heat-templates \([0-9.]*\)).*/\1/p' "$out/README.md")"
@@ -79,7 +82,15 @@ while read -r name target out; do
         fail=1
       fi
       baremetal=$((baremetal + ${#bm_files[@]}))
+      # What `overcloud ceph deploy` gets about OSDs and pools: tripleo-ansible's get_specs and
+      # Ceph's own OSD spec validation, ceph-conf (scripts/consumers/osd_spec_check.py).
+      if ! /usr/bin/python3 "$ROOT/scripts/consumers/osd_spec_check.py" --tripleo-ansible "$ta" "$out" >"$WORK/.osd.out"; then
+        sed 's/^/  /' "$WORK/.osd.out" >&2
+        echo "FAIL: $name/$target: osd-spec.yaml or initial-ceph.conf does not fit tripleo-ansible ${BAREMETAL_TA[$target]} and Ceph" >&2
+        fail=1
+      fi
+      osd=$((osd + $(sed -n 's/^osd_spec_check: \([0-9]*\) files.*/\1/p' "$WORK/.osd.out")))
     fi
 done < <("$ROOT/scripts/fixture-trees.sh" "$WORK" "$DCNC")
-echo "check-tht: $checked stacks checked, $baremetal baremetal.yaml checked, $([ "$fail" = 0 ] && echo ok || echo FAILED)"
+echo "check-tht: $checked stacks checked, $baremetal baremetal.yaml checked, $osd OSD spec and initial ceph.conf files checked, $([ "$fail" = 0 ] && echo ok || echo FAILED)"
 [ "$fail" = 0 ]

@@ -150,6 +150,17 @@ EOF
     "multistore.yaml: parameter_defaults.GlanceMultistoreConfig.dcn-1.CephClusterName: 'dcn-1' does not match allowed_pattern [a-zA-Z0-9]+" \
     "multistore.yaml: parameter_defaults.GlanceMultistoreConfig.os_glance_mine: store ids starting with os_glance_ are reserved" -- \
     --tht "$T" "$TD/bad/multistore.yaml"
+  check "$v: Ceph OSD disks, pool size and extra keys as ceph-ansible reads them" 1 \
+    "ceph-osds.yaml: parameter_defaults.CephAnsibleDisksConfig: osd_objectstore 'zfs' is neither bluestore nor filestore" \
+    "ceph-osds.yaml: parameter_defaults.CephAnsibleDisksConfig: no devices, lvm_volumes or osd_auto_discovery: ceph-ansible makes no OSD" \
+    "ceph-osds.yaml: parameter_defaults.CephPoolDefaultSize: 0 is not a replica count" \
+    "ceph-osds.yaml: parameter_defaults.CephExtraKeys: [0] client.glance has no caps" \
+    "ceph-osds.yaml: parameter_defaults.CephExtraKeys: [0] key of client.glance does not match" \
+    "ceph-osds.yaml: parameter_defaults.CephExtraKeys: [1] name 'glance' is not client.<user>" -- \
+    --tht "$T" "$TD/bad/ceph-osds.yaml"
+  check "$v: an OSD device that is no path" 1 \
+    "ceph-devices.yaml: parameter_defaults.CephAnsibleDisksConfig: devices: 'sdb' is not a device path under /dev/" -- \
+    --tht "$T" "$TD/bad/ceph-devices.yaml"
   check "$v: resource_registry and sections" 1 \
     "registry.yaml: resource_registry.OS::TripleO::Services::HAProxyEdge: no such service in tripleo-heat-templates $v (did you mean OS::TripleO::Services::HAproxyEdge?)" \
     "registry.yaml: resource_registry.OS::TripleO::Services::GlanceApiEdge: template ../deployment/glance/glance-api-edge.yaml not found in tripleo-heat-templates $v" \

@@ -532,6 +532,79 @@ def show(v):
     return json.dumps(v, default=jdefault)
 
 
+# What the Ceph tooling does with some json/number parameters heat takes as they are (heat only
+# checks the type). ceph-ansible's roles/ceph-validate/tasks/main.yml: osd_objectstore is
+# bluestore or filestore; devices or lvm_volumes (or osd_auto_discovery) define the OSDs, and
+# `devices: []` passes that check yet makes no OSD (THT 14.3.0's default); bluestore
+# lvm_volumes items need `data`; keys have caps, and a key matches ^[a-zA-Z0-9+/]{38}==$ (the
+# same pattern THT gives CephClientKey). A pool size is a whole number of copies, at least 1.
+CEPHX_KEY = re.compile(r'^[a-zA-Z0-9+/]{38}==$')
+
+
+def ceph_disks_config(v):
+    if not isinstance(v, dict):
+        return ['not a map of ceph-ansible OSD settings (devices, osd_scenario, osd_objectstore)']
+    out = []
+    store = v.get('osd_objectstore', 'bluestore')
+    if store not in ('bluestore', 'filestore'):
+        out.append("osd_objectstore %s is neither bluestore nor filestore (ceph-ansible's "
+                   "ceph-validate fails)" % show(store))
+    devices, lvm = v.get('devices'), v.get('lvm_volumes')
+    for d in devices if isinstance(devices, list) else []:
+        if not (isinstance(d, str) and d.startswith('/dev/')):
+            out.append('devices: %s is not a device path under /dev/' % show(d))
+    for i, item in enumerate(lvm if isinstance(lvm, list) else []):
+        if not (isinstance(item, dict) and 'data' in item):
+            out.append('lvm_volumes[%d] has no data key (ceph-validate fails)' % i)
+    if devices is not None and not isinstance(devices, list):
+        out.append('devices is not a list')
+    if not (devices or lvm or v.get('osd_auto_discovery') is True):
+        out.append('no devices, lvm_volumes or osd_auto_discovery: ceph-ansible makes no OSD '
+                   '(devices: [] passes its check, and the cluster stores nothing)')
+    return out
+
+
+def ceph_pool_size(v):
+    try:
+        n = str_to_num(v) if isinstance(v, str) else v
+    except ValueError:
+        return []  # not a number: the type check reports it
+    if isinstance(n, bool) or not isinstance(n, (int, float)) or n != int(n) or n < 1:
+        return ['%s is not a replica count (a whole number of copies, at least 1)' % show(v)]
+    return []
+
+
+def ceph_extra_keys(v):
+    if not isinstance(v, list):
+        return ['not a list of keys ({name, caps, key, mode})']
+    out = []
+    for i, k in enumerate(v):
+        if not isinstance(k, dict):
+            out.append('[%d] is not a map' % i)
+            continue
+        name = k.get('name')
+        if not (isinstance(name, str) and name.startswith('client.') and len(name) > 7):
+            out.append('[%d] name %s is not client.<user>' % (i, show(name)))
+        if not isinstance(k.get('caps'), dict) or not k['caps']:
+            out.append('[%d] %s has no caps (ceph-validate fails)' % (i, name))
+        else:
+            for daemon, cap in k['caps'].items():
+                if daemon not in ('mon', 'osd', 'mgr', 'mds') or not isinstance(cap, str):
+                    out.append('[%d] caps %s: %s is no capability of a Ceph daemon' % (i, daemon, show(cap)))
+        if 'key' in k and not (isinstance(k['key'], str) and CEPHX_KEY.match(k['key'])):
+            out.append('[%d] key of %s does not match ^[a-zA-Z0-9+/]{38}==$ (ceph-validate fails)' % (i, name))
+        if 'mode' in k and not (isinstance(k['mode'], str) and re.fullmatch(r'0?[0-7]{3}', k['mode'])):
+            out.append('[%d] mode %s is not an octal file mode string' % (i, show(k.get('mode'))))
+    return out
+
+
+CEPH_CONSUMERS = {
+    'CephAnsibleDisksConfig': ceph_disks_config,
+    'CephPoolDefaultSize': ceph_pool_size,
+    'CephExtraKeys': ceph_extra_keys,
+}
+
+
 def check_value(value, decl, warnings=None):
     """Return None if value fits decl, else the reason (a string).
     Things heat accepts but that are probably not meant are appended to
@@ -836,6 +909,9 @@ class Checker:
                         self.check_role_parameters(fname, key, name, value)
                     if name == 'GlanceMultistoreConfig' and isinstance(value, dict):
                         self.check_multistore(fname, key, value)
+                    if name in CEPH_CONSUMERS:
+                        for why in CEPH_CONSUMERS[name](value):
+                            self.report(fname, key, why)
             elif sect == 'resource_registry':
                 if not isinstance(body, dict):
                     self.report(fname, sect, 'must be a map')
