@@ -125,6 +125,7 @@ codes! {
     TooFewOsdHosts = "DCN060";
     OsdDevices = "DCN061";
     FillMeIn = "DCN063";
+    DiffersOnPurpose = "DCN095";
 }
 
 impl std::fmt::Display for Code {

@@ -12,6 +12,7 @@ use serde_json::Value as Json;
 
 use super::bash::{self, Var};
 use super::deployment::{Origin, Setting, StackDeploy, THT_ROOT};
+use super::report::{Change, OnPurpose};
 use super::source::{FileId, Kind, SourceFile, Sources};
 use super::tripleo::{self, Op};
 use super::Imported;
@@ -32,9 +33,46 @@ enum DcncEnv {
     Kept(String, Option<FileId>),
 }
 
+/// One difference of the round trip.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Difference {
+    pub stack: String,
+    /// `""`, `" (first deploy)"` or `" (update)"`.
+    pub phase: String,
+    /// The parameter, or `-e <file>` for a THT environment file only one side passes.
+    pub param: String,
+    /// Why dcnc differs here on purpose (with its `dcnc explain` code); `None`: a loss.
+    pub on_purpose: Option<String>,
+}
+
+/// The round trip: the text `--diff` prints and every difference in it.
+#[derive(Clone, Debug, Default)]
+pub struct RoundTrip {
+    pub text: String,
+    pub differences: Vec<Difference>,
+    /// Whether the imported spec compiled (no round trip otherwise).
+    pub compiled: bool,
+}
+
+impl RoundTrip {
+    /// The differences import does not explain: what the spec loses of the original.
+    pub fn losses(&self) -> Vec<&Difference> {
+        self.differences
+            .iter()
+            .filter(|d| d.on_purpose.is_none())
+            .collect()
+    }
+}
+
 /// The round trip, as text.
 pub fn diff(imp: &Imported) -> String {
+    round_trip(imp).text
+}
+
+/// The round trip: the text and the differences.
+pub fn round_trip(imp: &Imported) -> RoundTrip {
     let mut out = String::new();
+    let mut differences = Vec::new();
     let compiled = match crate::pipeline::compile(&imp.spec, None) {
         Ok(c) => c,
         Err(diags) => {
@@ -43,7 +81,11 @@ pub fn diff(imp: &Imported) -> String {
                 "The imported spec does not compile yet ({} errors; see the report's findings): no round trip to show.",
                 diags.iter().filter(|d| d.severity == crate::diag::Severity::Error).count()
             );
-            return out;
+            return RoundTrip {
+                text: out,
+                differences,
+                compiled: false,
+            };
         }
     };
     let tree = compiled.emit();
@@ -56,6 +98,7 @@ pub fn diff(imp: &Imported) -> String {
         .chain(d.central_compute.iter().map(|s| (StackRef::Compute, s)))
         .collect();
     let mut total = 0;
+    let mut deliberate = 0;
     for (sref, site) in stacks {
         let name = site.stack.as_str();
         let Some(script) = tree.get(&format!("stacks/{name}/deploy.sh")) else {
@@ -84,7 +127,22 @@ pub fn diff(imp: &Imported) -> String {
         } else if has_update {
             phases = vec![(" (update)", last, true)];
         }
+        let two_phases = phases.len() == 2;
+        let after_update = imp.read.effective(last, version);
         for (label, orig, update) in phases {
+            let mut note = |param: &str, why: Option<String>| {
+                if why.is_some() {
+                    deliberate += 1;
+                } else {
+                    total += 1;
+                }
+                differences.push(Difference {
+                    stack: name.to_string(),
+                    phase: label.to_string(),
+                    param: param.to_string(),
+                    on_purpose: why,
+                });
+            };
             let ours: Vec<DcncEnv> = envs
                 .iter()
                 .filter(|e| {
@@ -116,15 +174,33 @@ pub fn diff(imp: &Imported) -> String {
                     _ => None,
                 })
                 .collect();
-            for t in &their_tht {
-                if !my_tht.contains(t) {
-                    let _ = writeln!(lines, "  -e {t}: the original passes it, dcnc does not");
+            let mut only_theirs: Vec<&String> =
+                their_tht.iter().filter(|t| !my_tht.contains(t)).collect();
+            let mut only_mine: Vec<&String> =
+                my_tht.iter().filter(|t| !their_tht.contains(t)).collect();
+            // Two names of one file: the same parameter_defaults and resource_registry.
+            only_theirs.retain(|t| {
+                let same = params::environment(version, t).and_then(|e| {
+                    let i = only_mine
+                        .iter()
+                        .position(|m| params::environment(version, m) == Some(e))?;
+                    Some(only_mine.remove(i))
+                });
+                if let Some(m) = same {
+                    let _ = writeln!(
+                        lines,
+                        "  note: -e {t} (original) and -e {m} (dcnc) hold the same parameter_defaults and resource_registry in THT {version}"
+                    );
                 }
+                same.is_none()
+            });
+            for t in only_theirs {
+                let _ = writeln!(lines, "  -e {t}: the original passes it, dcnc does not");
+                note(&format!("-e {t}"), None);
             }
-            for t in &my_tht {
-                if !their_tht.contains(t) {
-                    let _ = writeln!(lines, "  -e {t}: dcnc passes it, the original does not");
-                }
+            for t in only_mine {
+                let _ = writeln!(lines, "  -e {t}: dcnc passes it, the original does not");
+                note(&format!("-e {t}"), None);
             }
             let mut keys: Vec<&String> = theirs.keys().chain(mine.keys()).collect();
             keys.sort();
@@ -155,7 +231,12 @@ pub fn diff(imp: &Imported) -> String {
                         continue;
                     }
                 }
+                let later = (two_phases && !update).then_some(&after_update);
+                let why = on_purpose(imp, name, k, av, bv, ty, default, later);
                 let _ = writeln!(lines, "  {k}");
+                if let Some(w) = &why {
+                    let _ = writeln!(lines, "      dcnc differs on purpose: {w}");
+                }
                 let at = |x: Option<&Setting>| match x {
                     Some(_) => origin_text(x, &imp.read.sources),
                     None => "not set".to_string(),
@@ -205,7 +286,7 @@ pub fn diff(imp: &Imported) -> String {
                         );
                     }
                 }
-                total += 1;
+                note(k, why);
             }
             let _ = writeln!(
                 out,
@@ -223,12 +304,127 @@ pub fn diff(imp: &Imported) -> String {
         }
         let _ = site.kind == SiteKind::Central;
     }
-    let _ = writeln!(
+    let _ = write!(
         out,
-        "{total} difference{} in the parameters heat gets.",
+        "{total} difference{} in the parameters heat gets",
         if total == 1 { "" } else { "s" }
     );
-    out
+    if deliberate > 0 {
+        let _ = write!(
+            out,
+            ", and {deliberate} that dcnc makes on purpose (marked)"
+        );
+    }
+    out.push_str(".\n");
+    RoundTrip {
+        text: out,
+        differences,
+        compiled: true,
+    }
+}
+
+/// Why dcnc gives heat `bv` for parameter `k` of `stack` where the original gives `av`, when it
+/// does so on purpose: a change the import recorded (`Report::on_purpose`), dcnc's own hiera in
+/// `ExtraConfig`, or (`later`: the original's parameters after its update, in the comparison of
+/// a first deploy) a value the original sets only in its update. `None`: a loss.
+#[allow(clippy::too_many_arguments)]
+fn on_purpose(
+    imp: &Imported,
+    stack: &str,
+    k: &str,
+    av: Option<&Json>,
+    bv: Option<&Json>,
+    ty: Option<ParamType>,
+    default: Option<&Json>,
+    later: Option<&BTreeMap<String, Setting>>,
+) -> Option<String> {
+    let recorded: Vec<&OnPurpose> = (imp.report.on_purpose.iter())
+        .filter(|o| o.stack == stack && o.param == k)
+        .collect();
+    for o in &recorded {
+        if let Change::Value { original, dcnc } = &o.change {
+            if equal(k, av, original.as_ref().or(default), ty) && equal(k, bv, Some(dcnc), ty) {
+                return Some(o.mark());
+            }
+        }
+    }
+    let renames: Vec<&&OnPurpose> = (recorded.iter())
+        .filter(|o| matches!(o.change, Change::Key { .. }))
+        .collect();
+    if let (false, Some(Json::Object(m))) = (renames.is_empty(), av) {
+        let mut renamed = m.clone();
+        for o in &renames {
+            if let Change::Key { from, to } = &o.change {
+                if let Some(v) = renamed.remove(from) {
+                    renamed.insert(to.clone(), v);
+                }
+            }
+        }
+        if equal(k, Some(&Json::Object(renamed)), bv, ty) {
+            let why: Vec<String> = renames.iter().map(|o| o.mark()).collect();
+            return Some(why.join("; "));
+        }
+    }
+    if k == "ExtraConfig" {
+        // dcnc's own hiera, where the original does not set it
+        let mut ours = bv
+            .cloned()
+            .unwrap_or_else(|| Json::Object(Default::default()));
+        let mut added = Vec::new();
+        for (path, _) in crate::check::OWNED_HIERA {
+            let theirs = av.and_then(|a| path.iter().try_fold(a, |v, p| v.get(*p)));
+            if theirs.is_some() {
+                continue;
+            }
+            if remove_path(&mut ours, path) {
+                added.push(path.join(" / "));
+            }
+        }
+        let empty =
+            |v: Option<&Json>| v.is_none_or(|v| v.as_object().is_some_and(|o| o.is_empty()));
+        let same = (empty(av) && empty(Some(&ours))) || equal(k, av, Some(&ours), ty);
+        if same && !added.is_empty() {
+            return Some(format!(
+                "dcnc turns Nova's download guard on ({}) where THT has no parameter for it, so a boot at the edge of an image not yet in its store is refused instead of downloading the image and uploading it flat, not copy-on-write, on every boot, dcnc explain DCN050",
+                added.join(", ")
+            ));
+        }
+    }
+    if let Some(after) = later {
+        let l = after.get(k);
+        let lv = l.map(|s| &s.value).or(default);
+        if equal(k, bv, lv, ty) && !equal(k, av, lv, ty) {
+            let at = match l.map(|s| &s.origin) {
+                Some(Origin::File { value, .. }) => format!(" ({})", imp.read.sources.show(*value)),
+                _ => String::new(),
+            };
+            return Some(format!(
+                "the original sets it only in its update{at}; dcnc's first deploy already sets what the update leaves, and the update compares the same, dcnc explain DCN095"
+            ));
+        }
+    }
+    None
+}
+
+/// Removes the leaf at `path` (and the maps it leaves empty); whether there was one.
+fn remove_path(v: &mut Json, path: &[&str]) -> bool {
+    let Some((first, rest)) = path.split_first() else {
+        return false;
+    };
+    let Some(m) = v.as_object_mut() else {
+        return false;
+    };
+    if rest.is_empty() {
+        return m.remove(*first).is_some();
+    }
+    let Some(child) = m.get_mut(*first) else {
+        return false;
+    };
+    let removed = remove_path(child, rest);
+    if removed && child.as_object().is_some_and(|o| o.is_empty()) {
+        m.remove(*first);
+    }
+    removed
 }
 
 /// Where the deployment's files name fsid `fsid` of a cluster (a CephExternalMultiConfig entry).

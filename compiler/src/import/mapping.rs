@@ -10,10 +10,11 @@ use serde_json::{json, Value as Json};
 
 use super::deployment::{Origin, Read, Res, RoleIn, RolesSource, Setting, StackDeploy};
 use super::heat;
-use super::report::{Item, Report, Section};
+use super::report::{Change, Item, OnPurpose, Report, Section};
 use super::source::{FileId, Loc};
 use super::spec_out::{Doc, Field, MapBuilder};
 use super::tripleo::Op;
+use crate::diag::Code;
 use crate::kinds::{SiteKind, TargetName};
 use crate::spec::defaults;
 use crate::target::{DeployFlow, Target};
@@ -47,6 +48,15 @@ impl Stack<'_> {
             _ => return None,
         };
         Some((text, loc_of(&s.origin)))
+    }
+}
+
+/// The explanation of two ids of one store: DCN042 when one is TripleO's default.
+fn id_code(a: &str, b: &str) -> Code {
+    if a == "default_backend" || b == "default_backend" {
+        Code::DefaultStoreId
+    } else {
+        Code::DiffersOnPurpose
     }
 }
 
@@ -1157,6 +1167,7 @@ impl Mapper<'_> {
             }
             return;
         }
+        let mut out_of_band = None;
         let own_id = s.own_str("GlanceBackendID").or_else(|| {
             let (v, l) = self.out_of_band(&s.name, "glance_store", &["default_backend"])?;
             self.report.add(
@@ -1164,6 +1175,7 @@ impl Mapper<'_> {
                 Item::at(l, format!("{}: store id `{v}` from an edit outside TripleO", s.name))
                     .detail("heat's GlanceBackendID is not set; the deployed glance-api.conf says `default_backend` is this"),
             );
+            out_of_band = Some(l);
             Some((v, Some(l)))
         });
         // How central's multistore config names this edge's store, if it does.
@@ -1203,6 +1215,7 @@ impl Mapper<'_> {
                 ("default_backend".to_string(), Some(s.loc))
             }
         };
+        self.store_id_on_purpose(s, &id, own_id.as_ref(), central_name.as_ref(), out_of_band);
         s.claimed.insert("GlanceBackendID".into());
         s.claimed.insert("GlanceBackend".into());
         if let Some(b) = s.own_str("GlanceBackend") {
@@ -1281,6 +1294,20 @@ impl Mapper<'_> {
                                 Item::opt(*loc, format!("{}: calls central's store `{key}`; central's own Glance calls it `{}`", s.name, cv.store))
                                     .detail("an image's location names its store: this Glance cannot find the images central keeps. The spec uses central's id"),
                             );
+                            self.report.on_purpose(OnPurpose {
+                                stack: s.name.clone(),
+                                param: "GlanceMultistoreConfig".into(),
+                                change: Change::Key {
+                                    from: key.clone(),
+                                    to: cv.store.clone(),
+                                },
+                                why: format!(
+                                    "this Glance calls central's store `{key}`, central's own Glance calls it `{}`: the Glances share one database, whose image locations carry the store id, so this one could not find central's images; dcnc gives a store one id, central's",
+                                    cv.store
+                                ),
+                                code: id_code(key, &cv.store),
+                                loc: *loc,
+                            });
                         }
                         stores.push(cv.store.clone());
                     }
@@ -1305,6 +1332,62 @@ impl Mapper<'_> {
                 );
             }
         }
+    }
+
+    /// Records why the spec's store id `id` is not the GlanceBackendID heat gets in the original:
+    /// two Glances disagree on the id of the store (`own` here, `central` in central's
+    /// GlanceMultistoreConfig), or the original set it outside heat (`out_of_band`).
+    fn store_id_on_purpose(
+        &mut self,
+        s: &Stack,
+        id: &str,
+        own: Option<&(String, Option<Loc>)>,
+        central: Option<&(String, Option<Loc>)>,
+        out_of_band: Option<Loc>,
+    ) {
+        let heat = s.get("GlanceBackendID").map(|x| x.value.clone());
+        let heat_id = match &heat {
+            Some(Json::String(v)) => v.clone(),
+            Some(other) => other.to_string(),
+            None => "default_backend".into(),
+        };
+        if heat_id == id {
+            return;
+        }
+        let show = |l: Option<Loc>| l.map_or("not written".into(), |l| self.read.sources.show(l));
+        let own_id = own.map_or("default_backend", |(o, _)| o.as_str());
+        let (why, code, loc) = match central {
+            Some((c, cl)) if own_id != c => (
+                format!(
+                    "the original's Glances call this store by two ids, `{own_id}` here and `{c}` in central's GlanceMultistoreConfig ({}): they share one database, whose image locations carry the store id, so each misreads the other's; dcnc gives a store one id, central's",
+                    show(*cl)
+                ),
+                id_code(own_id, c),
+                own.and_then(|(_, l)| *l).or(Some(s.loc)),
+            ),
+            _ => match out_of_band {
+                Some(l) => (
+                    format!(
+                        "the original leaves heat's GlanceBackendID unset and sets the store id `{id}` outside heat ({}), which the next deploy undoes (THT's common/container-puppet.sh writes glance-api.conf afresh at every deploy); dcnc sets it in heat",
+                        show(Some(l))
+                    ),
+                    Code::DiffersOnPurpose,
+                    Some(l),
+                ),
+                None => return,
+            },
+        };
+        self.report.on_purpose(OnPurpose {
+            stack: s.name.clone(),
+            param: "GlanceBackendID".into(),
+            change: Change::Value {
+                original: heat,
+                dcnc: json!(id),
+            },
+            why,
+            code,
+            loc,
+        });
     }
 
     /// The description central's GlanceMultistoreConfig gives store `key`.

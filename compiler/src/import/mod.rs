@@ -167,6 +167,11 @@ impl Imported {
     pub fn diff(&self) -> String {
         diff::diff(self)
     }
+
+    /// The round trip with every difference, each a loss or marked as made on purpose.
+    pub fn round_trip(&self) -> diff::RoundTrip {
+        diff::round_trip(self)
+    }
 }
 
 /// Writes the spec to `path`: through a temporary file in the same directory, renamed into place,

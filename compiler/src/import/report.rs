@@ -4,8 +4,10 @@
 
 use std::fmt::Write as _;
 
+use serde_json::Value as Json;
+
 use super::source::{Loc, Sources};
-use crate::diag::{self, Diagnostic, Style};
+use crate::diag::{self, Code, Diagnostic, Style};
 
 /// Kinds of report lines, in the order the report shows them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -99,6 +101,39 @@ pub struct Finding {
     pub loc: Option<Loc>,
 }
 
+/// A difference of the round trip that import makes on purpose: a value of the original that
+/// dcnc's build does not give heat, because the original is broken there in a way dcnc will not
+/// reproduce. `dcnc import --diff` marks the difference with `why` only while the two sides are
+/// exactly what `change` says; any other difference in the parameter stays unmarked.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OnPurpose {
+    pub stack: String,
+    pub param: String,
+    pub change: Change,
+    /// Why, for a reviewer: what is broken in the original and what dcnc does instead.
+    pub why: String,
+    /// The check or explanation that says more (`dcnc explain CODE`).
+    pub code: Code,
+    /// Where the original says what dcnc changes.
+    pub loc: Option<Loc>,
+}
+
+/// What an [`OnPurpose`] changes.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Change {
+    /// The original's value (`None`: not set, so THT's default) becomes dcnc's.
+    Value { original: Option<Json>, dcnc: Json },
+    /// A key of a map parameter (a `GlanceMultistoreConfig` store id) is renamed.
+    Key { from: String, to: String },
+}
+
+impl OnPurpose {
+    /// The text `--diff` prints under the parameter.
+    pub fn mark(&self) -> String {
+        format!("{}, dcnc explain {}", self.why, self.code)
+    }
+}
+
 /// A deploy command: where, the command that ran its script (if another did), its `-e` count.
 pub type DeployLine = (Loc, Option<Loc>, usize);
 
@@ -114,12 +149,21 @@ pub struct Report {
     pub findings: Vec<Finding>,
     /// Files of the directory import did not read (not scripts, YAML, JSON nor INI).
     pub ignored: Vec<String>,
+    /// The differences import makes on purpose.
+    pub on_purpose: Vec<OnPurpose>,
 }
 
 impl Report {
     pub fn add(&mut self, s: Section, item: Item) {
         if !self.items.iter().any(|(x, i)| *x == s && *i == item) {
             self.items.push((s, item));
+        }
+    }
+
+    /// Records a difference import makes on purpose (once).
+    pub fn on_purpose(&mut self, o: OnPurpose) {
+        if !self.on_purpose.contains(&o) {
+            self.on_purpose.push(o);
         }
     }
 
@@ -178,6 +222,29 @@ impl Report {
                 }
             }
         }
+        if !self.on_purpose.is_empty() {
+            let _ = writeln!(
+                out,
+                "\nWhere dcnc's build differs on purpose (`--diff` marks each):"
+            );
+            let mut list: Vec<&OnPurpose> = self.on_purpose.iter().collect();
+            list.sort_by(|a, b| (a.loc, &a.stack, &a.param).cmp(&(b.loc, &b.stack, &b.param)));
+            for o in list {
+                let at = show(o.loc).map_or(String::new(), |s| format!("{s}: "));
+                let change = match &o.change {
+                    Change::Value { original, dcnc } => format!(
+                        "{} -> {}",
+                        original
+                            .as_ref()
+                            .map_or("not set".to_string(), |v| plain(v)),
+                        plain(dcnc)
+                    ),
+                    Change::Key { from, to } => format!("store `{from}` -> `{to}`"),
+                };
+                let _ = writeln!(out, "  {at}{}: {} {change}", o.stack, o.param);
+                let _ = writeln!(out, "      {}", o.mark());
+            }
+        }
         if !self.ignored.is_empty() {
             let _ = writeln!(
                 out,
@@ -221,5 +288,13 @@ impl Report {
             out.push('\n');
         }
         out
+    }
+}
+
+/// A value as a reviewer reads it: strings without quotes.
+fn plain(v: &Json) -> String {
+    match v {
+        Json::String(s) => s.clone(),
+        other => other.to_string(),
     }
 }
