@@ -234,9 +234,7 @@ impl Report {
                 let change = match &o.change {
                     Change::Value { original, dcnc } => format!(
                         "{} -> {}",
-                        original
-                            .as_ref()
-                            .map_or("not set".to_string(), |v| plain(v)),
+                        original.as_ref().map_or("not set".to_string(), plain),
                         plain(dcnc)
                     ),
                     Change::Key { from, to } => format!("store `{from}` -> `{to}`"),
