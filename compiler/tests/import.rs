@@ -1,7 +1,9 @@
 //! `dcnc import` over the hand-written deployments of `fixtures/import/`: the spec, the report
 //! and the round-trip diff of each are snapshot-tested (`snapshots/import@<name>.*`), the
 //! import runs twice to the same bytes, `dcnc check` of the written spec agrees with the report,
-//! and the deployments without mistakes round-trip with no difference. Every directory of
+//! and every deployment whose spec compiles round-trips with no difference but those the import
+//! marks as made on purpose (the deployments of `fixtures/import-lossy/` fail that, each at the
+//! loss it names). Every directory of
 //! `fixtures/import-bad/` (and a plain file) must fail with a located error, exit 2 and nothing
 //! written. Adding a case is adding a directory.
 
@@ -248,6 +250,27 @@ fn a_lost_owned_value_is_a_loss_in_the_round_trip() {
         .find(|d| d.stack == "dcn0" && d.param == "GlanceMultistoreConfig")
         .unwrap();
     assert_eq!(edge.on_purpose, None);
+}
+
+/// Deployments whose import loses a value (`fixtures/import-lossy/`): the round-trip test finds
+/// each loss, unmarked, and nothing else.
+#[test]
+fn a_deployment_the_spec_cannot_hold_fails_the_round_trip() {
+    let expect: &[(&str, &[&str])] = &[("edge-ntp", &["edge1: NtpServer"])];
+    let names = dirs("fixtures/import-lossy");
+    assert_eq!(names.len(), expect.len(), "{names:?}: say what each loses");
+    for (name, lost) in expect {
+        let dir = root().join("fixtures/import-lossy").join(name);
+        let imp = dcnc::import::import(&dir, None, dcnc::import::Options::default())
+            .unwrap_or_else(|e| panic!("{name}: {}", dcnc::import::render_errors(&e)));
+        let rt = imp.round_trip();
+        assert_eq!(&losses(&rt), lost, "{name}\n{}", rt.text);
+        assert!(
+            !rt.text
+                .contains("0 differences in the parameters heat gets"),
+            "{name}"
+        );
+    }
 }
 
 #[test]
