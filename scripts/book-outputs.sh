@@ -177,6 +177,7 @@ run adopt-spec 0 'cat dcn.yaml'
 run adopt-diff 0 'dcnc import undercloud-home -o dcn.yaml --force --diff 2>/dev/null'
 run adopt-mistakes 1 "dcnc import other-home -o dcn.yaml --force 2>&1 | sed -n '/^Findings/,\$p'"
 run adopt-fix 0 "sed -i -e '/CinderVolumeCluster: dcn0/d' -e '/GlangeBackendID/d' -e '/NovaAZAttach/d' -e '/^    parameters:\$/d' -e 's/172.16.11.185, 172.16.11.66]/172.16.11.185, 172.16.11.187]/' -e '/show_multiple_locations/d' -e '/^glance:\$/d' dcn.yaml && dcnc check dcn.yaml"
+run adopt-against 1 "dcnc import other-home --against dcn.yaml 2>&1 | sed -n '/^dcn1:/,\$p'"
 run adopt-build 0 'dcnc build dcn.yaml -o deploy'
 
 # --- How-to: rotate a cephx key -----------------------------------------------------------------

@@ -318,6 +318,51 @@ fn the_mistakes_fixed_the_round_trip_differs_in_the_fixes_only() {
     );
 }
 
+/// `dcnc import DIR --against SPEC`: the round trip of a spec the user edited, nothing written;
+/// exit 0 for the imported spec itself, 1 for a spec that drops an owned value, 2 for no spec.
+#[test]
+fn against_compares_an_edited_spec_and_writes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let spec = tmp.path().join("dcn.yaml");
+    let s = spec.to_str().unwrap();
+    let dir = "fixtures/import/docs-multibackend";
+    assert_eq!(import("docs-multibackend", &[], &spec).code, 0);
+    let r = dcnc(&["import", dir, "--against", s]);
+    assert_eq!(
+        r.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&r.stderr)
+    );
+    let text = String::from_utf8(r.stdout).unwrap();
+    assert!(
+        text.contains("0 differences in the parameters heat gets, and 9"),
+        "{text}"
+    );
+    let edited = fs::read_to_string(&spec)
+        .unwrap()
+        .replace("    description: 'central rbd glance store'\n", "");
+    fs::write(&spec, &edited).unwrap();
+    let r = dcnc(&["import", dir, "--against", s]);
+    assert_eq!(r.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&r.stdout).contains("GlanceStoreDescription"));
+    assert!(String::from_utf8_lossy(&r.stderr).contains("not marked on purpose"));
+    let missing = tmp.path().join("none.yaml");
+    let r = dcnc(&["import", dir, "--against", missing.to_str().unwrap()]);
+    assert_eq!(r.status.code(), Some(2));
+    assert_eq!(
+        fs::read_to_string(&spec).unwrap(),
+        edited,
+        "SPEC is only read"
+    );
+    let entries: Vec<_> = fs::read_dir(tmp.path()).unwrap().collect();
+    assert_eq!(entries.len(), 1, "nothing written beside it");
+    assert!(
+        !root().join("dcn.yaml").exists(),
+        "no dcn.yaml written by default"
+    );
+}
+
 #[test]
 fn the_mistakes_are_found_in_the_original_files() {
     let tmp = tempfile::tempdir().unwrap();

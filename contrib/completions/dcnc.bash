@@ -475,7 +475,7 @@ _dcnc() {
             return 0
             ;;
         dcnc__subcmd__import)
-            opts="-o -h --out --target --diff --force --home --message-format --color --help"
+            opts="-o -h --out --target --diff --force --home --against --message-format --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -494,6 +494,10 @@ _dcnc() {
                     return 0
                     ;;
                 --home)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --against)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -146,6 +146,7 @@ ussuri-poc\t''
 ussuri\t''
 tht-18\t''"
 complete -c dcnc -n "__fish_dcnc_using_subcommand import" -l home -d 'The home directory DIR stands for on the undercloud (`~` in the scripts)' -r
+complete -c dcnc -n "__fish_dcnc_using_subcommand import" -l against -d 'Compare the deployment with the build of SPEC (the imported spec as you fixed it) instead: print only that round trip, write nothing, exit 1 on a difference not marked on purpose' -r -F
 complete -c dcnc -n "__fish_dcnc_using_subcommand import" -l message-format -d 'How to print diagnostics and results: human (diagnostics on stderr), short (one `file:line:col: severity[CODE]: message` line each, stderr), github (workflow commands that annotate a pull request, stdout), json (every stdout line a JSON object; see the book)' -r -f -a "human\t''
 short\t''
 github\t''

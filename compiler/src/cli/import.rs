@@ -31,6 +31,10 @@ pub struct ImportArgs {
     /// The home directory DIR stands for on the undercloud (`~` in the scripts)
     #[arg(long, default_value = "/home/stack")]
     home: String,
+    /// Compare the deployment with the build of SPEC (the imported spec as you fixed it) instead:
+    /// print only that round trip, write nothing, exit 1 on a difference not marked on purpose
+    #[arg(long, value_name = "SPEC", conflicts_with_all = ["out", "force", "diff"])]
+    against: Option<PathBuf>,
 }
 
 pub fn import(mut r: Reporter, a: ImportArgs) -> ExitCode {
@@ -55,6 +59,9 @@ pub fn import(mut r: Reporter, a: ImportArgs) -> ExitCode {
             return r.finish(2, |_| {});
         }
     };
+    if let Some(spec) = &a.against {
+        return against(r, imported, spec);
+    }
     let name = a.out.display().to_string();
     if let Err(e) = crate::import::write_spec(&a.out, &imported.spec, a.force) {
         r.failure(&Failure::new("io", Some(&a.out), format!("{name}: {e}")));
@@ -94,6 +101,48 @@ pub fn import(mut r: Reporter, a: ImportArgs) -> ExitCode {
     r.note(&format!("{name}: written"));
     let code = u8::from(imported.report.has_errors());
     r.finish(code, |s| s.out = Some(name.clone()))
+}
+
+/// `--against SPEC`: the round trip of the deployment with the build of SPEC. Exit 1 when SPEC
+/// does not compile or differs from the original in a value import does not mark on purpose.
+fn against(r: Reporter, mut imported: crate::import::Imported, spec: &Path) -> ExitCode {
+    let text = match std::fs::read_to_string(spec) {
+        Ok(t) => t,
+        Err(e) => {
+            r.failure(&Failure::new(
+                "io",
+                Some(spec),
+                format!("{}: {e}", spec.display()),
+            ));
+            return r.finish(2, |_| {});
+        }
+    };
+    imported.spec = text;
+    let rt = imported.round_trip();
+    r.result(&rt.text, || {
+        Message::Document(DocumentLine {
+            name: "import-diff".into(),
+            text: rt.text.clone(),
+        })
+    });
+    let lost = rt.losses().len();
+    if !rt.compiled || lost > 0 {
+        r.note(&format!(
+            "{}: {}",
+            spec.display(),
+            if rt.compiled {
+                format!("differs from the original in {lost} value(s) not marked on purpose: your changes, or what the spec loses")
+            } else {
+                "does not compile: `dcnc check` it".into()
+            }
+        ));
+        return r.finish(1, |_| {});
+    }
+    r.note(&format!(
+        "{}: builds what the original deploys, but for the differences marked on purpose",
+        spec.display()
+    ));
+    r.finish(0, |_| {})
 }
 
 /// A path of the imported directory as the user reaches it: `DIR/path`.
