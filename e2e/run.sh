@@ -39,7 +39,9 @@
 # Nova's own code boots from each target's generated nova.conf at dcn0 and dcn1, the member's
 # copy refused by Glance's policy and allowed by the generated GlanceApiPolicies, the generated
 # distribute-images.sh, the qcow2 import converted to raw and, without conversion, refused),
-# teardown.
+# verify-addresses (the generated verify-addresses.sh against export files made from the clusters'
+# mon maps and the running Glances: passes; with dcn1's mons and glance_api wrong in the spec it
+# fails naming dcn1 and the difference), teardown.
 # A failure prints `e2e: FAIL at step <step>`; success prints `e2e: PASS`. Daemons are always
 # stopped by their pids; /tmp/dcnc-e2e is wiped at start and at the end (unless --keep).
 # One run at a time: a run holds /tmp/dcnc-e2e.lock, and another one exits at once.
@@ -166,7 +168,7 @@ teardown() {
     end_step
     step_name=teardown
     step_t0=$EPOCHREALTIME
-    if ((rc != 0)) && [[ $failed_step == @(glance-start|acceptance|negative|cow-glances|cow) ]]; then
+    if ((rc != 0)) && [[ $failed_step == @(glance-start|acceptance|negative|cow-glances|cow|verify-addresses) ]]; then
         local f pid w
         for f in "$ROOT"/*/glance/glance-api.log "$ROOT"/cow/glance/*/glance-api.log; do
             [[ -s $f ]] || continue
@@ -591,5 +593,41 @@ if ((cow)); then
         --timing-conf "$COW/timing.conf" \
         --edge-policy "$COW/glance/dcn1" "$COW/glance/dcn1/policy.yaml" "$COW/glance/dcn1-member/policy.yaml" \
         --distribute "$COW/out-wallaby/distribute-images.sh" --state "$COW/state"
+
+    # --- the spec's addresses against the deployed ones (audit finding 12) ----------------
+    # TripleO's part: the export files of a deploy (ceph_export.py, from the clusters' own mon
+    # maps). The generated verify-addresses.sh must pass for the spec, and fail naming the site
+    # and the difference for a spec whose dcn1 mons and glance_api are not dcn1's.
+    step verify-addresses
+    mkdir -p "$COW/work"
+    "$py" "$here/ceph_export.py" "$COW/work/central-ceph-export.yaml" "$ADMIN/central.conf" central
+    "$py" "$here/ceph_export.py" "$COW/work/edge-ceph-export.yaml" "$ADMIN/dcn0.conf" dcn0 "$ADMIN/dcn1.conf" dcn1
+    admin_token="$("$py" -c 'import sys; sys.path.insert(0, sys.argv[1]); import keystone_tokens
+print(keystone_tokens.token("0123456789abcdef0123456789abcdef", ["admin", "member", "reader"]))' "$here")"
+    verify() { # verify TREE LOG: the tree's verify-addresses.sh; its exit status
+        DCNC_WORK_DIR=$COW/work OS_AUTH_TOKEN=$admin_token DCNC_HTTP_TIMEOUT=10 \
+            bash "$1/verify-addresses.sh" >"$2" 2>&1
+    }
+    verify "$COW/out-wallaby" "$COW/verify.log" || die "verify-addresses.sh failed: $(cat "$COW/verify.log")"
+    if ! grep -q '^ok dcn1 mons: 127.0.0.1 ' "$COW/verify.log" || ! grep -q '^ok dcn1 glance_api: ' "$COW/verify.log"; then
+        die "verify-addresses.sh passed without checking dcn1: $(cat "$COW/verify.log")"
+    fi
+    sed 's/^/    /' "$COW/verify.log"
+    echo "ok verify-addresses: the spec's mons and glance_api are the deployed ones"
+    sed -e 's/127\.0\.0\.1:19294/127.0.0.1:19293/' -e 's/"127\.0\.0\.1:13302"/"127.0.0.2:13302"/' "$cow_spec" \
+        >"$COW/specs/wrong-addresses.yaml"
+    cow_build wrong-addresses "$COW/specs/wrong-addresses.yaml"
+    rc=0
+    verify "$COW/out-wrong-addresses" "$COW/verify-wrong.log" || rc=$?
+    ((rc == 1)) || die "verify-addresses.sh of a spec with dcn1's addresses wrong exited $rc, want 1: $(cat "$COW/verify-wrong.log")"
+    for want in "site dcn1: mons: the spec says 127.0.0.2, the deployed cluster dcn1 has 127.0.0.1" \
+        "site dcn1: glance_api: the spec says http://127.0.0.1:19293, but the Glance there has default store dcn0, not dcn1"; do
+        grep -qF "FAIL $want" "$COW/verify-wrong.log" \
+            || die "verify-addresses.sh did not say '$want': $(cat "$COW/verify-wrong.log")"
+    done
+    if grep -q '^FAIL site dcn0' "$COW/verify-wrong.log"; then
+        die "verify-addresses.sh blamed dcn0: $(cat "$COW/verify-wrong.log")"
+    fi
+    echo "ok verify-addresses-wrong [expected-FAIL]: exit 1; $(grep '^FAIL' "$COW/verify-wrong.log" | paste -sd';')"
 fi
 end_step

@@ -27,6 +27,7 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "tripleo/macros.j2",
     "tripleo/README.md.j2",
     "tripleo/deploy-all.sh.j2",
+    "tripleo/verify-addresses.sh.j2",
     "tripleo/glance-api.conf.j2",
     "tripleo/nova.conf.j2",
     "tripleo/deploy.sh.j2",

@@ -13,7 +13,7 @@ use minijinja::{context, Value};
 use super::templates::{render, v};
 use super::{ceph, put, steps, stores, StackRef, Tree};
 use crate::graph::{self, Plan, StepKind};
-use crate::model::{Deployment, Topology};
+use crate::model::{Deployment, SiteKind, Topology};
 use crate::target::DeployFlow;
 
 /// What the deployment and its plan say about the tree as a whole, looked up once.
@@ -75,6 +75,11 @@ pub(super) fn emit(d: &Deployment, plan: &Plan, tree: &mut Tree) {
     let facts = Facts::of(d, plan);
     let base = base_context(d, &facts);
     top_level(d, plan, &base, tree);
+    put(
+        tree,
+        "verify-addresses.sh".into(),
+        verify_addresses(d, &facts, &base),
+    );
     // One directory per stack: the sites, then the central compute stack.
     let stacks = (d.sites.iter().enumerate()).chain(d.central_compute.iter().map(|s| (0, s)));
     for (index, site) in stacks {
@@ -134,6 +139,52 @@ fn top_level(d: &Deployment, plan: &Plan, base: &Value, tree: &mut Tree) {
             ceph::client_conf(d, site),
         );
     }
+}
+
+/// `verify-addresses.sh`: the spec's mons and glance_api checked against the deployed ones
+/// (audit finding 12: nothing makes TripleO use them). Mons come from TripleO's own export of a
+/// cluster (`export ceph`), where the tree has one that is not made from the spec.
+fn verify_addresses(d: &Deployment, f: &Facts, base: &Value) -> String {
+    let keys_by_ref = d.edges().iter().any(|e| e.key.is_some());
+    let sites: Vec<Value> = d
+        .sites
+        .iter()
+        .map(|site| {
+            let (from, skip): (Option<String>, Option<String>) = if !d.deploys_own_cluster(site) {
+                let why = "its cluster is deployed outside TripleO; external-ceph.sh asks these mons for its fsid";
+                (None, Some(why.into()))
+            } else if !f.by_heat {
+                let why = match site.kind {
+                    SiteKind::Edge => "this target exports no Ceph; ceph-clients.sh asks these mons for the cluster's fsid".to_string(),
+                    _ => format!("this target exports no Ceph: compare mon host of ceph/{}.conf with the deployed /etc/ceph/{}.conf", site.cluster, site.cluster),
+                };
+                (None, Some(why))
+            } else if site.kind == SiteKind::Central {
+                match f.edges_use_central {
+                    true => (Some(central_ceph_export(d)), None),
+                    false => (None, Some("no edge uses central's cluster: no export of it is made".into())),
+                }
+            } else if keys_by_ref {
+                let why = format!("with keys given by reference, {EDGE_CEPH_EXPORT} is written from the spec, not exported by TripleO");
+                (None, Some(why))
+            } else if f.has_edges {
+                (Some(EDGE_CEPH_EXPORT.to_string()), None)
+            } else {
+                (None, Some("central takes no edge store: no export of the edges is made".into()))
+            };
+            context! {
+                name => site.name.as_str(), cluster => site.cluster.as_str(),
+                store => site.store.as_str(),
+                mons => site.mons.iter().map(|m| m.ip.to_string()).collect::<Vec<_>>(),
+                mons_from => from, mons_skip => skip,
+                glance => site.glance_endpoint.as_ref().map(|e| e.url.clone()),
+            }
+        })
+        .collect();
+    render(
+        "tripleo/verify-addresses.sh.j2",
+        context! { sites => sites, ..base.clone() },
+    )
 }
 
 /// Export file names, in `DCNC_WORK_DIR`.
