@@ -47,6 +47,10 @@ mon_allow_pool_size_one = true
 mon_allow_pool_delete = true
 mon_warn_on_pool_no_redundancy = false
 paxos_propose_interval = 0.1
+# the mon's store is a few MB, on a shared disk whose free share is not this harness's: a mon
+# refuses to start below mon_data_avail_crit (5% of the filesystem free by default)
+mon_data_avail_crit = 0
+mon_data_avail_warn = 0
 osd_pool_default_flag_hashpspool = true
 ms_bind_ipv6 = false
 auth_allow_insecure_global_id_reclaim = false
