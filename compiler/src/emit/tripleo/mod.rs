@@ -13,6 +13,7 @@ use minijinja::{context, Value};
 use super::templates::{render, v};
 use super::{ceph, put, steps, stores, StackRef, Tree};
 use crate::graph::{self, Plan, StepKind};
+use crate::kinds::CopyImageBy;
 use crate::model::{Deployment, SiteKind, Topology};
 use crate::target::DeployFlow;
 
@@ -92,6 +93,18 @@ fn top_level(d: &Deployment, plan: &Plan, base: &Value, tree: &mut Tree) {
     let steps = steps::step_views(plan);
     let central = d.central();
     let central_stores: Vec<&str> = stores::stores_of(d, central).iter().map(|s| s.id).collect();
+    // which images each stack's Glance stores raw (THT's import plugin rule), for the README
+    let cow_rows: Vec<Value> = d
+        .sites
+        .iter()
+        .map(|site| {
+            let import = d.target.image_import(&site.parameters, true);
+            context! {
+                stack => site.stack.as_str(), raw => import.converts_to_raw(),
+                plugins => format!("[{}]", import.plugins.join(",")),
+            }
+        })
+        .collect();
     put(
         tree,
         "README.md".into(),
@@ -102,6 +115,9 @@ fn top_level(d: &Deployment, plan: &Plan, base: &Value, tree: &mut Tree) {
                 edges => v(d.edges()),
                 steps => v(&steps),
                 central_stores => central_stores.join(", "),
+                cow_rows => cow_rows,
+                copy_at_boot => d.target.nova_copies_to_store,
+                copy_by_member => d.glance.copy_image_by == CopyImageBy::Member,
                 ..base.clone()
             },
         ),
