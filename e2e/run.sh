@@ -524,9 +524,11 @@ if ((cow)); then
             || die "$f stages in $staging, not on the staging share"
     done
     echo "central-a and central-b stage in $(q get "$COW/glance/central-a/glance-api.conf" os_glance_staging_store filesystem_store_datadir) (the share)"
-    # the cow Glances start while the negative step (mostly waits on a timeout) runs
+    # the cow Glances start while the negative step (mostly waits on a timeout) runs; five
+    # Glances and the negative one starting at once on 2 shared cores take more than 60 s
     cow_glances_start() {
         local x pids=() failed=0 p
+        export GLANCE_START_TIMEOUT=${GLANCE_START_TIMEOUT:-240}
         for x in "central-a $central_port" "central-b 19390" "noconv 19391" "dcn0 $(tsv dcn0 5)" "dcn1 $(tsv dcn1 5)"; do
             # shellcheck disable=SC2086 # NAME PORT
             set -- $x
