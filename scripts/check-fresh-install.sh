@@ -130,6 +130,7 @@ run test_baremetal_check bash scripts/consumers/test_baremetal_check.sh
 run test_tripleoclient_check bash scripts/consumers/test_tripleoclient_check.sh
 run e2e-install bash e2e/install.sh
 run check-schema bash scripts/check-schema.sh
+run pre-commit-venv bash scripts/test-pre-commit.sh --venv # the whole test: .ci/run's last section
 run mdbook bash scripts/check-book.sh --mdbook
 wait "$oslo"
 mapfile -t results < <(cat "$FRESH"/results/*)

@@ -137,12 +137,14 @@ dcnc_venv_is() {
   }
 }
 
-# NAME==VERSION lines (comments after them dropped), names normalised, sorted.
+# NAME==VERSION lines (comments and options such as --hash after them dropped), names
+# normalised, sorted.
 dcnc_pins_normalised() {
   "$DCNC_PYTHON" -I -c '
 import re, sys
 for line in sys.stdin:
     line = line.split("#")[0].strip()
+    line = line.split()[0] if line else line
     if line:
         name, sep, rest = line.partition("==")
         print(re.sub(r"[-_.]+", "-", name).lower() + sep + rest.strip())
