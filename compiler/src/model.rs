@@ -121,8 +121,9 @@ name_type!(
     AbsPath,
     |s| s.starts_with('/')
         && s.len() <= 4096
-        && !s.contains(['\'', '"', '\n', ' ', '$', '`', '\\']),
-    "an absolute path without quotes, spaces, `$`, backticks or backslashes"
+        && !s.contains(['\'', '"', ' ', '$', '`', '\\', '#', ';'])
+        && !s.chars().any(|c| c.is_control() || c.is_whitespace()),
+    "an absolute path without quotes, whitespace, control characters, `$`, backticks, backslashes, `#` or `;`"
 );
 
 name_type!(

@@ -109,6 +109,45 @@ const TOKENS: &[&str] = &[
     "{cluster}",
 ];
 
+/// Hostile text for string fields, as YAML scalars (escapes give control characters): the
+/// fuzzer then checks that whatever `check` accepts renders (the emit filters refuse what they
+/// cannot carry, which would panic) and writes.
+const HOSTILE: &[&str] = &[
+    r#""x\ny""#,
+    r#""a\rb""#,
+    r#""x\r[DEFAULT]\rdebug = True""#,
+    r#""\u001b[31mred""#,
+    r#""x\u007fy""#,
+    r#""\u0085""#,
+    r#""a\u2028b""#,
+    r#""\u202eevil""#,
+    r#""\ttab""#,
+    r#""$(touch /tmp/dcnc-fuzz-pwned)""#,
+    r#""$(touch${IFS}/tmp/dcnc-fuzz-pwned)""#,
+    r#""`id`""#,
+    r#""x}""#,
+    r#""x\\""#,
+    r#""a # b""#,
+    r#""a: b""#,
+    r#""*x""#,
+    r#""&x""#,
+    r#""!x""#,
+    r#""]""#,
+    r#""[x]""#,
+    r#""INI""#,
+    r#""CONF""#,
+    r#""${IFS}""#,
+    r#""$HOME/x""#,
+    r#""  pad  ""#,
+    r#""'q'""#,
+    r#""\"q\"""#,
+    r#""1e20""#,
+    "1e20",
+    "18446744073709551616",
+    r#""AQBvaBFZAAAAABAA9VHgwCg3rWn8fMaX8KL01A==""#,
+    r#""ünïcødé ☃ 𝄞""#,
+];
+
 fn mutate(rng: &mut Rng, input: &str, corpus: &[String]) -> String {
     let mut lines: Vec<String> = input.lines().map(str::to_string).collect();
     for _ in 0..1 + rng.below(4) {
@@ -136,7 +175,12 @@ fn mutate(rng: &mut Rng, input: &str, corpus: &[String]) -> String {
             3 => {
                 // replace the value after a colon
                 if let Some((k, _)) = lines[i].clone().split_once(": ") {
-                    lines[i] = format!("{k}: {}", rng.pick(TOKENS));
+                    let v = if rng.below(2) == 0 {
+                        rng.pick(TOKENS)
+                    } else {
+                        rng.pick(HOSTILE)
+                    };
+                    lines[i] = format!("{k}: {v}");
                 }
             }
             4 => {
@@ -179,12 +223,32 @@ fn generate(rng: &mut Rng) -> String {
             good.to_string()
         }
     };
+    // A string field: hostile a third of the time.
+    let text = |rng: &mut Rng, good: &str| -> String {
+        if rng.below(3) == 0 {
+            rng.pick(HOSTILE).to_string()
+        } else {
+            good.to_string()
+        }
+    };
     let mut s = String::new();
     if rng.below(2) == 0 {
         s.push_str(&format!("target: {}\n", {
-            let t = *rng.pick(&["wallaby", "ussuri-poc"]);
+            let t = *rng.pick(&["wallaby", "ussuri-poc", "ussuri", "tht-18"]);
             val(rng, t)
         }));
+    }
+    for (field, good) in [
+        ("region", "regionOne"),
+        ("tht", "/usr/share/tht"),
+        ("work_dir", "$HOME/w"),
+    ] {
+        if rng.below(3) == 0 {
+            s.push_str(&format!("{field}: {}\n", text(rng, good)));
+        }
+    }
+    if rng.below(3) == 0 {
+        s.push_str(&format!("ceph:\n  conf_dir: {}\n", text(rng, "/etc/ceph")));
     }
     if rng.below(3) == 0 {
         s.push_str(&format!(
@@ -208,6 +272,14 @@ fn generate(rng: &mut Rng) -> String {
             val(rng, "control-plane")
         ));
     }
+    if rng.below(3) == 0 {
+        s.push_str(&format!(
+            "  store: {{description: {}}}\n  ntp: [{}]\n  environment_files: [{}]\n",
+            text(rng, "central store"),
+            text(rng, "pool.ntp.org"),
+            text(rng, "/home/stack/x.yaml")
+        ));
+    }
     let n = rng.below(6);
     if n > 0 {
         s.push_str("edges:\n");
@@ -225,9 +297,25 @@ fn generate(rng: &mut Rng) -> String {
         }
         if rng.below(4) == 0 {
             s.push_str(&format!(
-                "    roles:\n      - {{name: {}, count: {}}}\n",
+                "    roles:\n      - {{name: {}, count: {}, hint: {}, flavor: {}}}\n",
                 val(rng, "DistributedComputeHCI"),
-                val(rng, "1")
+                val(rng, "1"),
+                text(rng, "h-%index%"),
+                text(rng, "baremetal")
+            ));
+        }
+        if rng.below(4) == 0 {
+            s.push_str(&format!(
+                "    az: {}\n    store: {{description: {}}}\n",
+                text(rng, &format!("az{i}")),
+                text(rng, "edge store")
+            ));
+        }
+        if rng.below(4) == 0 {
+            s.push_str(&format!(
+                "    parameters:\n      ExtraText: {}\n      ExtraMap: {{k: [{}]}}\n",
+                text(rng, "t"),
+                text(rng, "n")
             ));
         }
         if rng.below(5) == 0 {

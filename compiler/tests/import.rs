@@ -533,3 +533,53 @@ fn a_tree_dcnc_built_imports_to_a_spec_that_builds_it_again() {
     }
     assert!(done >= 10, "{done} trees");
 }
+
+/// What import writes from the names it reads (the directory, stack and cluster names in the
+/// spec's comments) stays on its line: a directory named with a newline, a carriage return, a
+/// line separator and a terminal escape gives the spec one comment line with them escaped, and
+/// the same settings as the plain directory.
+#[test]
+fn hostile_names_stay_in_their_comment_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let plain = tmp.path().join("plain");
+    let hostile = tmp
+        .path()
+        .join("x\nregion: evil\r# \u{2028}glance: {}\u{85}\u{1b}[2J\u{202e}");
+    for dir in [&plain, &hostile] {
+        let cp = Command::new("cp")
+            .arg("-r")
+            .arg(root().join("fixtures/import/seed-glance-dcn"))
+            .arg(dir)
+            .status()
+            .unwrap();
+        assert!(cp.success());
+    }
+    let spec_of = |dir: &Path| {
+        let out = dir.with_extension("yaml");
+        let r = Command::new(env!("CARGO_BIN_EXE_dcnc"))
+            .arg("import")
+            .arg(dir)
+            .arg("-o")
+            .arg(&out)
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        assert_eq!(
+            r.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&r.stderr)
+        );
+        fs::read_to_string(out).unwrap()
+    };
+    let (want, got) = (spec_of(&plain), spec_of(&hostile));
+    let comment = got.lines().nth(1).unwrap();
+    assert!(
+        comment.contains(r"x\u{a}region: evil\u{d}# \u{2028}glance: {}\u{85}\u{1b}[2J\u{202e}"),
+        "{comment}"
+    );
+    let body = |s: &str| s.lines().skip(2).collect::<Vec<_>>().join("\n");
+    assert_eq!(body(&got), body(&want));
+    assert_eq!(got.lines().count(), want.lines().count());
+    assert!(!got.contains(['\r', '\u{85}', '\u{2028}', '\u{1b}', '\u{202e}']));
+}

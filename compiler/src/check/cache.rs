@@ -1,41 +1,89 @@
 //! The edge image cache of the glance-cache topology (`glance.cache`) and the largest image it
-//! must hold. Owns DCN035 (cache too small), DCN037 (bad quantity) for sizes and durations, and
-//! DCN003 (wrong type) for the cache directory.
+//! must hold. Owns DCN035 (cache too small), DCN037 (bad quantity) and DCN081 (too large) for
+//! sizes and durations, and DCN003 (wrong type) for the cache directory.
 
+use super::text::check_abs_path;
 use super::{or_default, Checker};
 use crate::diag::{Code, Span};
 use crate::model::*;
-use crate::spec::{self, defaults, Located, Spec};
+use crate::spec::{self, bounds, defaults, Located, Spec};
+
+/// What a quantity of the cache measures: how it is written and how large it may be.
+#[derive(Clone, Copy)]
+enum Measure {
+    Size,
+    Duration,
+}
+
+impl Measure {
+    fn parse(self, text: &str) -> Option<u64> {
+        match self {
+            Measure::Size => parse_size(text),
+            Measure::Duration => parse_duration(text),
+        }
+    }
+
+    fn max(self) -> u64 {
+        match self {
+            Measure::Size => bounds::SIZE_BYTES,
+            Measure::Duration => bounds::CACHE_SECONDS,
+        }
+    }
+}
 
 /// A size or duration from the spec, or `default` when it is absent or invalid (reported).
 fn quantity(
     c: &mut Checker,
     q: &Option<Located<spec::Quantity>>,
     default: u64,
-    parse: fn(&str) -> Option<u64>,
-    what: &str,
+    measure: Measure,
 ) -> u64 {
     let Some(q) = q else {
         return default;
     };
-    parse(&q.value.0).unwrap_or_else(|| {
-        c.error(
-            Code::BadQuantity,
-            q.span,
-            format!("`{}` is not a {what}", q.value.0),
-        )
-        .help = Some(if what == "size" {
-            "write bytes or a number with a unit: `10GiB`, `500MB`".into()
-        } else {
-            "write seconds or a number with a unit: `86400`, `1d`, `5m`".into()
-        });
-        default
-    })
+    let (what, help, max_text) = match measure {
+        Measure::Size => (
+            "size",
+            "write bytes or a number with a unit: `10GiB`, `500MB`",
+            "1 PiB",
+        ),
+        Measure::Duration => (
+            "duration",
+            "write seconds or a number with a unit: `86400`, `1d`, `5m`",
+            "30 days",
+        ),
+    };
+    match measure.parse(&q.value.0) {
+        None => {
+            c.error(
+                Code::BadQuantity,
+                q.span,
+                format!("`{}` is not a {what}", q.value.0),
+            )
+            .help = Some(help.into());
+            default
+        }
+        Some(v) if v > measure.max() => {
+            c.error(
+                Code::TooLarge,
+                q.span,
+                format!(
+                    "`{}` is more than dcnc allows for this {what} ({max_text})",
+                    q.value.0
+                ),
+            )
+            .help = Some(format!("write a {what} of at most {max_text}"));
+            default
+        }
+        Some(v) => v,
+    }
 }
 
 /// A default of the schema (`spec::defaults`), in the units people write.
-fn default(text: &str, parse: fn(&str) -> Option<u64>) -> u64 {
-    parse(text).expect("the schema's cache defaults parse")
+fn default(text: &str, measure: Measure) -> u64 {
+    measure
+        .parse(text)
+        .expect("the schema's cache defaults parse")
 }
 
 /// The edge cache settings, with defaults; `None` outside the glance-cache topology.
@@ -46,7 +94,7 @@ pub(super) fn check_cache(c: &mut Checker, spec: &Spec) -> Option<CacheSettings>
         .is_some_and(|t| t.value == Topology::GlanceCache);
     let largest = spec.glance.largest_image.as_ref().map(|l| {
         (
-            quantity(c, &spec.glance.largest_image, 0, parse_size, "size"),
+            quantity(c, &spec.glance.largest_image, 0, Measure::Size),
             l.span,
         )
     });
@@ -56,20 +104,18 @@ pub(super) fn check_cache(c: &mut Checker, spec: &Spec) -> Option<CacheSettings>
     let empty = spec::Cache::default();
     let cache = spec.glance.cache.as_ref().map_or(&empty, |l| &l.value);
     let (dir, dir_span) = or_default(&cache.dir, defaults::cache_dir().to_string());
-    c.name(
-        &dir,
-        dir_span,
+    check_abs_path(
+        c,
+        (&dir, dir_span),
+        "glance.cache.dir",
         "path",
         Code::WrongType,
-        AbsPath::parse,
-        AbsPath::RULE,
     );
     let max_size = quantity(
         c,
         &cache.max_size,
-        default(defaults::cache_size(), parse_size),
-        parse_size,
-        "size",
+        default(defaults::cache_size(), Measure::Size),
+        Measure::Size,
     );
     if let Some((largest, span)) = largest {
         check_fits(c, largest, span, max_size, cache);
@@ -80,16 +126,14 @@ pub(super) fn check_cache(c: &mut Checker, spec: &Spec) -> Option<CacheSettings>
         stall_time: quantity(
             c,
             &cache.stall_time,
-            default(defaults::stall_time(), parse_duration),
-            parse_duration,
-            "duration",
+            default(defaults::stall_time(), Measure::Duration),
+            Measure::Duration,
         ),
         prefetcher_interval: quantity(
             c,
             &cache.prefetcher_interval,
-            default(defaults::prefetch(), parse_duration),
-            parse_duration,
-            "duration",
+            default(defaults::prefetch(), Measure::Duration),
+            Measure::Duration,
         ),
     })
 }

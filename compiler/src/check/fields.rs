@@ -1,8 +1,9 @@
 //! The fields every site has: the Ceph cluster name, fsid and mons, the Glance store id and
 //! description; and the paths and NTP servers stacks pass on. Owns DCN010 (cluster name),
-//! DCN013 (fsid), DCN014 (mon), DCN022 (store id), DCN042 (`default_backend` store id) and DCN003 (wrong type) for descriptions,
-//! paths and NTP servers.
+//! DCN013 (fsid), DCN014 (mon), DCN022 (store id) and DCN042 (`default_backend` store id);
+//! `text` checks the characters of descriptions, paths and NTP servers.
 
+use super::text::{check_text, Kind};
 use super::{Checker, SiteSpans};
 use crate::diag::{Code, Span};
 use crate::model::*;
@@ -44,15 +45,11 @@ pub(super) fn check_common(
         check_store_id(c, &id, id_span)
     };
     let description = match &store.description {
-        Some(d) if d.value.contains(['\n', '\'', '$']) => {
-            c.error(
-                Code::WrongType,
-                d.span,
-                "store description may not contain newlines, `'` or `$`".into(),
-            );
-            String::new()
+        Some(d) => {
+            let field = "store.description";
+            check_text(c, &d.value, Some(d.span), field, Kind::Description);
+            d.value.clone()
         }
-        Some(d) => d.value.clone(),
         None => format!("{id} rbd glance store"),
     };
     Common {
@@ -147,26 +144,13 @@ fn check_store_id(c: &mut Checker, id: &str, span: Option<Span>) -> Option<Store
 }
 
 /// A path a stack passes to `openstack overcloud deploy` (roles, network data, environments).
-pub(super) fn check_path(c: &mut Checker, p: &Located<String>) -> String {
-    if p.value.is_empty() || p.value.contains(['\'', '"', '\n', '`', '$']) {
-        c.error(
-            Code::WrongType,
-            p.span,
-            format!("`{}` is not a plain path", p.value),
-        )
-        .help = Some("write a path without quotes, backticks or `$`".into());
-    }
+pub(super) fn check_path(c: &mut Checker, p: &Located<String>, field: &str) -> String {
+    check_text(c, &p.value, Some(p.span), field, Kind::ShellWord);
     p.value.clone()
 }
 
 /// An NTP server name or address (`NtpServer`).
 pub(super) fn check_ntp(c: &mut Checker, n: &Located<String>) -> String {
-    if n.value.is_empty() || n.value.contains(['\'', '"', '\n', ',', ' ']) {
-        c.error(
-            Code::WrongType,
-            n.span,
-            format!("`{}` is not an NTP server name or address", n.value),
-        );
-    }
+    check_text(c, &n.value, Some(n.span), "central.ntp", Kind::Ntp);
     n.value.clone()
 }

@@ -4,6 +4,7 @@
 //! DCN017 (client user), DCN018 (caps), DCN034 (staging), DCN038 (not in target) for
 //! `show_multiple_locations`, and DCN053/DCN012 for the names of `distribute_images`.
 
+use super::text::{check_text, Kind};
 use super::{or_default, Checker};
 use crate::diag::{did_you_mean, Code, Span};
 use crate::model::*;
@@ -75,7 +76,16 @@ fn check_image_names(c: &mut Checker, names: &[Located<String>]) -> Vec<String> 
     let mut out: Vec<String> = Vec::new();
     for n in names {
         let v = &n.value;
-        if v.trim().is_empty() || v.chars().count() > 255 || v.chars().any(char::is_control) {
+        if !check_text(
+            c,
+            v,
+            Some(n.span),
+            "glance.distribute_images",
+            Kind::ImageName,
+        ) {
+            continue;
+        }
+        if v.trim().is_empty() || v.chars().count() > 255 {
             c.error(
                 Code::BadImageName,
                 n.span,
@@ -228,13 +238,11 @@ fn check_caps_string(c: &mut Checker, caps: &str, span: Option<Span>, kind: &str
             "write only the capability, e.g. `{}`",
             trimmed[prefix.len()..].trim()
         ));
-    } else if trimmed.is_empty() || caps.contains(['\'', '"', '\n']) {
-        c.error(
-            Code::BadCaps,
-            span,
-            format!("{kind} caps `{caps}` are not a capability string"),
-        )
-        .help = Some("e.g. `profile rbd pool=images`, without quotes".into());
+    } else if trimmed.is_empty() {
+        c.error(Code::BadCaps, span, format!("{kind} caps are empty"))
+            .help = Some("e.g. `profile rbd pool=images`".into());
+    } else {
+        check_text(c, caps, span, &format!("glance.caps.{kind}"), Kind::Caps);
     }
 }
 
@@ -270,11 +278,11 @@ pub(super) fn check_staging(
     let (Some(central), Some(glance)) = (central, glance) else {
         return;
     };
-    let apis: u32 = central
+    let apis: u64 = central
         .roles
         .iter()
         .filter(|r| r.name == "Controller")
-        .map(|r| r.count)
+        .map(|r| u64::from(r.count))
         .sum();
     if apis > 1
         && glance.staging_nfs_share.is_none()

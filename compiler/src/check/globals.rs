@@ -1,11 +1,13 @@
 //! Settings of the whole deployment: `region`, `tht`, `work_dir`, `ceph.conf_dir` and
-//! `ceph.client_mount_timeout`. Owns DCN003 (wrong type) for these paths and DCN037 (bad
-//! quantity) for the timeout.
+//! `ceph.client_mount_timeout` and `ceph.pool_default_size`. Owns DCN003 (wrong type) for
+//! `ceph.conf_dir`, DCN037 (bad quantity) for the timeout and DCN081 (too large) for the
+//! timeout and the pool size; `text` checks the characters of the others.
 
+use super::text::{check_abs_path, check_text, Kind};
 use super::{or_default, Checker};
 use crate::diag::Code;
-use crate::model::{parse_duration, AbsPath};
-use crate::spec::{defaults, Spec};
+use crate::model::parse_duration;
+use crate::spec::{bounds, defaults, Spec};
 
 /// The checked settings, with defaults applied.
 pub(super) struct Globals {
@@ -17,47 +19,68 @@ pub(super) struct Globals {
 }
 
 pub(super) fn check_globals(c: &mut Checker, spec: &Spec) -> Globals {
-    let (region, _) = or_default(&spec.region, defaults::region().to_string());
+    let (region, region_span) = or_default(&spec.region, defaults::region().to_string());
+    check_text(c, &region, region_span, "region", Kind::Region);
     let (tht, _) = or_default(&spec.tht, defaults::tht().to_string());
     let (work_dir, _) = or_default(&spec.work_dir, defaults::work_dir().to_string());
     let (ceph_conf_dir, conf_dir_span) =
         or_default(&spec.ceph.conf_dir, defaults::conf_dir().to_string());
-    c.name(
-        &ceph_conf_dir,
-        conf_dir_span,
-        "path",
-        Code::WrongType,
-        AbsPath::parse,
-        AbsPath::RULE,
-    );
+    let conf_dir = (ceph_conf_dir.as_str(), conf_dir_span);
+    check_abs_path(c, conf_dir, "ceph.conf_dir", "path", Code::WrongType);
     for (v, what) in [(&spec.tht, "tht"), (&spec.work_dir, "work_dir")] {
         if let Some(v) = v {
-            if v.value.is_empty() || v.value.contains(['\'', '"', '\n', '`']) {
-                c.error(
-                    Code::WrongType,
-                    v.span,
-                    format!("`{what}` must be a path without quotes or backticks"),
-                );
-            }
+            check_text(c, &v.value, Some(v.span), what, Kind::ShellDefault);
         }
     }
     let client_mount_timeout = spec.ceph.client_mount_timeout.as_ref().and_then(|t| {
         let secs = parse_duration(&t.value.0).filter(|s| *s > 0);
-        if secs.is_none() {
-            c.error(
-                Code::BadQuantity,
-                t.span,
-                format!("`{}` is not a timeout", t.value.0),
-            )
-            .help = Some("write seconds or a number with a unit: `30`, `30s`, `2m`".into());
+        match secs {
+            None => {
+                c.error(
+                    Code::BadQuantity,
+                    t.span,
+                    format!("`{}` is not a timeout", t.value.0),
+                )
+                .help = Some("write seconds or a number with a unit: `30`, `30s`, `2m`".into());
+            }
+            Some(s) if s > bounds::MOUNT_TIMEOUT_SECONDS => {
+                c.error(
+                    Code::TooLarge,
+                    t.span,
+                    format!(
+                        "a client mount timeout of `{}` is more than an hour",
+                        t.value.0
+                    ),
+                )
+                .help = Some(
+                    "a client waits for an unreachable cluster that long; write at most `1h`"
+                        .into(),
+                );
+            }
+            Some(_) => {}
         }
-        secs
+        secs.filter(|s| *s <= bounds::MOUNT_TIMEOUT_SECONDS)
     });
+    check_pool_size(c, spec);
     Globals {
         region,
         tht,
         work_dir,
         ceph_conf_dir,
         client_mount_timeout,
+    }
+}
+
+/// `ceph.pool_default_size`: a replica count Ceph takes.
+fn check_pool_size(c: &mut Checker, spec: &Spec) {
+    if let Some(size) = &spec.ceph.pool_default_size {
+        if size.value == 0 || size.value > bounds::POOL_SIZE {
+            let d = c.error(
+                Code::TooLarge,
+                size.span,
+                format!("a pool size of {} is not one Ceph takes", size.value),
+            );
+            d.help = Some(format!("Ceph keeps 1 to {} replicas", bounds::POOL_SIZE));
+        }
     }
 }

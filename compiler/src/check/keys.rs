@@ -2,6 +2,7 @@
 //! ports `openstack overcloud export ceph` loses. Owns DCN033 (key source) and DCN014 (bad mon)
 //! for the ports.
 
+use super::text::check_abs_path;
 use super::{Checker, SiteSpans};
 use crate::diag::Code;
 use crate::model::*;
@@ -43,14 +44,8 @@ pub(super) fn check_key_ref(c: &mut Checker, k: &Located<spec::KeyRef>) -> Optio
             Some(KeySource::Env(var.clone()))
         }
         (None, Some(path)) => {
-            let path = c.name(
-                path,
-                Some(k.span),
-                "key file",
-                Code::KeySource,
-                AbsPath::parse,
-                AbsPath::RULE,
-            )?;
+            let path =
+                check_abs_path(c, (path, Some(k.span)), "file", "key file", Code::KeySource)?;
             Some(KeySource::File(path.to_string()))
         }
         _ => {

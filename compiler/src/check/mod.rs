@@ -8,7 +8,9 @@
 //! OSD disks and hosts of each cluster TripleO deploys), `topology`, `fields` (the
 //! fields every site has), `sites` (central, the edges, the central compute stack), `roles`,
 //! `params` (pass-through heat parameters), `keys` (key references), `across` (rules between
-//! sites, and which stores each Glance uses), `images` (how images reach the edges and boot there). This file owns DCN032 (no edges).
+//! sites, and which stores each Glance uses), `images` (how images reach the edges and boot
+//! there), `text` (what a free-form string may hold, by where it goes), `values` (pass-through
+//! values as data), `placeholder` (the `dcnc init` placeholders, DCN063). This file owns DCN032 (no edges).
 
 mod across;
 mod cache;
@@ -20,12 +22,15 @@ mod images;
 mod keys;
 mod params;
 pub mod placeholder;
+mod roles;
+mod sites;
+mod text;
+mod topology;
+mod values;
 
 pub use params::owned_parameter;
 pub(crate) use params::{OWNED_HIERA, OWNED_POLICIES};
-mod roles;
-mod sites;
-mod topology;
+pub(crate) use text::never as hidden_char;
 
 use crate::diag::{Code, Diagnostic, Span};
 use crate::model::{Deployment, Site, Topology};
@@ -127,6 +132,7 @@ pub fn check(spec: &Spec, target: Option<TargetName>) -> (Option<Deployment>, Ve
         images::check_images(&mut c, spec, target, topology, &sites, glance);
     }
     ceph::check_ceph(&mut c, spec, target, &mut sites);
+    values::check_total_size(&mut c, spec);
     let globals = globals::check_globals(&mut c, spec);
 
     let mut diags = c.diags;
@@ -170,8 +176,9 @@ fn check_sites(
         c.warning(Code::NoEdges, None, "the spec has no edge site".into())
             .help = Some("add sites under `edges:`; each needs `name`, `fsid` and `mons`".into());
     }
+    let shared = params::check_shared(c, &spec.edge_defaults.parameters);
     for edge in &spec.edges {
-        if let Some((site, spans)) = sites::check_edge(c, spec, edge, target) {
+        if let Some((site, spans)) = sites::check_edge(c, spec, (edge, &shared), target) {
             sites.push(site);
             site_spans.push(spans);
         }

@@ -2,15 +2,16 @@
 //! once, with scheduler hints and flavors heat and the scripts can carry; and the default roles
 //! (`spec::defaults`). A role may be a renamed copy of a THT role (`base`), as `openstack
 //! overcloud roles generate Base:Name` makes it. Owns DCN026 (unknown role, and a base the name
-//! does not start with), DCN012 (duplicate) for roles, DCN003 (wrong type) for hints and
-//! flavors, and DCN038 (not in target) for flavors.
+//! does not start with), DCN012 (duplicate) for roles, DCN038 (not in target) for flavors and
+//! DCN081 (too large) for node counts; `text` checks the characters of hints and flavors.
 
 use std::collections::HashMap;
 
+use super::text::{check_text, Kind};
 use super::{or_default, Checker};
 use crate::diag::{did_you_mean, Code, Span};
 use crate::model::{RoleCount, SiteKind};
-use crate::spec::{self, defaults, Located};
+use crate::spec::{self, bounds, defaults, Located};
 use crate::target::{DeployFlow, RoleInfo, Target};
 
 pub(super) fn check_roles(
@@ -46,6 +47,10 @@ pub(super) fn check_roles(
             Some(h) => Some(check_hint(c, h)),
             None => Some(default_hint(stack, &r.name.value)),
         };
+        if r.count.value > bounds::ROLE_NODES {
+            c.error(Code::TooLarge, r.count.span, format!("{} nodes of role `{}`; dcnc deploys at most {} per role", r.count.value, r.name.value, bounds::ROLE_NODES))
+                .help = Some("a DCN site has some hundreds of nodes at most; split a larger site into several edges".into());
+        }
         out.push(RoleCount {
             name: r.name.value.clone(),
             base: r.base.as_ref().map(|b| b.value.clone()),
@@ -54,7 +59,26 @@ pub(super) fn check_roles(
             flavor: check_flavor(c, r, target),
         });
     }
+    check_stack_nodes(c, roles, &out);
     out
+}
+
+/// A stack's nodes, all roles together, within bounds (the sum cannot overflow: u64).
+fn check_stack_nodes(c: &mut Checker, roles: &[spec::Role], counts: &[RoleCount]) {
+    let total: u64 = counts.iter().map(|r| u64::from(r.count)).sum();
+    let each_fits = counts.iter().all(|r| r.count <= bounds::ROLE_NODES);
+    if total > bounds::STACK_NODES && each_fits {
+        let span = roles.first().map(|r| r.count.span);
+        c.error(
+            Code::TooLarge,
+            span,
+            format!(
+                "{total} nodes in one stack; dcnc deploys at most {}",
+                bounds::STACK_NODES
+            ),
+        )
+        .help = Some("split the site into several edges".into());
+    }
 }
 
 /// The target's facts about role `name`, or an error with the closest known role.
@@ -135,28 +159,13 @@ fn check_fits(c: &mut Checker, name: &Located<String>, info: &RoleInfo, kind: Si
 }
 
 fn check_hint(c: &mut Checker, h: &Located<String>) -> String {
-    if h.value.contains(['\'', '"', '\n', ',']) {
-        c.error(
-            Code::WrongType,
-            h.span,
-            format!(
-                "scheduler hint `{}` may not contain quotes or commas",
-                h.value
-            ),
-        );
-    }
+    check_text(c, &h.value, Some(h.span), "hint", Kind::Hint);
     h.value.clone()
 }
 
 fn check_flavor(c: &mut Checker, r: &spec::Role, target: &Target) -> String {
     let (flavor, flavor_span) = or_default(&r.flavor, defaults::flavor().to_string());
-    if flavor.is_empty() || flavor.contains(['\'', '"', '\n']) {
-        c.error(
-            Code::WrongType,
-            flavor_span,
-            format!("invalid flavor `{flavor}`"),
-        );
-    }
+    check_text(c, &flavor, flavor_span, "flavor", Kind::Flavor);
     if let (Some(f), DeployFlow::Provisioned) = (&r.flavor, target.flow) {
         c.warning(Code::NotInTarget, f.span, format!("`flavor` has no effect in target `{}`", target.id))
             .help = Some("`openstack overcloud node provision` places nodes by their node:<tag> capability (`hint`); remove `flavor`".into());

@@ -8,8 +8,9 @@ use std::collections::BTreeMap;
 
 use super::fields::{check_common, check_ntp, check_path};
 use super::keys::{check_key, check_key_ref};
-use super::params::{check_parameters, Stack};
+use super::params::{apply_shared, check_parameters, Shared, Stack};
 use super::roles::{check_roles, default_roles};
+use super::text::{check_text, Kind};
 use super::{or_default, Checker, SiteSpans};
 use crate::diag::{Code, Span};
 use crate::model::*;
@@ -51,10 +52,16 @@ pub(super) fn check_central(
     let environment_files = s
         .environment_files
         .iter()
-        .map(|p| check_path(c, p))
+        .map(|p| check_path(c, p, "environment_files"))
         .collect();
-    let roles_file = s.roles_file.as_ref().map(|p| check_path(c, p));
-    let network_data = s.network_data.as_ref().map(|p| check_path(c, p));
+    let roles_file = s
+        .roles_file
+        .as_ref()
+        .map(|p| check_path(c, p, "roles_file"));
+    let network_data = s
+        .network_data
+        .as_ref()
+        .map(|p| check_path(c, p, "network_data"));
     let site = Site {
         kind: SiteKind::Central,
         name: SiteName::parse(stack_name.as_ref()?.as_str())?,
@@ -128,18 +135,12 @@ fn central_roles(
     roles
 }
 
-/// An availability zone a site can own: not empty, not the default `nova`, and without the
-/// characters heat lists and quoting would split on.
-fn is_own_az(az: &str) -> bool {
-    !(az.is_empty() || az == "nova" || az.contains(['\'', '"', '\n', ',', ' ']))
-}
-
 /// A stack's own role list (every role known) gives no node a Glance API (GlanceApiEdge).
 fn runs_no_glance(listed: &[spec::Role], roles: &[RoleCount], target: &Target) -> bool {
     let all_known = listed.iter().all(|r| target.role(r.tht_role()).is_some());
-    let glance_nodes: u32 = (roles.iter())
+    let glance_nodes: u64 = (roles.iter())
         .filter(|r| target.role(r.tht_role()).is_some_and(|i| i.edge_glance))
-        .map(|r| r.count)
+        .map(|r| u64::from(r.count))
         .sum();
     all_known && glance_nodes == 0
 }
@@ -154,7 +155,7 @@ type PassThrough = (
 pub(super) fn check_edge(
     c: &mut Checker,
     spec: &Spec,
-    e: &spec::Edge,
+    (e, shared): (&spec::Edge, &Shared),
     target: &'static Target,
 ) -> Option<(Site, SiteSpans)> {
     let mut spans = SiteSpans {
@@ -190,7 +191,8 @@ pub(super) fn check_edge(
         target,
         roles: role_names(e.roles.as_deref().or(spec.edge_defaults.roles.as_deref())),
     };
-    let (parameters, environment_files, network_data) = edge_pass_through(c, spec, e, &this);
+    let (parameters, environment_files, network_data) =
+        edge_pass_through(c, spec, e, (&this, shared));
     let site = Site {
         kind: SiteKind::Edge,
         name: name?,
@@ -236,7 +238,8 @@ fn edge_endpoint(c: &mut Checker, e: &spec::Edge, port: u16, target: &Target) ->
 fn edge_az(c: &mut Checker, e: &spec::Edge, spans: &mut SiteSpans) -> String {
     let (az, az_span) = or_default(&e.az, e.name.value.clone());
     spans.az = az_span.or(spans.name);
-    if !is_own_az(&az) {
+    check_text(c, &az, spans.az, "az", Kind::Zone);
+    if az == "nova" {
         c.error(
             Code::Duplicate,
             spans.az,
@@ -276,23 +279,27 @@ fn edge_roles(
 }
 
 /// An edge's parameters, environment files and network data, over `edge_defaults`.
-fn edge_pass_through(c: &mut Checker, spec: &Spec, e: &spec::Edge, this: &Stack) -> PassThrough {
+fn edge_pass_through(
+    c: &mut Checker,
+    spec: &Spec,
+    e: &spec::Edge,
+    (this, shared): (&Stack, &Shared),
+) -> PassThrough {
     let defaults = &spec.edge_defaults;
     let mut parameters = BTreeMap::new();
-    for params in [&defaults.parameters, &e.parameters] {
-        check_parameters(c, params, this, &mut parameters);
-    }
+    apply_shared(c, shared, this, &mut parameters);
+    check_parameters(c, &e.parameters, this, &mut parameters);
     let environment_files = defaults
         .environment_files
         .iter()
         .chain(&e.environment_files)
-        .map(|p| check_path(c, p))
+        .map(|p| check_path(c, p, "environment_files"))
         .collect();
     let network_data = e
         .network_data
         .as_ref()
         .or(defaults.network_data.as_ref())
-        .map(|p| check_path(c, p));
+        .map(|p| check_path(c, p, "network_data"));
     (parameters, environment_files, network_data)
 }
 
@@ -322,9 +329,12 @@ pub(super) fn check_compute(
     let environment_files = s
         .environment_files
         .iter()
-        .map(|p| check_path(c, p))
+        .map(|p| check_path(c, p, "environment_files"))
         .collect();
-    let network_data = s.network_data.as_ref().map(|p| check_path(c, p));
+    let network_data = s
+        .network_data
+        .as_ref()
+        .map(|p| check_path(c, p, "network_data"));
     let stack = stack?;
     Some(Site {
         kind: SiteKind::Compute,
@@ -376,14 +386,15 @@ fn check_compute_stack(c: &mut Checker, stack: &Located<String>, sites: &[Site])
 fn compute_az(c: &mut Checker, s: &spec::CentralCompute, sites: &[Site]) -> String {
     let (az, az_span) = or_default(&s.az, s.stack.value.clone());
     let az_span = az_span.unwrap_or(s.stack.span);
-    if !is_own_az(&az) {
+    let fine = check_text(c, &az, Some(az_span), "az", Kind::Zone);
+    if az == "nova" {
         c.error(
             Code::Duplicate,
             az_span,
             format!("`{az}` cannot be an availability zone of the central compute stack"),
         )
         .help = Some("give it its own zone, not the default `nova`; e.g. its stack name".into());
-    } else if sites.iter().any(|x| x.az.as_deref() == Some(az.as_str())) {
+    } else if fine && sites.iter().any(|x| x.az.as_deref() == Some(az.as_str())) {
         c.error(
             Code::Duplicate,
             az_span,

@@ -126,6 +126,9 @@ codes! {
     OsdDevices = "DCN061";
     FillMeIn = "DCN063";
     DiffersOnPurpose = "DCN095";
+    UnsafeText = "DCN080";
+    TooLarge = "DCN081";
+    KeyInSpec = "DCN082";
 }
 
 impl std::fmt::Display for Code {

@@ -23,7 +23,7 @@ use crate::kinds::Platform;
 use crate::model::Deployment;
 
 pub use ceph::{client_conf, mon_list};
-pub use filters::yaml_scalar;
+pub use filters::{comment, yaml_json, yaml_scalar};
 pub use nova::{nova_image, NovaImage};
 pub use steps::{step_views, StepView};
 pub use stores::{stores_of, StoreRef};

@@ -60,6 +60,9 @@ fn env() -> &'static Environment<'static> {
         env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
         env.add_filter("yaml", filters::yaml);
         env.add_filter("sh", |s: String| filters::sh(&s));
+        env.add_filter("sh_default", |s: String| filters::sh_default(&s));
+        env.add_filter("ini", filters::ini);
+        env.add_filter("heredoc", |s: String, d: String| filters::heredoc(&s, &d));
         env.add_filter("ini_bool", filters::ini_bool);
         for (name, source) in TEMPLATES {
             env.add_template(name, source)

@@ -4,7 +4,7 @@
 use serde_json::Value as Json;
 
 use super::source::Loc;
-use crate::emit::yaml_scalar;
+use crate::emit::{comment, yaml_json, yaml_scalar};
 
 /// A node of the document, with the place of the original deployment it came from.
 #[derive(Clone, Debug, PartialEq)]
@@ -104,7 +104,7 @@ pub fn render(header: &[String], doc: &Doc) -> Rendered {
         pending_key: None,
     };
     for h in header {
-        w.line(format!("# {h}").trim_end().to_string(), None);
+        w.line(format!("# {}", comment(h)).trim_end().to_string(), None);
     }
     if let Doc::Map(fields) = doc {
         w.fields(fields, 0);
@@ -166,7 +166,9 @@ impl Writer {
             if let Some(c) = &f.comment {
                 for l in c.lines() {
                     self.line(
-                        format!("{}# {l}", " ".repeat(indent)).trim_end().into(),
+                        format!("{}# {}", " ".repeat(indent), comment(l))
+                            .trim_end()
+                            .into(),
                         None,
                     );
                 }
@@ -262,7 +264,7 @@ impl Writer {
             }
             Json::Array(a) if !a.is_empty() => {
                 // a list in a list: flow style keeps it readable
-                self.line(format!("{pad}- {j}"), o);
+                self.line(format!("{pad}- {}", yaml_json(j)), o);
                 let _ = a;
             }
             Json::Object(_) => self.line(format!("{pad}- {{}}"), o),

@@ -4,6 +4,7 @@
 //! [`Located`], so a diagnostic can point at it. Defaults and meaning are applied by `check`,
 //! which turns a [`Spec`] into a validated `model::Deployment`.
 
+pub mod bounds;
 pub mod defaults;
 mod leaf;
 mod parse;
@@ -168,7 +169,7 @@ pub struct Ceph {
     /// overcloud ceph deploy --config` gets (`tht-18`). Default: Ceph's 3. Ceph keeps each copy
     /// on another host, so every site needs at least this many Ceph OSD hosts (DCN060); `1`
     /// suits a lab with one node per site.
-    #[schemars(range(min = 1, max = 10), example = &1)]
+    #[schemars(range(min = 1, max = bounds::POOL_SIZE), example = &1)]
     pub pool_default_size: Option<Located<u32>>,
     /// The disks every Ceph OSD node uses for data, unless its site names its own
     /// (`osd_devices` of `central`, `edge_defaults` or an edge), e.g. `[/dev/sdb]`. ceph-ansible
@@ -197,7 +198,8 @@ pub struct Role {
     /// `<name>Count`, `<name>SchedulerHints`...
     #[schemars(example = &"DistributedComputeHCI")]
     pub base: Option<Located<String>>,
-    /// Number of nodes.
+    /// Number of nodes (at most 1000; a stack has at most 1000 nodes in all).
+    #[schemars(range(max = bounds::ROLE_NODES))]
     pub count: Located<u32>,
     /// Ironic node capability the scheduler matches (`<Role>SchedulerHints`); `%index%` is the
     /// node index. Default `<stack>-<role>-%index%` in lower case. `""`: no scheduler hints

@@ -2,7 +2,7 @@
 //! into located diagnostics: DCN001 (syntax), DCN002 (unknown field), DCN003 (wrong type) and
 //! DCN004 (duplicate key). The JSON schema of the same types is produced here too.
 
-use crate::diag::{did_you_mean, Code, Diagnostic};
+use crate::diag::{did_you_mean, Code, Diagnostic, Span};
 
 use super::leaf::span_of;
 use super::Spec;
@@ -101,7 +101,71 @@ fn from_yaml_error(e: &serde_saphyr::Error) -> Diagnostic {
             },
         )
         .with_help("YAML keeps only one of them; remove the other"),
-        other => Diagnostic::error(Code::Syntax, span, first_line(&other.to_string())),
+        other => plain_error(other, span),
+    }
+}
+
+/// serde-saphyr's messages sometimes speak to the Rust programmer (`use Option<String>`, `use
+/// from_str_multiple …`); what follows such a `; use` is dropped.
+fn user_wording(message: &str) -> String {
+    match message.find("; use ") {
+        Some(i) => message[..i].to_string(),
+        None => message.to_string(),
+    }
+}
+
+/// The errors serde-saphyr words for a Rust programmer, in the user's words; the rest with its
+/// own first line.
+fn plain_error(e: &serde_saphyr::Error, span: Option<Span>) -> Diagnostic {
+    use serde_saphyr::Error as E;
+    match e {
+        E::NullIntoString { .. } | E::InvalidCharNull { .. } => Diagnostic::error(
+            Code::WrongType,
+            span,
+            "expected a string, found an empty value",
+        )
+        .with_help("write the value, or remove the key (`~`, `null` and nothing at all are empty)"),
+        E::MultipleDocuments { .. } => Diagnostic::error(
+            Code::Syntax,
+            span,
+            "the file holds more than one YAML document",
+        )
+        .with_help(
+            "a spec is one document: remove the `---` line and what follows, or split the file",
+        ),
+        E::RecursiveReferencesRequireWeakTypes { .. } => Diagnostic::error(
+            Code::Syntax,
+            span,
+            "this alias refers to the node that contains it",
+        )
+        .with_help("a value cannot contain itself; write the value out instead of the alias"),
+        E::NonFiniteFloat { value, .. } => Diagnostic::error(
+            Code::WrongType,
+            span,
+            format!("`{value}` is not a finite number"),
+        )
+        .with_help("heat and the generated files take finite numbers; quote it if it is a string"),
+        E::InvalidBooleanStrict { .. } => {
+            Diagnostic::error(Code::WrongType, span, "expected `true` or `false`")
+        }
+        E::BinaryNotUtf8 { .. } | E::TaggedScalarCannotDeserializeIntoString { .. } => {
+            Diagnostic::error(
+                Code::WrongType,
+                span,
+                "a tagged value where a string is expected",
+            )
+            .with_help("remove the tag (`!!binary`, `!tag`) and write the text")
+        }
+        E::MergeKeyNotAllowed { .. } | E::MergeValueNotMapOrSeqOfMaps { .. } => Diagnostic::error(
+            Code::Syntax,
+            span,
+            "a merge key (`<<`) needs a mapping or a list of mappings",
+        ),
+        other => Diagnostic::error(
+            Code::Syntax,
+            span,
+            user_wording(&first_line(&other.to_string())),
+        ),
     }
 }
 
@@ -157,6 +221,34 @@ mod tests {
     fn duplicate_keys_are_errors() {
         let e = parse(&format!("{MIN}region: a\nregion: b\n")).unwrap_err();
         assert_eq!(e.code, Code::DuplicateKey, "{e:?}");
+    }
+
+    #[test]
+    fn messages_speak_to_the_user_not_the_rust_programmer() {
+        for (text, want) in [
+            (
+                "central:\n  fsid: ~\n  mons: [a]\n".into(),
+                "expected a string, found an empty value",
+            ),
+            (
+                format!("{MIN}---\nregion: a\n"),
+                "the file holds more than one YAML document",
+            ),
+            (
+                "central:\n  fsid: x\n  mons: [a]\n  parameters:\n    A: &a [*a]\n".into(),
+                "this alias refers to the node that contains it",
+            ),
+            (
+                format!("{MIN}  parameters:\n    A: .inf\n"),
+                "`.inf` is not a finite number",
+            ),
+        ] {
+            let e = parse(&text).unwrap_err();
+            assert_eq!(e.message, want, "{text}");
+            assert!(!e.message.contains("Option<") && !e.message.contains("from_str"));
+            assert!(e.span.is_some(), "{text}: located");
+        }
+        assert_eq!(user_wording("x; use Option<char>"), "x");
     }
 
     #[test]
