@@ -252,8 +252,9 @@ const FIELDS: &[Field] = &[
         "@ROOT@/keys/",
         "@ROOT@/keys/central.key",
     ),
-    field("compute stack", "COMPUTE_STACK", "", "central-compute"),
-    field("compute az", "COMPUTE_AZ", "", "central"),
+    // prefixed, so that they never equal the edge's stack and zone (which must be unique)
+    field("compute stack", "COMPUTE_STACK", "c", "central-compute"),
+    field("compute az", "COMPUTE_AZ", "c", "central"),
     field(
         "compute environment_files",
         "COMPUTE_ENV",
@@ -540,7 +541,10 @@ fn run_script(
     let etc = root.join("etc");
     let admin = root.join("admin");
     let stub_out = root.join("stub-out");
-    let out = Command::new("bash")
+    // A script that waits for something the stubs never give fails the case instead of
+    // hanging the test.
+    let out = Command::new("timeout")
+        .args(["300", "bash"])
         .arg(root.join("out").join(script))
         .env_clear()
         .env("PATH", format!("{}:/usr/bin:/bin", stubs.display()))
@@ -795,16 +799,25 @@ fn variant_run(variant: Variant, root: &Path) -> Tally {
         if canary.exists() {
             t.failures.push(format!("{case}: AN INJECTED COMMAND RAN"));
         }
+        // Host names hold the role name in lower case.
+        let role = "distributedcomputehci";
+        let lower_role = took.contains(&"ROLE_NAME").then(|| {
+            (
+                format!("{role}{}", tokens["ROLE_NAME"]),
+                format!("{role}{}", hostile.to_lowercase()),
+            )
+        });
         // `$NAME` in `tht` and `work_dir` expands when the scripts run, as documented.
-        let swaps: Vec<(&str, &str)> = (took.iter())
-            .map(|s| {
+        let swaps: Vec<(&str, &str)> = (lower_role.iter())
+            .map(|(from, to)| (from.as_str(), to.as_str()))
+            .chain(took.iter().map(|s| {
                 let to = if ["THT", "WORK"].contains(s) {
                     &home_value
                 } else {
                     &hostile
                 };
                 (tokens[s].as_str(), to.as_str())
-            })
+            }))
             .collect();
         match outcome {
             Err(e) => t.failures.push(format!("{case}: {e}")),
@@ -873,7 +886,12 @@ fn hostile_strings_are_refused_or_carried_exactly() {
         let handles: Vec<_> = (VARIANTS.iter())
             .map(|&v| {
                 let root = tmp.path().join(format!("{v:?}"));
-                s.spawn(move || (v, variant_run(v, &root)))
+                s.spawn(move || {
+                    let start = std::time::Instant::now();
+                    let t = variant_run(v, &root);
+                    println!("{v:?}: {:.1} s", start.elapsed().as_secs_f64());
+                    (v, t)
+                })
             })
             .collect();
         handles.into_iter().map(|h| h.join().unwrap()).collect()

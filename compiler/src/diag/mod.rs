@@ -186,10 +186,20 @@ pub fn did_you_mean<'a>(
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
     let word = word.to_lowercase();
+    let len = word.chars().count();
     candidates
         .into_iter()
-        .map(|c| (strsim::levenshtein(&word, &c.to_lowercase()), c))
-        .filter(|(d, c)| *d <= (c.len().max(word.len()) / 3).max(1))
+        .filter_map(|c| {
+            let c_len = c.chars().count();
+            let limit = (c_len.max(len) / 3).max(1);
+            // The distance is at least the difference in length: most candidates (thousands of
+            // heat parameter names) are skipped without computing it.
+            if c_len.abs_diff(len) > limit {
+                return None;
+            }
+            let d = strsim::levenshtein(&word, &c.to_lowercase());
+            (d <= limit).then_some((d, c))
+        })
         .min()
         .map(|(_, c)| c)
 }
