@@ -184,6 +184,7 @@ const FIELDS: &[Field] = &[
         "central store",
     ),
     field("edge store.description", "EDGE_DESC", "", "edge store"),
+    field("ceph.osd_devices", "OSD_DEV", "/dev/", "/dev/sdb"),
     field("central.ntp", "NTP", "", "pool.ntp.org"),
     field("edge az", "AZ", "", "dcn0"),
     field("role hint", "HINT", "", "dcn0-hci-%index%"),
@@ -284,6 +285,8 @@ glance:
 @CACHE@    dir: {CACHE_DIR}
 ceph:
   conf_dir: {CONF_DIR}
+  pool_default_size: 1
+  osd_devices: [{OSD_DEV}]
 central:
   fsid: 6a9c7e52-2b1f-4e0a-9c55-1d2f3a4b5c60
   mons: [10.0.0.1]
