@@ -4,8 +4,8 @@
 
 use dcnc::diag::Code;
 
-const CENTRAL: &str =
-    "central:\n  fsid: 6a9c7e52-2b1f-4e0a-9c55-1d2f3a4b5c60\n  mons: [10.0.0.1]\n";
+// An OSD disk and one copy: the sites pass the Ceph checks (DCN060, DCN061) at any size.
+const CENTRAL: &str = "ceph: {osd_devices: [/dev/sdb], pool_default_size: 1}\ncentral:\n  fsid: 6a9c7e52-2b1f-4e0a-9c55-1d2f3a4b5c60\n  mons: [10.0.0.1]\n";
 
 fn edges(n: usize) -> String {
     let mut text = String::from("edges:\n");
@@ -38,7 +38,7 @@ fn a_value_copied_into_every_edge_is_bounded_in_total() {
         "{CENTRAL}edge_defaults:\n  parameters:\n    Blob: {blob}\n{}",
         edges(300)
     );
-    assert_eq!(errors(&text), [(Code::TooLarge, 6)]);
+    assert_eq!(errors(&text), [(Code::TooLarge, 7)]);
     // The same value at 200 edges (12 MB) is fine.
     let text = format!(
         "{CENTRAL}edge_defaults:\n  parameters:\n    Blob: {blob}\n{}",
@@ -51,7 +51,7 @@ fn a_value_copied_into_every_edge_is_bounded_in_total() {
 fn one_parameter_value_is_bounded() {
     let blob = "x".repeat(65 * 1024);
     let text = format!("{CENTRAL}  parameters:\n    Blob: {blob}\n{}", edges(1));
-    assert_eq!(errors(&text), [(Code::TooLarge, 5)]);
+    assert_eq!(errors(&text), [(Code::TooLarge, 6)]);
 }
 
 #[test]
@@ -67,12 +67,15 @@ fn node_counts_are_bounded_per_role_and_per_stack() {
         )
     };
     assert_eq!(
-        errors(&roles(&[("Controller", 4_000_000_000)])),
-        [(Code::TooLarge, 5)]
+        errors(&roles(&[("Controller", 4_000_000_000), ("ComputeHCI", 1)])),
+        [(Code::TooLarge, 6)]
     );
     assert_eq!(
-        errors(&roles(&[("Controller", 3), ("Compute", 1000)])),
-        [(Code::TooLarge, 5)]
+        errors(&roles(&[("Controller", 3), ("ComputeHCI", 1000)])),
+        [(Code::TooLarge, 6)]
     );
-    assert_eq!(errors(&roles(&[("Controller", 3), ("Compute", 997)])), []);
+    assert_eq!(
+        errors(&roles(&[("Controller", 3), ("ComputeHCI", 997)])),
+        []
+    );
 }
