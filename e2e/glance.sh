@@ -8,6 +8,11 @@
 #   glance.sh stop DIR         QUIT the pid in DIR/glance.pid, wait for it (KILL after 15 s)
 #
 # DIR/glance-api-paste.ini is copied from e2e/ when absent (the `trusted` flavor).
+# GLANCE_UID=N runs it unprivileged, as uid and gid N with no other group (kolla's glance is
+# 42415), as TripleO's glance_api container does: DIR and the directories its conf names become
+# N's; the venv and e2e/ are bind-mounted read-only into DIR/.root in a mount namespace of its own
+# (the cache may sit under a 0700 /root). All else it reads, keyrings above all, N must be able
+# to read on its own.
 # Logs: DIR/gunicorn.log and the conf's log_file. Env: DCNC_CACHE (venv location).
 set -euo pipefail
 
@@ -34,27 +39,55 @@ cmd_start() {
     fi
     [[ -f $dir/glance-api-paste.ini ]] || cp "$here/glance-api-paste.ini" "$dir/"
 
-    # Create the directories the conf names (stores' datadirs, lock path, log dir).
-    "$venv/bin/python" - "$conf" <<'EOF'
+    # Create the directories the conf names (stores' datadirs, lock path, log dir); print them.
+    local made
+    made="$("$venv/bin/python" - "$conf" <<'EOF'
 import configparser, os, sys
 cp = configparser.ConfigParser(interpolation=None, default_section="__none__")
 cp.optionxform = str
 cp.read(sys.argv[1])
+dirs = []
 for sec in cp.sections():
     for key in ("filesystem_store_datadir", "lock_path"):
         if cp.has_option(sec, key):
-            os.makedirs(cp.get(sec, key), exist_ok=True)
+            dirs.append(cp.get(sec, key))
 if cp.has_option("DEFAULT", "log_file"):
-    os.makedirs(os.path.dirname(cp.get("DEFAULT", "log_file")), exist_ok=True)
+    dirs.append(os.path.dirname(cp.get("DEFAULT", "log_file")))
+for d in dirs:
+    os.makedirs(d, exist_ok=True)
+    print(d)
 EOF
+)"
 
-    (
-        cd "$dir"
-        OS_GLANCE_CONFIG_DIR="$dir" exec "$venv/bin/gunicorn" \
-            --no-control-socket --bind "127.0.0.1:$port" --workers 1 --pythonpath "$here" \
-            --timeout 300 --graceful-timeout 1 --pid "$dir/gunicorn.pid" \
-            glance.wsgi.api:application
-    ) >"$dir/gunicorn.log" 2>&1 </dev/null &
+    local uid=${GLANCE_UID:-}
+    local gunicorn=(--no-control-socket --bind "127.0.0.1:$port" --workers 1
+        --timeout 300 --graceful-timeout 1 --pid "$dir/gunicorn.pid" glance.wsgi.api:application)
+    if [[ -n $uid ]]; then
+        [[ $uid =~ ^[1-9][0-9]*$ ]] || die "GLANCE_UID must be a uid other than 0, not '$uid'"
+        local d r=$dir/.root
+        chown -R "$uid:$uid" "$dir"
+        while IFS= read -r d; do [[ -z $d ]] || chown -R "$uid:$uid" "$d"; done <<<"$made"
+        mkdir -p "$r/venv" "$r/e2e"
+        chown root:root "$r" "$r/venv" "$r/e2e"
+        chmod 0755 "$r"
+        (
+            cd "$dir"
+            # shellcheck disable=SC2016 # the inner script's own arguments
+            OS_GLANCE_CONFIG_DIR="$dir" exec unshare --mount --propagation private -- bash -c '
+                set -e
+                mount --bind "$1" "$3/venv"; mount -o remount,bind,ro "$3/venv"
+                mount --bind "$2" "$3/e2e"; mount -o remount,bind,ro "$3/e2e"
+                uid=$4; shift 4
+                exec setpriv --reuid="$uid" --regid="$uid" --clear-groups --no-new-privs -- "$@"' \
+                glance "$venv" "$here" "$r" "$uid" \
+                "$r/venv/bin/python" -m gunicorn --pythonpath "$r/e2e" "${gunicorn[@]}"
+        ) >"$dir/gunicorn.log" 2>&1 </dev/null &
+    else
+        (
+            cd "$dir"
+            OS_GLANCE_CONFIG_DIR="$dir" exec "$venv/bin/gunicorn" --pythonpath "$here" "${gunicorn[@]}"
+        ) >"$dir/gunicorn.log" 2>&1 </dev/null &
+    fi
     local pid=$!
     echo "$pid" >"$dir/glance.pid"
 

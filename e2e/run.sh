@@ -58,6 +58,7 @@ CONF_DIR=$ROOT/ceph
 ADMIN=$ROOT/admin   # the clusters: admin confs, admin keyrings, daemon state
 OUT=$ROOT/out       # `dcnc build` output
 NEGATIVE_PORT=19299
+GLANCE_UID=42415   # kolla's glance: the acceptance's Glances run as it (glance.sh GLANCE_UID)
 NEGATIVE_MAX_CONNECT=60  # s; above it the negative run is refused unless --negative-wait
 
 dcnc=""
@@ -346,6 +347,8 @@ for c in "${clusters[@]}"; do
         key="$("$py" "$here/ceph_boot.py" user "$ADMIN/$c.conf" "$c" openstack vms volumes images)"
         umask 077
         printf '[client.openstack]\n\tkey = %s\n' "$key" >"$CONF_DIR/$c.client.openstack.keyring"
+        # THT's glance_api container gives glance its own cluster's keyring (kolla permissions)
+        chown "$GLANCE_UID:$GLANCE_UID" "$CONF_DIR/$c.client.openstack.keyring"
     ) &
     pids+=("$!")
 done
@@ -414,6 +417,19 @@ fi
 # --- the generated ceph-clients.sh: keys on each edge cluster, confs + keyrings here ----
 step ceph-clients
 DCNC_CEPH_ADMIN_DIR=$ADMIN bash "$clients_sh"
+# Glance's uid reads every keyring in the conf dir (TripleO's and the generated script's), each
+# 0600 and Glance's alone, and no admin keyring.
+as_glance() { setpriv --reuid="$GLANCE_UID" --regid="$GLANCE_UID" --clear-groups -- "$@"; }
+for k in "$CONF_DIR"/*.keyring "$ADMIN"/*.keyring; do
+    m="$(stat -c '%a %u' "$k")"
+    if [[ $k == "$CONF_DIR"/* ]]; then
+        [[ $m == "600 $GLANCE_UID" ]] || die "$k is mode/owner $m, want 600 $GLANCE_UID (Glance's alone)"
+        as_glance cat "$k" >/dev/null || die "uid $GLANCE_UID (Glance) cannot read $k"
+    elif as_glance cat "$k" >/dev/null 2>&1; then
+        die "uid $GLANCE_UID (Glance) can read the admin keyring $k"
+    fi
+done
+echo "ok keyrings: uid $GLANCE_UID reads $(compgen -G "$CONF_DIR/*.keyring" | wc -l) in $CONF_DIR, no admin keyring"
 
 # --- the generated configure.sh scripts -------------------------------------------------
 step configure
@@ -440,9 +456,9 @@ step verify-clients
 # --- Glances: central and the edge (they share the central database) ---------------------
 step glance-start
 pids=()
-"$here/glance.sh" start "$ROOT/central/glance" "$central_port" &
+GLANCE_UID=$GLANCE_UID "$here/glance.sh" start "$ROOT/central/glance" "$central_port" &
 pids+=("$!")
-"$here/glance.sh" start "$ROOT/$edge/glance" "$edge_port" &
+GLANCE_UID=$GLANCE_UID "$here/glance.sh" start "$ROOT/$edge/glance" "$edge_port" &
 pids+=("$!")
 failed=0
 for p in "${pids[@]}"; do wait "$p" || failed=1; done
@@ -568,7 +584,7 @@ of the store would wait that long; dcnc should bound it (e.g. client_mount_timeo
     [[ -f $kr ]] || die "no keyring $kr to remove"
     rm -f "$kr"
     echo "removed $kr (store $broken, client.$user; connect timeout: $why)"
-    GLANCE_START_TIMEOUT=$((wait_s + 60)) "$here/glance.sh" start "$ROOT/negative/glance" "$NEGATIVE_PORT"
+    GLANCE_UID=$GLANCE_UID GLANCE_START_TIMEOUT=$((wait_s + 60)) "$here/glance.sh" start "$ROOT/negative/glance" "$NEGATIVE_PORT"
     "$py" "$here/acceptance.py" --glance "http://127.0.0.1:$NEGATIVE_PORT" --default "$central_store" \
         "${store_args[@]}" --broken-store "$broken" \
         --timeout "$((2 * wait_s + 60))" --http-timeout "$((2 * wait_s + 60))"
