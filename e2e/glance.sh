@@ -110,7 +110,7 @@ EOF
         -H 'X-Project-Id: 00000000000000000000000000000001' -H 'X-User-Id: e2e' \
         "http://127.0.0.1:$port/v2/info/stores" \
         || { cmd_stop "$dir"; die "GET /v2/info/stores failed on :$port (no enabled_backends?)"; }
-    echo "glance: up on 127.0.0.1:$port (pid $pid, dir $dir)" >&2
+    echo "glance: up on 127.0.0.1:$port (pid $pid, uid $(awk '$1 == "Uid:" {print $2}' "/proc/$pid/status"), dir $dir)" >&2
 }
 
 cmd_stop() {
