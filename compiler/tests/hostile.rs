@@ -417,6 +417,24 @@ case "$name" in
     if [ -n "$out" ]; then printf '[client.x]\n\tkey = %s\n' "$DCNC_STUB_KEY" >"$out"; fi
     if [ "$prev" = fsid ]; then sed -n 's/^fsid = //p' "$conf"; fi
     ;;
+  rbd)
+    # the images `create` made, for `ls`; `rm` takes them away (options' values skipped)
+    state="$DCNC_STUB_OUT/rbd-images" op="" arg="" skip=""
+    for a in "$@"; do
+      if [ -n "$skip" ]; then skip=""; continue; fi
+      case "$a" in
+        --conf | --id | --pool | --size | -c | -p) skip=1 ;;
+        --*) ;;
+        *) if [ -z "$op" ]; then op="$a"; else arg="$a"; fi ;;
+      esac
+    done
+    touch "$state"
+    case "$op" in
+      create) printf '%s\n' "$arg" >>"$state" ;;
+      ls) cat "$state" ;;
+      rm) grep -vxF -- "$arg" "$state" >"$state.new" || true; mv "$state.new" "$state" ;;
+    esac
+    ;;
   glance)
     case "${1:-}" in
       image-list) printf '| ID | Name |\n| 11111111-2222-4333-8444-555555555555 | x |\n' ;;
@@ -575,6 +593,17 @@ fn run_script(
     Ok(())
 }
 
+/// ceph-clients.sh's write check names its image by the shell's pid (`dcnc-write-check.$$`):
+/// the same call in every run once the pid is `<pid>`.
+fn normalize_pid(a: &str) -> String {
+    match a.strip_prefix("dcnc-write-check.") {
+        Some(pid) if !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()) => {
+            "dcnc-write-check.<pid>".to_string()
+        }
+        _ => a.to_string(),
+    }
+}
+
 /// The stub calls and the YAML and INI files under `root`, with paths relative to it and each
 /// of `names` (the values of the fields) in them as `<V>` (so runs compare file by file).
 fn read_outcome(root: &Path, names: &[&str], log: &Path) -> Result<Outcome, String> {
@@ -586,7 +615,9 @@ fn read_outcome(root: &Path, names: &[&str], log: &Path) -> Result<Outcome, Stri
         .filter(|r| !r.is_empty())
         .map(|r| {
             let r = r.strip_suffix('\0').unwrap_or(r);
-            r.split('\0').map(|a| normalize_tmp(a, &tmp)).collect()
+            r.split('\0')
+                .map(|a| normalize_pid(&normalize_tmp(a, &tmp)))
+                .collect()
         })
         .collect();
     let mut paths = Vec::new();
