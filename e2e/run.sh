@@ -647,5 +647,14 @@ print(keystone_tokens.token("0123456789abcdef0123456789abcdef", ["admin", "membe
         die "verify-addresses.sh blamed dcn0: $(cat "$COW/verify-wrong.log")"
     fi
     echo "ok verify-addresses-wrong [expected-FAIL]: exit 1; $(grep '^FAIL' "$COW/verify-wrong.log" | paste -sd';')"
+    # Without a token, each glance_api check fails saying so (the mons are still checked).
+    rc=0
+    DCNC_WORK_DIR=$COW/work OS_AUTH_TOKEN='' bash "$COW/out-wallaby/verify-addresses.sh" >"$COW/verify-notoken.log" 2>&1 || rc=$?
+    ((rc == 1)) || die "verify-addresses.sh without OS_AUTH_TOKEN exited $rc, want 1: $(cat "$COW/verify-notoken.log")"
+    grep -qF 'FAIL site dcn1: glance_api http://127.0.0.1:19294: not asked, no token: set OS_AUTH_TOKEN' "$COW/verify-notoken.log" \
+        || die "verify-addresses.sh without OS_AUTH_TOKEN did not name the missing token for dcn1: $(cat "$COW/verify-notoken.log")"
+    grep -q '^ok dcn1 mons: 127.0.0.1 ' "$COW/verify-notoken.log" \
+        || die "verify-addresses.sh without OS_AUTH_TOKEN did not check the mons: $(cat "$COW/verify-notoken.log")"
+    echo "ok verify-addresses-no-token [expected-FAIL]: exit 1, the token named"
 fi
 end_step

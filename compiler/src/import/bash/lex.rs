@@ -358,45 +358,37 @@ impl<'a> Lexer<'a> {
         segs.push(Seg::Quoted(q));
     }
 
+    /// The text up to the `close` that matches an `open` just consumed (nested pairs kept,
+    /// the closing one consumed and left out); the rest of the input when none matches.
+    fn balanced(&mut self, open: char, close: char) -> String {
+        let mut depth = 1;
+        let mut inner = String::new();
+        while let Some(c) = self.bump() {
+            if c == open {
+                depth += 1;
+            } else if c == close {
+                depth -= 1;
+                if depth == 0 {
+                    break;
+                }
+            }
+            inner.push(c);
+        }
+        inner
+    }
+
     /// After a `$`.
     pub(super) fn dollar(&mut self, segs: &mut Vec<Seg>, quoted: bool) {
         match self.peek(0) {
             Some('(') => {
                 // $( ... ) or $(( ... )), with nesting
-                let mut depth = 0;
-                let mut s = String::new();
-                while let Some(c) = self.bump() {
-                    match c {
-                        '(' => depth += 1,
-                        ')' => {
-                            depth -= 1;
-                            if depth == 0 {
-                                break;
-                            }
-                        }
-                        _ => {}
-                    }
-                    s.push(c);
-                }
-                segs.push(Seg::Subst(format!("${s})")));
+                self.bump();
+                let inner = self.balanced('(', ')');
+                segs.push(Seg::Subst(format!("$({inner})")));
             }
             Some('{') => {
                 self.bump();
-                let mut inner = String::new();
-                let mut depth = 1;
-                while let Some(c) = self.bump() {
-                    match c {
-                        '{' => depth += 1,
-                        '}' => {
-                            depth -= 1;
-                            if depth == 0 {
-                                break;
-                            }
-                        }
-                        _ => {}
-                    }
-                    inner.push(c);
-                }
+                let inner = self.balanced('{', '}');
                 let name_end = inner
                     .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
                     .unwrap_or(inner.len());
