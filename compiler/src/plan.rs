@@ -31,8 +31,8 @@ pub struct ChangePlan {
 }
 
 /// The files each step applies, with their bytes, by step id.
-fn step_inputs(c: &Compiled, tree: &Tree) -> HashMap<String, BTreeMap<String, String>> {
-    let mut by_kind: HashMap<StepKind, BTreeMap<String, String>> = HashMap::new();
+fn step_inputs<'t>(c: &Compiled, tree: &'t Tree) -> HashMap<String, BTreeMap<&'t str, &'t str>> {
+    let mut by_kind: HashMap<StepKind, BTreeMap<&str, &str>> = HashMap::new();
     let site_of: HashMap<&str, StackRef> = (c.deployment.sites.iter().enumerate())
         .map(|(i, s)| (s.stack.as_str(), StackRef::Site(i)))
         .chain((c.deployment.central_compute.iter()).map(|s| (s.stack.as_str(), StackRef::Compute)))
@@ -49,10 +49,7 @@ fn step_inputs(c: &Compiled, tree: &Tree) -> HashMap<String, BTreeMap<String, St
                 ))
             });
         if let Some(kind) = owner {
-            by_kind
-                .entry(kind)
-                .or_default()
-                .insert(path.clone(), a.content.clone());
+            by_kind.entry(kind).or_default().insert(path, &a.content);
         }
     }
     c.plan
@@ -67,8 +64,17 @@ fn kind_of(p: &Plan, id: &str) -> Option<StepKind> {
 
 /// Compares two compiled specs and lists the steps to run again.
 pub fn plan_change(old: &Compiled, new: &Compiled) -> ChangePlan {
-    let old_inputs = step_inputs(old, &old.emit());
-    let new_inputs = step_inputs(new, &new.emit());
+    // The two trees are rendered at the same time, each on threads of its own.
+    let (old_tree, new_tree) = std::thread::scope(|scope| {
+        let old_tree = scope.spawn(|| old.emit());
+        let new_tree = new.emit();
+        let old_tree = old_tree
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p));
+        (old_tree, new_tree)
+    });
+    let old_inputs = step_inputs(old, &old_tree);
+    let new_inputs = step_inputs(new, &new_tree);
     let mut reasons: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut add = |id: &str, why: String| reasons.entry(id.to_string()).or_default().push(why);
 
@@ -78,14 +84,14 @@ pub fn plan_change(old: &Compiled, new: &Compiled) -> ChangePlan {
             continue;
         };
         let now = &new_inputs[&step.id];
-        let changed: BTreeSet<&String> = now
+        let changed: BTreeSet<&str> = now
             .iter()
             .filter(|(p, c)| before.get(*p) != Some(*c))
-            .map(|(p, _)| p)
-            .chain(before.keys().filter(|p| !now.contains_key(*p)))
+            .map(|(p, _)| *p)
+            .chain(before.keys().copied().filter(|p| !now.contains_key(p)))
             .collect();
         if !changed.is_empty() {
-            let files: Vec<&str> = changed.iter().map(|s| s.as_str()).collect();
+            let files: Vec<&str> = changed.into_iter().collect();
             add(&step.id, format!("changed: {}", files.join(", ")));
         }
     }

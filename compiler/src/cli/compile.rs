@@ -211,8 +211,7 @@ pub fn plan(
     report: &Report,
     format: PlanFormat,
 ) -> ExitCode {
-    let before = load(&mut r, old, report);
-    let after = load(&mut r, new, report);
+    let [before, after] = load_two(&mut r, [old, new], report);
     let (before, after) = match (before, after) {
         (Ok(b), Ok(a)) => (b, a),
         (Err(code), _) | (_, Err(code)) => return r.finish(code, |_| {}),
@@ -244,24 +243,65 @@ pub fn plan(
 
 /// Reads and compiles a spec and prints its diagnostics.
 fn load(r: &mut Reporter, path: &Path, report: &Report) -> Result<Compiled, Failed> {
+    let text = read(r, path)?;
+    let compiled = crate::pipeline::compile(&text, report.target);
+    reported(r, path, &text, compiled, report)
+}
+
+/// [`load`] of two specs, compiled at the same time; their diagnostics are printed in order.
+fn load_two(r: &mut Reporter, paths: [&Path; 2], report: &Report) -> [Result<Compiled, Failed>; 2] {
+    let texts = paths.map(|p| read(r, p));
+    let compile = |t: &Result<String, Failed>| {
+        (t.as_ref().ok()).map(|t| crate::pipeline::compile(t, report.target))
+    };
+    let [a, b] = &texts;
+    let (ca, cb) = std::thread::scope(|scope| {
+        let ca = scope.spawn(|| compile(a));
+        let cb = compile(b);
+        (
+            ca.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
+            cb,
+        )
+    });
+    let mut one = |path: &Path, text: &Result<String, Failed>, c: Option<_>| match (text, c) {
+        (Ok(text), Some(c)) => reported(r, path, text, c, report),
+        (Err(code), _) => Err(*code),
+        (Ok(_), None) => unreachable!("a spec that was read is compiled"),
+    };
+    let first = one(paths[0], a, ca);
+    [first, one(paths[1], b, cb)]
+}
+
+/// Reads a spec; a failure is printed.
+fn read(r: &mut Reporter, path: &Path) -> Result<String, Failed> {
     let name = path.display().to_string();
-    let text = match read_spec(path) {
-        Ok(t) => t,
+    match read_spec(path) {
+        Ok(t) => Ok(t),
         Err(ReadError::Io(msg)) => {
             r.failure(&Failure::new("io", Some(path), format!("{name}: {msg}")));
-            return Err(2);
+            Err(2)
         }
         Err(ReadError::Spec(d, lossy)) => {
             r.diagnostics(&name, &lossy, &[d]);
-            return Err(1);
+            Err(1)
         }
-    };
-    let compiled = crate::pipeline::compile(&text, report.target);
+    }
+}
+
+/// Prints a compiled spec's diagnostics and applies `--deny-warnings`.
+fn reported(
+    r: &mut Reporter,
+    path: &Path,
+    text: &str,
+    compiled: Result<Compiled, Vec<Diagnostic>>,
+    report: &Report,
+) -> Result<Compiled, Failed> {
+    let name = path.display().to_string();
     let diags = match &compiled {
         Ok(c) => &c.diagnostics,
         Err(d) => d,
     };
-    r.diagnostics(&name, &text, diags);
+    r.diagnostics(&name, text, diags);
     let compiled = compiled.map_err(|_| 1)?;
     if report.deny_warnings && !compiled.diagnostics.is_empty() {
         r.failure(&Failure::new(

@@ -1,7 +1,8 @@
 //! Emitting: renders a checked deployment and its plan into the files of the output tree, in
 //! memory. Templates live in `compiler/templates/` and are parsed once per process.
 //!
-//! Invariant: emit does no I/O and is deterministic: the same deployment gives the same bytes.
+//! Invariant: emit does no I/O and is deterministic: the same deployment gives the same bytes,
+//! whatever the number of threads it renders on (`parallel`).
 //!
 //! What every platform shares sits here: the template environment (`templates`), the quoting
 //! filters (`filters`), the stores each Glance sees (`stores`), Ceph client confs and mon lists
@@ -11,6 +12,7 @@
 mod ceph;
 mod filters;
 mod nova;
+mod parallel;
 mod steps;
 mod stores;
 mod templates;
@@ -25,6 +27,7 @@ use crate::model::Deployment;
 pub use ceph::{client_conf, mon_list};
 pub use filters::{comment, yaml_json, yaml_scalar};
 pub use nova::{nova_image, NovaImage};
+pub use parallel::default_threads;
 pub use steps::{step_views, StepView};
 pub use stores::{stores_of, StoreRef};
 
@@ -45,11 +48,17 @@ fn put(tree: &mut Tree, path: String, content: String) {
     tree.insert(path, Artifact { content, mode });
 }
 
-/// Renders every file of the output tree, by the target's platform.
+/// Renders every file of the output tree, by the target's platform, on
+/// [`default_threads`] threads.
 pub fn emit(d: &Deployment, plan: &Plan) -> Tree {
+    emit_with(d, plan, default_threads())
+}
+
+/// [`emit`] on at most `threads` threads: the same tree, byte for byte, whatever the number.
+pub fn emit_with(d: &Deployment, plan: &Plan, threads: usize) -> Tree {
     let mut tree = Tree::new();
     match d.target.platform {
-        Platform::TripleO => tripleo::emit(d, plan, &mut tree),
+        Platform::TripleO => tripleo::emit(d, plan, &mut tree, threads),
     }
     tree
 }

@@ -14,7 +14,7 @@ use super::templates::{render, v};
 use super::{ceph, put, steps, stores, StackRef, Tree};
 use crate::graph::{self, Plan, StepKind};
 use crate::kinds::CopyImageBy;
-use crate::model::{Deployment, SiteKind, Topology};
+use crate::model::{Deployment, Site, SiteKind, Topology};
 use crate::target::DeployFlow;
 
 /// What the deployment and its plan say about the tree as a whole, looked up once.
@@ -71,21 +71,30 @@ fn base_context(d: &Deployment, f: &Facts) -> Value {
     }
 }
 
-/// Puts every file of TripleO's tree into `tree`.
-pub(super) fn emit(d: &Deployment, plan: &Plan, tree: &mut Tree) {
+/// Puts every file of TripleO's tree into `tree`, rendering the stacks on up to `threads`
+/// threads (each into a tree of its own, merged at the end: the result does not depend on the
+/// number of threads or on which thread rendered what).
+pub(super) fn emit(d: &Deployment, plan: &Plan, tree: &mut Tree, threads: usize) {
     let facts = Facts::of(d, plan);
     let base = base_context(d, &facts);
-    top_level(d, plan, &base, tree);
-    put(
-        tree,
-        "verify-addresses.sh".into(),
-        verify_addresses(d, &facts, &base),
-    );
     // One directory per stack: the sites, then the central compute stack.
-    let stacks = (d.sites.iter().enumerate()).chain(d.central_compute.iter().map(|s| (0, s)));
-    for (index, site) in stacks {
-        stack::emit_stack(d, &facts, &base, index, site, tree);
-    }
+    let stacks: Vec<(usize, &Site)> = (d.sites.iter().enumerate())
+        .chain(d.central_compute.iter().map(|s| (0, s)))
+        .collect();
+    super::parallel::for_each(
+        &stacks,
+        threads,
+        tree,
+        |tree| {
+            top_level(d, plan, &base, tree);
+            put(
+                tree,
+                "verify-addresses.sh".into(),
+                verify_addresses(d, &facts, &base),
+            );
+        },
+        |&(index, site), tree| stack::emit_stack(d, &facts, &base, index, site, tree),
+    );
 }
 
 /// The top level: the README, the order, the graph and the client confs.
