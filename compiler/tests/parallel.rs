@@ -1,7 +1,7 @@
 //! Rendering on several threads gives the same tree, byte for byte, as rendering on one: for
 //! every good spec under `fixtures/` and `e2e/specs/` on every target it compiles for, and for
-//! generated specs around and well above the size from which the stacks are split between
-//! threads (`scripts/gen-spec.py`'s shape).
+//! `scripts/gen-spec.py`'s specs around and well above the size from which the stacks are split
+//! between threads.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -22,19 +22,15 @@ const TARGETS: &[TargetName] = &[
     TargetName::Tht18,
 ];
 
-/// A spec with `n` edges, each in its own subnet.
+/// `scripts/gen-spec.py n`: a spec with `n` edges, each in its own subnet.
 fn generated(n: usize) -> String {
-    let mut s = String::from(
-        "central:\n  stack: control-plane\n  cluster: central\n  fsid: 0b7e4c1a-1111-4a2b-8c3d-000000000000\n  mons: [10.0.0.11, 10.0.0.12, 10.0.0.13]\nedges:\n",
-    );
-    for i in 0..n {
-        let net = format!("10.{}.{}", (i + 1) / 256 + 1, (i + 1) % 256);
-        s.push_str(&format!(
-            "  - name: dcn{i}\n    fsid: 0b7e4c1a-1111-4a2b-8c3d-{:012x}\n    mons: [{net}.11, {net}.12, {net}.13]\n    glance_api: {net}.200\n",
-            i + 1
-        ));
-    }
-    s
+    let o = std::process::Command::new("python3")
+        .arg(root().join("scripts/gen-spec.py"))
+        .arg(n.to_string())
+        .output()
+        .expect("python3 runs scripts/gen-spec.py");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8(o.stdout).unwrap()
 }
 
 fn assert_same(name: &str, text: &str, target: TargetName) -> bool {
