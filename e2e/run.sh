@@ -29,8 +29,11 @@
 # e2e/clusters.tsv), tripleo (TripleO's part: client.openstack on every cluster, central's and the
 # edge Glance's ceph conf, base glance-api.conf and nova.conf), external-ceph (the generated
 # external-ceph.sh of e2e/specs/external-central.yaml on the central cluster: the real key passes
-# and writes its files 0600; a wrong key, fsid or pool is refused), ceph-clients (the generated
-# script), configure (the generated configure.sh of central, of the first edge, and of the
+# and writes its files 0600; a wrong key, fsid or pool is refused), edge-keys (each edge's
+# generated glance-key.sh with that cluster's admin conf alone; its one client keyring shipped to
+# central's work dir; a rerun gives the same key, a user with other caps is refused), ceph-clients
+# (the generated script with the admin confs and keyrings hidden: central's work dir holds the
+# shipped client keyrings only), configure (the generated configure.sh of central, of the first edge, and of the
 # negative Glance), verify-clients, glance-start, acceptance (e2e/acceptance.py), negative
 # (the last edge's glance keyring removed, a separate Glance must report it broken), cow (the
 # heat targets: e2e/specs/cow.yaml built for ussuri, wallaby and tht-18; wallaby's Glances as
@@ -414,9 +417,59 @@ if [[ -z $break_conf ]]; then
     external_refused no-pool "$ROOT/external/no-pool.yaml" "$ext_key" "pool images-missing of ceph cluster central is missing"
 fi
 
-# --- the generated ceph-clients.sh: keys on each edge cluster, confs + keyrings here ----
+# --- the generated glance-key.sh of each edge: central Glance's key made on the edge -----
+# Each runs as on a mon node of its site: with that edge cluster's admin conf alone (DCNC_CEPH) and
+# its own work dir. Shipping to central is copying the one client keyring it writes, and nothing
+# else, into central's work dir.
+step edge-keys
+EDGE_WORK=$ROOT/edge-work
+CENTRAL_WORK=$ROOT/central-work
+install -d -m 0700 "$CENTRAL_WORK"
+for sid in "${edges[@]}"; do
+    c=${store_cluster[$sid]}
+    key_sh=${edge_stack[$sid]}/glance-key.sh
+    [[ -f $key_sh ]] || die "no $key_sh"
+    DCNC_WORK_DIR=$EDGE_WORK/$c DCNC_CEPH="ceph --conf $ADMIN/$c.conf" bash "$key_sh"
+    made=()
+    for f in "$EDGE_WORK/$c"/* "$EDGE_WORK/$c"/.[!.]*; do [[ -e $f ]] && made+=("$f"); done
+    ((${#made[@]} == 1)) || die "$key_sh left ${#made[@]} files in its work dir, want its keyring: ${made[*]}"
+    m="$(stat -c '%a %u' "${made[0]}")"
+    [[ $m == "600 0" ]] || die "${made[0]} is mode/owner $m, want 600 0"
+    install -m 0600 "${made[0]}" "$CENTRAL_WORK/"
+done
+# rerun: the user exists with these caps, so the same key comes back; with other caps, refused
+c=${store_cluster[${edges[0]}]}
+key_sh=${edge_stack[${edges[0]}]}/glance-key.sh
+DCNC_WORK_DIR=$EDGE_WORK/$c DCNC_CEPH="ceph --conf $ADMIN/$c.conf" bash "$key_sh" >/dev/null
+for f in "$EDGE_WORK/$c"/*.keyring; do
+    cmp -s "$f" "$CENTRAL_WORK/$(basename "$f")" || die "a second run of $key_sh changed the key"
+done
+kr_user="$(sed -n 's/^\[client\.\(.*\)\]$/\1/p' "$EDGE_WORK/$c"/*.keyring)"
+ceph --conf "$ADMIN/$c.conf" auth caps "client.$kr_user" mon 'profile rbd' osd 'profile rbd' >/dev/null
+rc=0
+out="$(DCNC_WORK_DIR=$ROOT/edge-work-widened DCNC_CEPH="ceph --conf $ADMIN/$c.conf" bash "$key_sh" 2>&1)" || rc=$?
+if ((rc == 0)) || ! grep -q "could not make client.$kr_user on cluster $c" <<<"$out"; then
+    die "$key_sh accepted client.$kr_user with other caps (exit $rc): $out"
+fi
+[[ -z "$(compgen -G "$ROOT/edge-work-widened/*.keyring")" ]] || die "$key_sh refused but wrote a keyring"
+echo "ok refused (caps widened to osd 'profile rbd'): $(head -n1 <<<"$out")"
+ceph --conf "$ADMIN/$c.conf" auth caps "client.$kr_user" mon 'profile rbd' osd "profile rbd pool=images" >/dev/null
+
+# --- the generated ceph-clients.sh: the shipped keyrings installed and tested at central ----
+# Central holds no edge's admin key: its work dir has only the shipped client keyrings, and the
+# script runs with the clusters' admin confs and keyrings out of reach (an empty tmpfs over
+# $ADMIN in its own mount namespace).
 step ceph-clients
-DCNC_CEPH_ADMIN_DIR=$ADMIN bash "$clients_sh"
+for k in "$CENTRAL_WORK"/*; do
+    sections="$(grep -c '^\[' "$k")"
+    if [[ $sections != 1 ]] || grep -q '^\[client\.admin\]' "$k"; then
+        die "central's work dir holds $k, which is not one client keyring: $(grep '^\[' "$k")"
+    fi
+done
+echo "central work dir: $(cd "$CENTRAL_WORK" && echo *) (no admin keyring)"
+# shellcheck disable=SC2016 # the inner script's own $1
+unshare --mount --propagation private -- bash -c 'mount -t tmpfs -o mode=0700 no-admin "$1" && shift && exec "$@"' \
+    _ "$ADMIN" env DCNC_WORK_DIR="$CENTRAL_WORK" bash "$clients_sh"
 # Glance's uid reads every keyring in the conf dir (TripleO's and the generated script's), each
 # 0600 and Glance's alone, and no admin keyring.
 as_glance() { setpriv --reuid="$GLANCE_UID" --regid="$GLANCE_UID" --clear-groups -- "$@"; }

@@ -188,7 +188,7 @@ run rotate-plan 0 'dcnc plan dcn.yaml dcn.yaml'
 run rotate-keys-build 0 'dcnc build keys.yaml -o deploy'
 run rotate-keys-read 0 "grep -n -e '^key_' -e 'key: ' deploy/stacks/control-plane/export-edges.sh"
 run rotate-ussuri-build 0 'dcnc build dcn.yaml -o deploy-ussuri --target ussuri-poc'
-run rotate-ussuri-keys 0 "grep -n -e 'get-or-create' -e '^client ' -e '^check ' deploy-ussuri/stacks/control-plane/ceph-clients.sh"
+run rotate-ussuri-keys 0 "grep -n -e 'get-or-create' deploy-ussuri/stacks/dcn0/glance-key.sh && grep -n -e '^client ' -e '^check ' deploy-ussuri/stacks/control-plane/ceph-clients.sh"
 
 # --- How-to: choose a release target -----------------------------------------------------------
 workdir targets

@@ -1,5 +1,6 @@
 //! The deployment as a dependency graph of steps (deploy central, export it, deploy each edge,
-//! gather the edges' Ceph clients, update central), and its order.
+//! (out of band) make each edge's client key at the edge, gather the edges' Ceph clients, update
+//! central), and its order.
 //!
 //! Edges of the graph are data dependencies: a step needs what its predecessors produced. The
 //! order is a topological sort that prefers steps in the order they were added, so it is stable.
@@ -29,6 +30,9 @@ pub enum StepKind {
     DeployEdge(usize),
     /// Point edge `sites[i]`'s Nova at its local Glance and its Glance at its own store (out of band).
     ConfigureEdge(usize),
+    /// Make central Glance's least-privilege client key on edge `sites[i]`'s own cluster, at the
+    /// edge (out of band): only that client's keyring is then shipped to central.
+    MakeEdgeKey(usize),
     /// Bring the edges' Ceph clients (conf + key) to central: `export ceph`, or generated keys.
     GatherEdgeClients,
     /// Give central Glance every edge store.
@@ -184,13 +188,33 @@ impl Builder<'_> {
     /// Gathering the edges' Ceph clients at central, then giving central Glance their stores.
     fn update_central(&mut self, deploy_c: NodeIndex, edge_deploys: &[NodeIndex]) {
         let (by_heat, cdir) = (self.by_heat, self.cdir.clone());
+        // Out of band, each edge makes central Glance's client key on its own cluster; central
+        // never holds an edge's admin key (audit finding 11).
+        let mut edge_keys = Vec::new();
+        if !by_heat {
+            let d = self.d;
+            for (&n, (i, e)) in edge_deploys.iter().zip(d.sites.iter().enumerate().skip(1)) {
+                let key = self.add(
+                    StepKind::MakeEdgeKey(i),
+                    format!("glance-key-{}", e.stack),
+                    format!(
+                        "make client.{} on ceph cluster {}, for central glance",
+                        d.client_user(e),
+                        e.cluster
+                    ),
+                    format!("stacks/{}/glance-key.sh", e.stack),
+                );
+                self.g.add_edge(n, key, "edge ceph cluster");
+                edge_keys.push(key);
+            }
+        }
         let gather = self.add(
             StepKind::GatherEdgeClients,
             "gather-edge-ceph-clients".to_string(),
             if by_heat {
                 "export the edges' ceph clients for central".to_string()
             } else {
-                "make glance keys on the edge clusters and install them at central".to_string()
+                "install the edges' glance keyrings at central, test them".to_string()
             },
             format!(
                 "{cdir}/{}",
@@ -201,8 +225,13 @@ impl Builder<'_> {
                 }
             ),
         );
-        for &n in edge_deploys {
-            self.g.add_edge(n, gather, "edge ceph cluster");
+        if by_heat {
+            for &n in edge_deploys {
+                self.g.add_edge(n, gather, "edge ceph cluster");
+            }
+        }
+        for &k in &edge_keys {
+            self.g.add_edge(k, gather, "edge client keyring");
         }
         let update = self.add(
             StepKind::UpdateCentral,
@@ -226,6 +255,7 @@ fn host_of(kind: StepKind, by_heat: bool, d: &Deployment) -> String {
         StepKind::ConfigureEdge(i) => {
             format!("{} glance-api and nova-compute nodes", d.sites[i].stack)
         }
+        StepKind::MakeEdgeKey(i) => format!("a {} ceph mon node", d.sites[i].stack),
         StepKind::GatherEdgeClients | StepKind::UpdateCentral if !by_heat => {
             format!("{} controllers", d.central().stack)
         }

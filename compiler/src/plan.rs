@@ -155,6 +155,18 @@ pub fn plan_change(old: &Compiled, new: &Compiled) -> ChangePlan {
             reasons.entry(u.id.clone()).or_default().push(why);
         }
     }
+    // The keyring an edge's glance-key.sh makes is what the gather step installs.
+    if let Some(g) = gather {
+        for s in steps
+            .iter()
+            .filter(|s| matches!(s.kind, StepKind::MakeEdgeKey(_)))
+        {
+            if has(&reasons, &s.id) {
+                let why = format!("needs the output of {}", s.id);
+                reasons.entry(g.id.clone()).or_default().push(why);
+            }
+        }
+    }
     if let (Some(g), Some(u)) = (gather, update) {
         if has(&reasons, &g.id) {
             let why = format!("needs the output of {}", g.id);

@@ -415,6 +415,12 @@ case "$name" in
       prev="$a"
     done
     if [ -n "$out" ]; then printf '[client.x]\n\tkey = %s\n' "$DCNC_STUB_KEY" >"$out"; fi
+    # `auth get-or-create ENTITY ...` prints ENTITY's keyring (glance-key.sh at an edge)
+    want=""
+    for a in "$@"; do
+      if [ "$want" = 1 ]; then printf '[%s]\n\tkey = %s\n' "$a" "$DCNC_STUB_KEY"; break; fi
+      if [ "$a" = get-or-create ]; then want=1; fi
+    done
     if [ "$prev" = fsid ]; then sed -n 's/^fsid = //p' "$conf"; fi
     ;;
   rbd)
@@ -560,7 +566,6 @@ fn run_script(
     env: &[(String, String)],
 ) -> Result<(), String> {
     let etc = root.join("etc");
-    let admin = root.join("admin");
     let stub_out = root.join("stub-out");
     // A script that waits for something the stubs never give fails the case instead of
     // hanging the test.
@@ -579,7 +584,6 @@ fn run_script(
         .env("DCNC_NOVA_CONF", etc.join("nova.conf"))
         .env("DCNC_RESTART", "true")
         .env("DCNC_GLANCE_RESTART", "true")
-        .env("DCNC_CEPH_ADMIN_DIR", &admin)
         .output()
         .expect("bash runs");
     if !out.status.success() {
@@ -711,8 +715,8 @@ fn build(text: &str, root: &Path) -> Result<(), Vec<(u32, String)>> {
 }
 
 /// Writes what the scripts read from outside the tree: the key files the spec names, central's
-/// own cluster conf (which TripleO writes) in the conf directory, and the edges' admin confs
-/// (`DCNC_CEPH_ADMIN_DIR`, by cluster name).
+/// own cluster conf (which TripleO writes) in the conf directory. No edge's admin conf: the
+/// edges' glance-key.sh make the keys, and central's ceph-clients.sh needs none.
 fn prepare(root: &Path, values: &BTreeMap<&str, String>) {
     for slot in ["KEY_FILE", "CENTRAL_KEY_FILE"] {
         let key_file = PathBuf::from(value_of(slot, values, root));
@@ -722,18 +726,6 @@ fn prepare(root: &Path, values: &BTreeMap<&str, String>) {
     let conf_dir = PathBuf::from(value_of("CONF_DIR", values, root));
     fs::create_dir_all(&conf_dir).unwrap();
     fs::write(conf_dir.join("central.conf"), "[global]\n").unwrap();
-    let admin = root.join("admin");
-    fs::create_dir_all(&admin).unwrap();
-    for (cluster, fsid) in [
-        ("dcn0".to_string(), "7b0d8f63-3c20-4f1b-8d66-2e304b5c6d71"),
-        (
-            value_of("CLUSTER", values, root),
-            "8c1e9a74-4d31-4a2c-9e77-3f415c6d7e82",
-        ),
-    ] {
-        let conf = format!("[global]\nfsid = {fsid}\n");
-        fs::write(admin.join(format!("{cluster}.conf")), conf).unwrap();
-    }
 }
 
 fn fresh(root: &Path) {

@@ -18,7 +18,8 @@ pub(super) fn check_key(c: &mut Checker, e: &spec::Edge, target: &Target) -> Opt
             format!("target `{}` makes its keys itself", target.id),
         )
         .help = Some(
-            "ceph-clients.sh creates each edge's glance key at apply time; remove `key`".into(),
+            "each edge's glance-key.sh makes its glance key on the edge's cluster; remove `key`"
+                .into(),
         );
         return None;
     }

@@ -38,6 +38,7 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "tripleo/osd-spec.yaml.j2",
     "tripleo/initial-ceph.conf.j2",
     "tripleo/ceph-clients.sh.j2",
+    "tripleo/glance-key.sh.j2",
     "tripleo/configure-central.sh.j2",
     "tripleo/configure-edge.sh.j2",
     "tripleo/env/overrides.yaml.j2",

@@ -1,6 +1,7 @@
 //! Central's scripts: `export.sh` (`openstack overcloud export`), `external-ceph.sh` (the key of
 //! an external central cluster), and, once there are edges, how their Ceph clients reach central:
-//! `export-edges.sh` (heat) or `ceph-clients.sh` and `configure.sh` (the proof of concept).
+//! `export-edges.sh` (heat) or, in the proof of concept, each edge's `glance-key.sh` (the key
+//! made on the edge's own cluster), then central's `ceph-clients.sh` and `configure.sh`.
 
 use minijinja::{context, Value};
 
@@ -93,4 +94,23 @@ fn edge_clients(s: &Stack, glance_conf: &str, tree: &mut Tree) {
             render("tripleo/configure-central.sh.j2", ctx),
         );
     }
+}
+
+/// `glance-key.sh` of an edge (the proof of concept): run on the edge, it makes central Glance's
+/// least-privilege client on the edge's own cluster and writes only that client's keyring, which
+/// the operator ships to central for `ceph-clients.sh` (the seed's playbook made the key on the
+/// DCN node the same way).
+pub(super) fn edge_key(s: &Stack, tree: &mut Tree) {
+    let user = s.d.client_user(s.site);
+    let ctx = context! {
+        user => &user,
+        keyring => format!("{}.client.{user}.keyring", s.site.cluster),
+        central_stack => s.d.central().stack.as_str(),
+        ..s.ctx.clone()
+    };
+    s.put_file(
+        tree,
+        "glance-key.sh",
+        render("tripleo/glance-key.sh.j2", ctx),
+    );
 }

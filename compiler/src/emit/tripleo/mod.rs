@@ -245,6 +245,7 @@ pub(super) fn owner(d: &Deployment, stack: StackRef, file: &str) -> StepKind {
             "configure.sh" | "glance-api.conf" | "nova.conf" if !by_heat => {
                 StepKind::ConfigureEdge(index)
             }
+            "glance-key.sh" => StepKind::MakeEdgeKey(index),
             _ => StepKind::DeployEdge(index),
         }
     }

@@ -1,6 +1,7 @@
 //! One stack's directory (`stacks/<stack>/`): its heat environment files, `baremetal.yaml`
 //! (provisioned flow), the glance-api.conf and nova.conf it gets, and `deploy.sh`; central's
-//! scripts come from `central`, an edge's configure script from `confs`.
+//! scripts (and an edge's key script) come from `central`, an edge's configure script from
+//! `confs`.
 
 use minijinja::{context, Value};
 use serde::Serialize;
@@ -87,6 +88,9 @@ pub(super) fn emit_stack(
         central::emit_central(&s, &confs.glance, tree);
     } else if configured {
         confs::configure_edge(&s, &confs, tree);
+    }
+    if site.kind == SiteKind::Edge && f.has_edges && !f.by_heat {
+        central::edge_key(&s, tree);
     }
 }
 
