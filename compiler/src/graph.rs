@@ -1,6 +1,8 @@
-//! The deployment as a dependency graph of steps (deploy central, export it, deploy each edge,
-//! (out of band) make each edge's client key at the edge, gather the edges' Ceph clients, update
-//! central), and its order.
+//! The deployment as a dependency graph of steps, and its order. TripleO's: deploy central,
+//! export it, deploy each edge, (out of band) make each edge's client key at the edge, gather the
+//! edges' Ceph clients, update central. RHOSO's: the control plane, each site's pre-Ceph data
+//! plane, its Ceph (outside the operators), the secrets, the control plane's DCN update, each
+//! site's post-Ceph data plane, host discovery and the zones.
 //!
 //! Edges of the graph are data dependencies: a step needs what its predecessors produced. The
 //! order is a topological sort that prefers steps in the order they were added, so it is stable.
@@ -12,6 +14,7 @@ use std::fmt::Write as _;
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::Direction;
 
+use crate::kinds::Platform;
 use crate::model::{Deployment, Topology};
 
 /// What a step does.
@@ -37,6 +40,24 @@ pub enum StepKind {
     GatherEdgeClients,
     /// Give central Glance every edge store.
     UpdateCentral,
+    /// RHOSO: apply the control plane before any Ceph cluster exists.
+    ControlPlane,
+    /// RHOSO: site `sites[i]`'s node set and its pre-Ceph deployment.
+    PreCeph(usize),
+    /// RHOSO: check what the site's Ceph cluster (deployed outside the operators) left for the
+    /// secrets, and that the cluster answers.
+    Ceph(usize),
+    /// RHOSO: the Ceph client secrets from the files in the work directory.
+    Secrets,
+    /// RHOSO: the control plane with every site's GlanceAPI, cinder-volume, cell and mounts.
+    UpdateControlPlane,
+    /// RHOSO: site `sites[i]`'s node set with its Ceph secret, its services, its post-Ceph
+    /// deployment.
+    PostCeph(usize),
+    /// RHOSO: `nova-manage cell_v2 discover_hosts`.
+    DiscoverHosts,
+    /// RHOSO: the host aggregate of site `sites[i]`'s zone.
+    Aggregate(usize),
 }
 
 /// One node of the deployment graph.
@@ -66,8 +87,123 @@ impl Plan {
     }
 }
 
-/// Builds the step graph of a checked deployment.
+/// Builds the step graph of a checked deployment, by its target's platform.
 pub fn plan(d: &Deployment) -> Plan {
+    match d.target.platform {
+        Platform::TripleO => tripleo_plan(d),
+        Platform::Rhoso => rhoso_plan(d),
+    }
+}
+
+/// Where RHOSO's steps run: wherever `oc` reaches the OpenShift cluster (and, for the Ceph
+/// checks, the `ceph` CLI the clusters).
+const RHOSO_HOST: &str = "workstation (oc)";
+
+/// RHOSO's steps: every site's data plane is prepared and its Ceph deployed before the one
+/// control plane update that gives every GlanceAPI its stores (a store whose conf is not yet in
+/// the secret would point at a missing file), then each site's computes get their Ceph and cell.
+fn rhoso_plan(d: &Deployment) -> Plan {
+    let mut g: DiGraph<Step, &'static str> = DiGraph::new();
+    let add =
+        |g: &mut DiGraph<Step, &'static str>, kind, id: String, title: String, command: String| {
+            g.add_node(Step {
+                kind,
+                id,
+                title,
+                command,
+                host: RHOSO_HOST.to_string(),
+            })
+        };
+    let cp = add(
+        &mut g,
+        StepKind::ControlPlane,
+        "control-plane".into(),
+        "the control plane, before any Ceph cluster".into(),
+        "rhoso/deploy.sh control-plane".into(),
+    );
+    let secrets = add(
+        &mut g,
+        StepKind::Secrets,
+        "secrets".into(),
+        "the Ceph client secrets of every site".into(),
+        "rhoso/secrets.sh".into(),
+    );
+    let update = add(
+        &mut g,
+        StepKind::UpdateControlPlane,
+        "update-control-plane".into(),
+        format!(
+            "every site's GlanceAPI, cinder-volume and cell ({} zones)",
+            d.sites.len()
+        ),
+        "rhoso/deploy.sh update".into(),
+    );
+    g.add_edge(secrets, update, "ceph secrets");
+    g.add_edge(cp, update, "control plane");
+    let discover = add(
+        &mut g,
+        StepKind::DiscoverHosts,
+        "discover-hosts".into(),
+        "map the new computes to their cells".into(),
+        "rhoso/deploy.sh discover-hosts".into(),
+    );
+    for (i, s) in d.sites.iter().enumerate() {
+        let az = s.az.as_deref().unwrap_or(s.name.as_str());
+        let has_nodes = s
+            .roles
+            .iter()
+            .any(|r| r.count > 0 && d.target.role(r.tht_role()).is_some_and(|info| info.compute));
+        let ceph = add(
+            &mut g,
+            StepKind::Ceph(i),
+            format!("ceph-{az}"),
+            format!(
+                "ceph cluster {} (cephadm, outside the operators): check it",
+                s.cluster
+            ),
+            format!("rhoso/deploy.sh ceph {az}"),
+        );
+        g.add_edge(ceph, secrets, "client conf and keyring");
+        if !has_nodes {
+            g.add_edge(cp, ceph, "control plane");
+            continue;
+        }
+        let pre = add(
+            &mut g,
+            StepKind::PreCeph(i),
+            format!("pre-ceph-{az}"),
+            format!("data plane of {az} before Ceph"),
+            format!("rhoso/deploy.sh pre-ceph {az}"),
+        );
+        g.add_edge(cp, pre, "control plane");
+        g.add_edge(pre, ceph, "nodes ready for ceph");
+        let post = add(
+            &mut g,
+            StepKind::PostCeph(i),
+            format!("post-ceph-{az}"),
+            format!("data plane of {az}: ceph client, libvirt, nova"),
+            format!("rhoso/deploy.sh post-ceph {az}"),
+        );
+        g.add_edge(update, post, "cell and glance of the zone");
+        g.add_edge(post, discover, "computes");
+        let agg = add(
+            &mut g,
+            StepKind::Aggregate(i),
+            format!("aggregate-{az}"),
+            format!("availability zone {az}"),
+            format!("rhoso/deploy.sh aggregate {az}"),
+        );
+        g.add_edge(discover, agg, "compute services");
+    }
+    if g.neighbors_directed(discover, Direction::Incoming).count() == 0 {
+        g.add_edge(update, discover, "cells");
+    }
+    let order = topo_order(&g);
+    Plan { graph: g, order }
+}
+
+/// TripleO's step graph.
+fn tripleo_plan(d: &Deployment) -> Plan {
     let mut b = Builder {
         g: DiGraph::new(),
         d,

@@ -5,7 +5,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-/// A release target of TripleO.
+/// A release target: a TripleO release, or RHOSO 18 (TripleO's successor on OpenShift).
 #[derive(
     Deserialize, Serialize, JsonSchema, Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord,
 )]
@@ -22,6 +22,11 @@ pub enum TargetName {
     /// Glance API (GlanceApiInternal, port 9293) shows image locations.
     #[serde(rename = "tht-18")]
     Tht18,
+    /// Red Hat OpenStack Services on OpenShift 18.0 (the openstack-k8s-operators, OpenStack
+    /// 2023.1): a kustomize tree of custom resources, a GlanceAPI and a data plane node set per
+    /// availability zone.
+    #[serde(rename = "rhoso-18")]
+    Rhoso18,
 }
 
 /// How edge sites get their images.
@@ -57,8 +62,12 @@ pub enum SiteKind {
 }
 
 /// The deployment tooling a target's output tree is made for; `emit` picks its emitter by it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Platform {
     /// TripleO: heat environment files and `openstack overcloud` scripts per stack.
     TripleO,
+    /// RHOSO 18 (openstack-k8s-operators): custom resources applied with `oc`, one availability
+    /// zone per site.
+    Rhoso,
 }

@@ -220,6 +220,12 @@ impl Serialize for MonAddr {
 pub struct Endpoint {
     /// `http://<host>:<port>`, with IPv6 hosts in brackets.
     pub url: String,
+    /// The host.
+    #[serde(skip)]
+    pub ip: IpAddr,
+    /// The port.
+    #[serde(skip)]
+    pub port: u16,
 }
 
 impl Endpoint {
@@ -238,6 +244,8 @@ impl Endpoint {
         };
         Some(Endpoint {
             url: format!("{scheme}://{host}:{port}"),
+            ip,
+            port,
         })
     }
 }
@@ -262,12 +270,38 @@ pub struct RoleCount {
     /// The node capability `<Role>SchedulerHints` matches; `None`: no scheduler hints.
     pub hint: Option<String>,
     pub flavor: String,
+    /// Its nodes by host name and control plane address, when the spec lists them (`count` of
+    /// them).
+    pub nodes: Vec<Node>,
+}
+
+/// A node of a role: its host name and its address on the control plane network.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Node {
+    pub hostname: String,
+    #[serde(serialize_with = "serialize_display")]
+    pub ctlplane_ip: IpAddr,
+}
+
+fn serialize_display<T: fmt::Display, S: serde::Serializer>(
+    v: &T,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    s.collect_str(v)
 }
 
 impl RoleCount {
     /// The THT role it is made from: its base, else itself.
     pub fn tht_role(&self) -> &str {
         self.base.as_deref().unwrap_or(&self.name)
+    }
+
+    /// The host name of its node `index`: the spec's, else TripleO's `<stack>-<role>-<index>`.
+    pub fn hostname(&self, stack: &str, index: u32) -> String {
+        match self.nodes.get(index as usize) {
+            Some(n) => n.hostname.clone(),
+            None => default_hostname(stack, &self.name, index),
+        }
     }
 
     /// Its argument of `openstack overcloud roles generate`: `Name`, or `Base:Name`.
@@ -277,6 +311,12 @@ impl RoleCount {
             None => self.name.clone(),
         }
     }
+}
+
+/// The host name TripleO gives node `index` of `role` in `stack` (`hostname_format`
+/// `%stackname%-<role in lower case>-%index%`).
+pub fn default_hostname(stack: &str, role: &str, index: u32) -> String {
+    format!("{stack}-{}-{index}", role.to_lowercase())
 }
 
 /// One site: a heat stack with its own Ceph cluster, which is also one Glance store.
@@ -290,7 +330,8 @@ pub struct Site {
     pub mons: Vec<MonAddr>,
     pub store: StoreId,
     pub store_description: String,
-    /// Availability zone (edges only; central compute stays in the default zone).
+    /// Availability zone (edges and the central compute stack; central has one only where its
+    /// services run in a zone of their own: rhoso-18).
     pub az: Option<String>,
     /// The site's local Glance API, which the site's Nova asks (edges only).
     pub glance_endpoint: Option<Endpoint>,
@@ -409,6 +450,23 @@ pub struct GlanceSettings {
     pub raw_images_only: bool,
 }
 
+/// The settings of target rhoso-18 (`spec.rhoso`), checked; defaults applied.
+#[derive(Clone, Debug, Serialize)]
+pub struct RhosoSettings {
+    pub namespace: String,
+    pub control_plane: String,
+    pub secret: String,
+    pub storage_class: String,
+    pub ssh_key_secret: String,
+    pub ansible_user: String,
+    /// Each step's wait, as `oc wait --timeout` takes it (`3600s`).
+    pub timeout: String,
+    /// The MetalLB address of central's GlanceAPI, if given.
+    pub central_glance_ip: Option<String>,
+    /// `edpm_sshd_allowed_ranges`, if given.
+    pub sshd_allowed_ranges: Vec<String>,
+}
+
 /// A checked deployment. `sites[0]` is the central site; the rest are edges in spec order.
 #[derive(Debug)]
 pub struct Deployment {
@@ -425,6 +483,8 @@ pub struct Deployment {
     /// The compute stack at the central site (kind [`SiteKind::Compute`]): central's cluster,
     /// store and key, its own stack, roles and zone. Not one of `sites`, which are one per cluster.
     pub central_compute: Option<Site>,
+    /// The rhoso-18 settings (checked for every target, used by that one).
+    pub rhoso: RhosoSettings,
 }
 
 impl Deployment {

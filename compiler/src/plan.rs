@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use serde::Serialize;
 
-use crate::emit::{self, StackRef, Tree};
+use crate::emit::{self, Tree};
 use crate::graph::{Plan, StepKind};
 use crate::pipeline::Compiled;
 
@@ -33,22 +33,9 @@ pub struct ChangePlan {
 /// The files each step applies, with their bytes, by step id.
 fn step_inputs<'t>(c: &Compiled, tree: &'t Tree) -> HashMap<String, BTreeMap<&'t str, &'t str>> {
     let mut by_kind: HashMap<StepKind, BTreeMap<&str, &str>> = HashMap::new();
-    let site_of: HashMap<&str, StackRef> = (c.deployment.sites.iter().enumerate())
-        .map(|(i, s)| (s.stack.as_str(), StackRef::Site(i)))
-        .chain((c.deployment.central_compute.iter()).map(|s| (s.stack.as_str(), StackRef::Compute)))
-        .collect();
+    let owners = emit::Owners::new(&c.deployment);
     for (path, a) in tree {
-        let owner = path
-            .strip_prefix("stacks/")
-            .and_then(|rest| rest.split_once('/'))
-            .and_then(|(stack, file)| {
-                Some(emit::owner(
-                    &c.deployment,
-                    site_of.get(stack).copied()?,
-                    file,
-                ))
-            });
-        if let Some(kind) = owner {
+        if let Some(kind) = owners.of(path) {
             by_kind.entry(kind).or_default().insert(path, &a.content);
         }
     }
@@ -198,6 +185,39 @@ pub fn plan_change(old: &Compiled, new: &Compiled) -> ChangePlan {
                 } else {
                     u_reasons.push(format!("deploying {} reverts configure.sh's edits", d.id));
                 }
+            }
+        }
+    }
+
+    // RHOSO: the pre-Ceph step applies a site's node set without its Ceph secret, which the
+    // post-Ceph step adds again; new or changed computes are discovered, then put in their zone.
+    let find = |k: StepKind| steps.iter().find(|s| s.kind == k);
+    for s in &steps {
+        match s.kind {
+            StepKind::PreCeph(i) if has(&reasons, &s.id) && old_steps.contains(s.id.as_str()) => {
+                if let Some(post) = find(StepKind::PostCeph(i)) {
+                    let why = format!(
+                        "re-applies the node set with its Ceph secret after {}",
+                        s.id
+                    );
+                    reasons.entry(post.id.clone()).or_default().push(why);
+                }
+            }
+            _ => {}
+        }
+    }
+    for s in &steps {
+        if let StepKind::PostCeph(i) = s.kind {
+            if !has(&reasons, &s.id) {
+                continue;
+            }
+            if let Some(disc) = find(StepKind::DiscoverHosts) {
+                let why = format!("computes from {}", s.id);
+                reasons.entry(disc.id.clone()).or_default().push(why);
+            }
+            if let Some(agg) = find(StepKind::Aggregate(i)) {
+                let why = format!("the zone's hosts after {}", s.id);
+                reasons.entry(agg.id.clone()).or_default().push(why);
             }
         }
     }

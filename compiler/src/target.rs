@@ -1,5 +1,6 @@
 //! Release targets as data: what each TripleO release offers (environment files, roles, how keys
-//! reach central Glance). Emitters and checks consult these tables instead of branching on names.
+//! reach central Glance), and what RHOSO 18's operators deploy (`Operators`). Emitters and checks
+//! consult these tables instead of branching on names.
 
 use crate::kinds::{Platform, SiteKind, TargetName};
 
@@ -17,12 +18,17 @@ pub struct RoleInfo {
     pub ceph_osd: bool,
     /// The role runs HAproxyEdge, through which its Nova reaches the site's edge Glance.
     pub edge_haproxy: bool,
+    /// The role runs Nova compute: on RHOSO 18 its nodes are the site's data plane node set
+    /// (the others are OpenShift's control plane, or Ceph nodes outside the operators).
+    pub compute: bool,
 }
 
-/// Role facts, in table order: (name, edge glance, central, edge, Ceph OSDs, edge HAProxy).
+/// Role facts, in table order: (name, edge glance, central, edge, Ceph OSDs, edge HAProxy,
+/// compute).
 const fn role(
-    (name, edge_glance, central, edge, ceph_osd, edge_haproxy): (
+    (name, edge_glance, central, edge, ceph_osd, edge_haproxy, compute): (
         &'static str,
+        bool,
         bool,
         bool,
         bool,
@@ -37,18 +43,27 @@ const fn role(
         edge,
         ceph_osd,
         edge_haproxy,
+        compute,
     }
 }
 
 /// Roles of tripleo-heat-templates `roles/` that a DCN deployment uses (same in 12.x and 14.x).
 const ROLES: &[RoleInfo] = &[
-    role(("Controller", false, true, false, false, false)),
-    role(("Compute", false, true, false, false, false)),
-    role(("ComputeHCI", false, true, false, true, false)),
-    role(("CephStorage", false, true, false, true, false)),
-    role(("CephAll", false, true, true, true, false)),
-    role(("DistributedCompute", true, false, true, false, false)),
-    role(("DistributedComputeHCI", true, false, true, true, false)),
+    role(("Controller", false, true, false, false, false, false)),
+    role(("Compute", false, true, false, false, false, true)),
+    role(("ComputeHCI", false, true, false, true, false, true)),
+    role(("CephStorage", false, true, false, true, false, false)),
+    role(("CephAll", false, true, true, true, false, false)),
+    role(("DistributedCompute", true, false, true, false, false, true)),
+    role((
+        "DistributedComputeHCI",
+        true,
+        false,
+        true,
+        true,
+        false,
+        true,
+    )),
     role((
         "DistributedComputeScaleOut",
         false,
@@ -56,11 +71,13 @@ const ROLES: &[RoleInfo] = &[
         true,
         false,
         true,
+        true,
     )),
     role((
         "DistributedComputeHCIScaleOut",
         false,
         false,
+        true,
         true,
         true,
         true,
@@ -96,17 +113,64 @@ pub enum CephTool {
     Cephadm,
 }
 
+/// What RHOSO 18's operators deploy, where the tree depends on it. `scripts/check-rhoso.sh`
+/// validates every rhoso tree against the CRDs of `crds` and its service configs with the options
+/// of the `services` versions, which it compares with the pins it installs.
+#[derive(Debug, serde::Serialize)]
+pub struct Operators {
+    /// The OpenStack release the services are built from.
+    pub openstack: &'static str,
+    /// The service packages (and versions) of that release whose options the configs are
+    /// checked against (`scripts/consumers/rhoso/constraints-antelope.txt` pins them).
+    pub services: &'static [(&'static str, &'static str)],
+    /// The openstack-operator commit of the CRDs in `scripts/consumers/rhoso-crds/`.
+    pub crds: &'static str,
+    /// The data plane services a site's node set runs before its Ceph cluster exists (its
+    /// pre-Ceph deployment), in order (architecture `examples/dt/dcn`, ci-framework
+    /// `ci_dcn_site`); `ceph-hci-pre` (the firewall ports of Ceph) only where the node set runs
+    /// Ceph OSDs.
+    pub pre_ceph_services: &'static [&'static str],
+    /// The services of its post-Ceph deployment, in order; `{cell}` is the site's Nova cell and
+    /// `{az}` its zone (the site's own neutron-metadata and nova services, which dcnc writes).
+    pub post_ceph_services: &'static [&'static str],
+    /// Replicas of the central GlanceAPI (type `split`: an internal and an external
+    /// StatefulSet) and of each edge one (type `edge`: internal only), as the DT deploys them.
+    pub glance_replicas: (u32, u32),
+    /// The longest availability zone of central and of an edge. The zone is the key of the
+    /// site's GlanceAPI and cinder-volume, which name StatefulSets: `glance-<az>-external-api`
+    /// and `glance-<az>-internal-api` for central's `split` API, `glance-<az>-edge-api` for an
+    /// edge's (glance-operator `internal/glanceapi/statefulset.go`: `<GlanceAPI name>-api`),
+    /// `cinder-volume-<az>` for both. Kubernetes labels each pod `controller-revision-hash:
+    /// <StatefulSet>-<hash of up to 10 digits>`, a label value of at most 63, so a StatefulSet
+    /// name takes 52: central's zone 52 - 20 = 32, an edge's 52 - 16 = 36 (cinder's 38 is
+    /// looser). The webhooks check less (glance-operator `GetCrMaxLengthCorrection` counts the
+    /// type, `split`, not `-external-api`: 39 and 40; cinder-operator's is 38), so a longer
+    /// zone is admitted and its pods are never created.
+    pub max_az_len: (usize, usize),
+}
+
 /// Everything dcnc needs to know about one release target. `dcnc targets --format json` prints
-/// the tables; `scripts/check-targets.sh` verifies them against the real tripleo-heat-templates.
+/// the tables; `scripts/check-targets.sh` verifies the TripleO ones against the real
+/// tripleo-heat-templates. The fields from `tht_version` to `flow` are TripleO's: empty or
+/// unused on another platform.
 #[derive(Debug, serde::Serialize)]
 pub struct Target {
     pub name: TargetName,
-    /// The tooling the output tree is for, which picks the emitter. Not printed yet: every
-    /// target so far is TripleO's.
-    #[serde(skip)]
+    /// The tooling the output tree is for, which picks the emitter (`emit::emit`) and the step
+    /// graph (`graph::plan`).
     pub platform: Platform,
     /// The spec spelling, e.g. `wallaby`.
     pub id: &'static str,
+    /// The sites are heat stacks: the spec's `parameters`, `environment_files`, `roles_file`,
+    /// `network_data`, `ntp` and key references are theirs, checked against `tht_version`.
+    /// Otherwise (rhoso-18) those TripleO inputs are not used.
+    pub heat: bool,
+    /// Glance converts every imported image to raw where its store is rbd, whatever the spec
+    /// says (glance-operator `templates/common/config/00-config.conf`: `image_import_plugins =
+    /// ['image_conversion']`, `output_format = raw` when a Ceph backend is configured).
+    pub rbd_converts_to_raw: bool,
+    /// RHOSO's operators, for a target of that platform.
+    pub operators: Option<Operators>,
     /// The tripleo-heat-templates release series this target is checked against.
     pub tht_version: &'static str,
     /// THT environment files every stack starts with, in `-e` order (relative to THT).
@@ -172,6 +236,9 @@ pub static WALLABY: Target = Target {
     name: TargetName::Wallaby,
     platform: Platform::TripleO,
     id: "wallaby",
+    heat: true,
+    rbd_converts_to_raw: false,
+    operators: None,
     tht_version: "14.3.0",
     base_environments: &["environments/podman.yaml"],
     // Not cephadm: `openstack overcloud export ceph` of python-tripleoclient 16.x (wallaby) reads
@@ -201,6 +268,9 @@ pub static USSURI_POC: Target = Target {
     name: TargetName::UssuriPoc,
     platform: Platform::TripleO,
     id: "ussuri-poc",
+    heat: true,
+    rbd_converts_to_raw: false,
+    operators: None,
     tht_version: "12.7.0",
     base_environments: &["environments/podman.yaml"],
     ceph_environment: "environments/ceph-ansible/ceph-ansible.yaml",
@@ -230,6 +300,9 @@ pub static USSURI: Target = Target {
     name: TargetName::Ussuri,
     platform: Platform::TripleO,
     id: "ussuri",
+    heat: true,
+    rbd_converts_to_raw: false,
+    operators: None,
     tht_version: "12.7.0",
     base_environments: USSURI_POC.base_environments,
     ceph_environment: USSURI_POC.ceph_environment,
@@ -259,6 +332,9 @@ pub static THT_18: Target = Target {
     name: TargetName::Tht18,
     platform: Platform::TripleO,
     id: "tht-18",
+    heat: true,
+    rbd_converts_to_raw: false,
+    operators: None,
     tht_version: "18.0.0",
     base_environments: WALLABY.base_environments,
     ceph_environment: "environments/cephadm/cephadm-rbd-only.yaml",
@@ -278,6 +354,74 @@ pub static THT_18: Target = Target {
     external_ceph_environment: "environments/external-ceph.yaml",
     edge_services: true,
     flow: DeployFlow::Provisioned,
+    ceph_tool: CephTool::Cephadm,
+    ceph_ansible_default_devices: &[],
+};
+
+/// RHOSO 18.0: OpenStack 2023.1 (Antelope) services run by the openstack-k8s-operators; Ceph
+/// stays outside them (cephadm), as the architecture DT and ci-framework's DCN scenario deploy it.
+/// The TripleO fields hold what the same concepts are here where checks read them: Nova (27.x)
+/// asks its Glance to copy a missing image into its store (`images_rbd_glance_store_name`), dcnc's
+/// `03-ceph-nova.conf` sets the download guard, the glance-operator shows image locations on the
+/// internal and edge APIs only, and each edge's Glance has the central store too.
+pub static RHOSO_18: Target = Target {
+    name: TargetName::Rhoso18,
+    platform: Platform::Rhoso,
+    id: "rhoso-18",
+    heat: false,
+    rbd_converts_to_raw: true,
+    operators: Some(Operators {
+        openstack: "2023.1",
+        services: &[
+            ("glance", "26.1.0"),
+            ("glance-store", "4.3.3"),
+            ("nova", "27.5.1"),
+            ("cinder", "22.3.0"),
+        ],
+        crds: "84322c772e2ecca5377edfd798711cbfd74827f6",
+        pre_ceph_services: &[
+            "bootstrap",
+            "configure-network",
+            "validate-network",
+            "install-os",
+            "ceph-hci-pre",
+            "configure-os",
+            "ssh-known-hosts",
+            "run-os",
+            "reboot-os",
+        ],
+        post_ceph_services: &[
+            "install-certs",
+            "ceph-client",
+            "ovn",
+            "neutron-metadata-{cell}",
+            "libvirt",
+            "nova-custom-ceph-{az}",
+        ],
+        glance_replicas: (3, 1),
+        max_az_len: (32, 36),
+    }),
+    tht_version: "",
+    base_environments: &[],
+    ceph_environment: "",
+    dcn_environment: "",
+    roles: ROLES,
+    multistore_by_heat: false,
+    edges_get_central_store: true,
+    default_client_user: "openstack",
+    config_download_dir: "",
+    nova_glance_option: "endpoint_override",
+    nova_download_guard: true,
+    nova_download_guard_by_hiera: false,
+    nova_copies_to_store: true,
+    sparse_upload_forces_conversion: false,
+    show_locations_parameter: false,
+    edge_glance_port: 9292,
+    external_ceph_environment: "",
+    edge_services: false,
+    flow: DeployFlow::Provisioned,
+    // The sites' clusters are cephadm's, deployed by you between the pre-Ceph and post-Ceph
+    // steps (the OSD disks and pool size are yours to give it; DCN060 still counts OSD hosts).
     ceph_tool: CephTool::Cephadm,
     ceph_ansible_default_devices: &[],
 };
@@ -334,7 +478,7 @@ fn heat_bool(v: &serde_json::Value) -> bool {
 }
 
 /// Every target, in the order `dcnc targets` lists them.
-pub static ALL: [&Target; 4] = [&WALLABY, &USSURI_POC, &USSURI, &THT_18];
+pub static ALL: [&Target; 5] = [&WALLABY, &USSURI_POC, &USSURI, &THT_18, &RHOSO_18];
 
 impl Target {
     pub fn get(name: TargetName) -> &'static Target {
@@ -343,6 +487,7 @@ impl Target {
             TargetName::UssuriPoc => &USSURI_POC,
             TargetName::Ussuri => &USSURI,
             TargetName::Tht18 => &THT_18,
+            TargetName::Rhoso18 => &RHOSO_18,
         }
     }
 
@@ -375,6 +520,16 @@ impl Target {
         params: &std::collections::BTreeMap<String, serde_json::Value>,
         rbd: bool,
     ) -> ImageImport {
+        if self.rbd_converts_to_raw && rbd {
+            return ImageImport {
+                plugins: vec!["image_conversion".into()],
+                output_format: "raw".into(),
+                forced: true,
+                passed_through: false,
+            };
+        }
+        let empty = std::collections::BTreeMap::new();
+        let params = if self.heat { params } else { &empty };
         let given = params.get("GlanceImageImportPlugins");
         let mut plugins = given.map_or_else(|| vec!["no_op".to_string()], comma_list);
         let nova_rbd = params.get("NovaEnableRbdBackend").is_none_or(heat_bool);

@@ -138,7 +138,7 @@ _dcnc() {
                     return 0
                     ;;
                 --target)
-                    COMPREPLY=($(compgen -W "wallaby ussuri-poc ussuri tht-18" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "wallaby ussuri-poc ussuri tht-18 rhoso-18" -- "${cur}"))
                     return 0
                     ;;
                 --message-format)
@@ -164,7 +164,7 @@ _dcnc() {
             fi
             case "${prev}" in
                 --target)
-                    COMPREPLY=($(compgen -W "wallaby ussuri-poc ussuri tht-18" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "wallaby ussuri-poc ussuri tht-18 rhoso-18" -- "${cur}"))
                     return 0
                     ;;
                 --message-format)
@@ -260,7 +260,7 @@ _dcnc() {
                     return 0
                     ;;
                 --target)
-                    COMPREPLY=($(compgen -W "wallaby ussuri-poc ussuri tht-18" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "wallaby ussuri-poc ussuri tht-18 rhoso-18" -- "${cur}"))
                     return 0
                     ;;
                 --message-format)
@@ -490,7 +490,7 @@ _dcnc() {
                     return 0
                     ;;
                 --target)
-                    COMPREPLY=($(compgen -W "wallaby ussuri-poc ussuri tht-18" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "wallaby ussuri-poc ussuri tht-18 rhoso-18" -- "${cur}"))
                     return 0
                     ;;
                 --home)
@@ -528,7 +528,7 @@ _dcnc() {
                     return 0
                     ;;
                 --target)
-                    COMPREPLY=($(compgen -W "wallaby ussuri-poc ussuri tht-18" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "wallaby ussuri-poc ussuri tht-18 rhoso-18" -- "${cur}"))
                     return 0
                     ;;
                 --topology)
@@ -584,7 +584,7 @@ _dcnc() {
                     return 0
                     ;;
                 --target)
-                    COMPREPLY=($(compgen -W "wallaby ussuri-poc ussuri tht-18" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "wallaby ussuri-poc ussuri tht-18 rhoso-18" -- "${cur}"))
                     return 0
                     ;;
                 --message-format)

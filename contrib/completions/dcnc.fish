@@ -50,7 +50,8 @@ complete -c dcnc -n "__fish_dcnc_using_subcommand init" -l edges -d 'How many ed
 complete -c dcnc -n "__fish_dcnc_using_subcommand init" -l target -d 'The release target' -r -f -a "wallaby\t''
 ussuri-poc\t''
 ussuri\t''
-tht-18\t''"
+tht-18\t''
+rhoso-18\t''"
 complete -c dcnc -n "__fish_dcnc_using_subcommand init" -l topology -d 'How edges get images' -r -f -a "multistore\t'Every site\'s Ceph is a Glance store; images are copied to the edges'
 glance-cache\t'Central Glance on swift; an image cache in each edge\'s Glance'"
 complete -c dcnc -n "__fish_dcnc_using_subcommand init" -l message-format -d 'How to print diagnostics and results: human (diagnostics on stderr), short (one `file:line:col: severity[CODE]: message` line each, stderr), github (workflow commands that annotate a pull request, stdout), json (every stdout line a JSON object; see the book)' -r -f -a "human\t''
@@ -64,7 +65,8 @@ complete -c dcnc -n "__fish_dcnc_using_subcommand init" -s h -l help -d 'Print h
 complete -c dcnc -n "__fish_dcnc_using_subcommand check" -l target -d 'Compile for this release target instead of the spec\'s `target`' -r -f -a "wallaby\t''
 ussuri-poc\t''
 ussuri\t''
-tht-18\t''"
+tht-18\t''
+rhoso-18\t''"
 complete -c dcnc -n "__fish_dcnc_using_subcommand check" -l message-format -d 'How to print diagnostics and results: human (diagnostics on stderr), short (one `file:line:col: severity[CODE]: message` line each, stderr), github (workflow commands that annotate a pull request, stdout), json (every stdout line a JSON object; see the book)' -r -f -a "human\t''
 short\t''
 github\t''
@@ -78,7 +80,8 @@ complete -c dcnc -n "__fish_dcnc_using_subcommand build" -s o -l out -d 'Output 
 complete -c dcnc -n "__fish_dcnc_using_subcommand build" -l target -d 'Compile for this release target instead of the spec\'s `target`' -r -f -a "wallaby\t''
 ussuri-poc\t''
 ussuri\t''
-tht-18\t''"
+tht-18\t''
+rhoso-18\t''"
 complete -c dcnc -n "__fish_dcnc_using_subcommand build" -l message-format -d 'How to print diagnostics and results: human (diagnostics on stderr), short (one `file:line:col: severity[CODE]: message` line each, stderr), github (workflow commands that annotate a pull request, stdout), json (every stdout line a JSON object; see the book)' -r -f -a "human\t''
 short\t''
 github\t''
@@ -96,7 +99,8 @@ order\t'The numbered order of steps'"
 complete -c dcnc -n "__fish_dcnc_using_subcommand graph" -l target -d 'Compile for this release target instead of the spec\'s `target`' -r -f -a "wallaby\t''
 ussuri-poc\t''
 ussuri\t''
-tht-18\t''"
+tht-18\t''
+rhoso-18\t''"
 complete -c dcnc -n "__fish_dcnc_using_subcommand graph" -l message-format -d 'How to print diagnostics and results: human (diagnostics on stderr), short (one `file:line:col: severity[CODE]: message` line each, stderr), github (workflow commands that annotate a pull request, stdout), json (every stdout line a JSON object; see the book)' -r -f -a "human\t''
 short\t''
 github\t''
@@ -111,7 +115,8 @@ json\t''"
 complete -c dcnc -n "__fish_dcnc_using_subcommand plan" -l target -d 'Compile for this release target instead of the spec\'s `target`' -r -f -a "wallaby\t''
 ussuri-poc\t''
 ussuri\t''
-tht-18\t''"
+tht-18\t''
+rhoso-18\t''"
 complete -c dcnc -n "__fish_dcnc_using_subcommand plan" -l message-format -d 'How to print diagnostics and results: human (diagnostics on stderr), short (one `file:line:col: severity[CODE]: message` line each, stderr), github (workflow commands that annotate a pull request, stdout), json (every stdout line a JSON object; see the book)' -r -f -a "human\t''
 short\t''
 github\t''
@@ -144,7 +149,8 @@ complete -c dcnc -n "__fish_dcnc_using_subcommand import" -s o -l out -d 'The sp
 complete -c dcnc -n "__fish_dcnc_using_subcommand import" -l target -d 'The release the deployment runs (default: inferred from its THT files)' -r -f -a "wallaby\t''
 ussuri-poc\t''
 ussuri\t''
-tht-18\t''"
+tht-18\t''
+rhoso-18\t''"
 complete -c dcnc -n "__fish_dcnc_using_subcommand import" -l home -d 'The home directory DIR stands for on the undercloud (`~` in the scripts)' -r
 complete -c dcnc -n "__fish_dcnc_using_subcommand import" -l against -d 'Compare the deployment with the build of SPEC (the imported spec as you fixed it) instead: print only that round trip, write nothing, exit 1 on a difference not marked on purpose' -r -F
 complete -c dcnc -n "__fish_dcnc_using_subcommand import" -l message-format -d 'How to print diagnostics and results: human (diagnostics on stderr), short (one `file:line:col: severity[CODE]: message` line each, stderr), github (workflow commands that annotate a pull request, stdout), json (every stdout line a JSON object; see the book)' -r -f -a "human\t''

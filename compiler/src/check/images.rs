@@ -142,7 +142,18 @@ fn check_copy_on_boot(c: &mut Checker, spec: &Spec, target: &Target, glance: &Gl
         return;
     }
     let span = spec.glance.copy_image_by.as_ref().map(|l| l.span);
-    if target.nova_copies_to_store {
+    if target.nova_copies_to_store && !target.heat {
+        // RHOSO: the glance-operator writes Glance's policy, so only an admin's copy brings images.
+        c.warning(
+            Code::CopyOnBoot,
+            span,
+            "a member's boot at an edge of an image not yet in the edge's store fails".into(),
+        )
+        .help = Some(format!(
+            "in target `{}` Nova asks the edge Glance to copy the image with the user's token, and Glance's copy_image policy is admin-only: list the images in `glance.distribute_images` and run distribute-images.sh after each upload",
+            target.id
+        ));
+    } else if target.nova_copies_to_store {
         if glance.copy_image_by == CopyImageBy::Member {
             return;
         }

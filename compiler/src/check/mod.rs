@@ -9,7 +9,8 @@
 //! fields every site has), `sites` (central, the edges, the central compute stack), `roles`,
 //! `params` (pass-through heat parameters), `keys` (key references), `across` (rules between
 //! sites, and which stores each Glance uses), `images` (how images reach the edges and boot
-//! there), `text` (what a free-form string may hold, by where it goes), `values` (pass-through
+//! there), `nodes` (the nodes roles list), `rhoso` (what RHOSO's operators need, and the `rhoso:`
+//! settings), `text` (what a free-form string may hold, by where it goes), `values` (pass-through
 //! values as data), `placeholder` (the `dcnc init` placeholders, DCN063). This file owns DCN032 (no edges).
 
 mod across;
@@ -20,8 +21,10 @@ mod glance;
 mod globals;
 mod images;
 mod keys;
+mod nodes;
 mod params;
 pub mod placeholder;
+mod rhoso;
 mod roles;
 mod sites;
 mod text;
@@ -133,6 +136,10 @@ pub fn check(spec: &Spec, target: Option<TargetName>) -> (Option<Deployment>, Ve
     }
     ceph::check_ceph(&mut c, spec, target, &mut sites);
     values::check_total_size(&mut c, spec);
+    nodes::check_unique_nodes(&mut c, spec);
+    nodes::check_nodes_needed(&mut c, spec, target, &sites);
+    rhoso::check_operators(&mut c, spec, target, topology, &sites);
+    let rhoso = rhoso::check_settings(&mut c, spec);
     let globals = globals::check_globals(&mut c, spec);
 
     let mut diags = c.diags;
@@ -153,6 +160,7 @@ pub fn check(spec: &Spec, target: Option<TargetName>) -> (Option<Deployment>, Ve
         client_mount_timeout: globals.client_mount_timeout,
         sites,
         central_compute,
+        rhoso,
     };
     (Some(deployment), diags)
 }
@@ -171,7 +179,10 @@ fn check_sites(
         sites.push(site);
         site_spans.push(spans);
     }
-    glance::check_staging(c, spec, sites.first(), glance, target);
+    if target.heat {
+        // The staging share is TripleO's (GlanceStagingNfsShare); RHOSO's APIs have their own.
+        glance::check_staging(c, spec, sites.first(), glance, target);
+    }
     if spec.edges.is_empty() {
         c.warning(Code::NoEdges, None, "the spec has no edge site".into())
             .help = Some("add sites under `edges:`; each needs `name`, `fsid` and `mons`".into());

@@ -3,10 +3,12 @@
 //! (`spec::defaults`). A role may be a renamed copy of a THT role (`base`), as `openstack
 //! overcloud roles generate Base:Name` makes it. Owns DCN026 (unknown role, and a base the name
 //! does not start with), DCN012 (duplicate) for roles, DCN038 (not in target) for flavors and
-//! DCN081 (too large) for node counts; `text` checks the characters of hints and flavors.
+//! DCN081 (too large) for node counts; `text` checks the characters of hints and flavors. A
+//! role's `nodes` are checked by `nodes`.
 
 use std::collections::HashMap;
 
+use super::nodes::check_role_nodes;
 use super::text::{check_text, Kind};
 use super::{or_default, Checker};
 use crate::diag::{did_you_mean, Code, Span};
@@ -57,6 +59,7 @@ pub(super) fn check_roles(
             count: r.count.value,
             hint,
             flavor: check_flavor(c, r, target),
+            nodes: check_role_nodes(c, r, stack),
         });
     }
     check_stack_nodes(c, roles, &out);
@@ -166,7 +169,7 @@ fn check_hint(c: &mut Checker, h: &Located<String>) -> String {
 fn check_flavor(c: &mut Checker, r: &spec::Role, target: &Target) -> String {
     let (flavor, flavor_span) = or_default(&r.flavor, defaults::flavor().to_string());
     check_text(c, &flavor, flavor_span, "flavor", Kind::Flavor);
-    if let (Some(f), DeployFlow::Provisioned) = (&r.flavor, target.flow) {
+    if let (Some(f), DeployFlow::Provisioned, true) = (&r.flavor, target.flow, target.heat) {
         c.warning(Code::NotInTarget, f.span, format!("`flavor` has no effect in target `{}`", target.id))
             .help = Some("`openstack overcloud node provision` places nodes by their node:<tag> capability (`hint`); remove `flavor`".into());
     }
@@ -186,6 +189,7 @@ pub(super) fn default_roles(kind: SiteKind, stack: &str) -> Vec<RoleCount> {
         count,
         hint: Some(default_hint(stack, name)),
         flavor: defaults::flavor().to_string(),
+        nodes: Vec::new(),
     });
     roles.collect()
 }

@@ -27,14 +27,9 @@ pub(super) fn check_central(
     spans.stack = stack_span;
     spans.name = stack_span;
     let stack_name = stack_name(c, &stack, stack_span);
-    let common = check_common(
-        c,
-        or_default(&s.cluster, defaults::central_cluster().to_string()),
-        &s.fsid,
-        &s.mons,
-        &s.store,
-        &mut spans,
-    );
+    let cluster = or_default(&s.cluster, defaults::central_cluster().to_string());
+    let az = central_az(c, s, &cluster.0, &mut spans);
+    let common = check_common(c, cluster, &s.fsid, &s.mons, &s.store, &mut spans);
     let roles = central_roles(c, s, &stack, target);
     let key = s
         .external
@@ -71,7 +66,8 @@ pub(super) fn check_central(
         mons: common.mons,
         store: common.store?,
         store_description: common.description,
-        az: None,
+        // TripleO's control plane stack keeps Nova's default zone; RHOSO's central site is a zone.
+        az: target.operators.is_some().then_some(az),
         glance_endpoint: None,
         key,
         remote_stores: Vec::new(),
@@ -85,6 +81,22 @@ pub(super) fn check_central(
         parameters,
     };
     Some((site, spans))
+}
+
+/// Central's zone: `az`, else its cluster's name.
+fn central_az(c: &mut Checker, s: &spec::Central, cluster: &str, spans: &mut SiteSpans) -> String {
+    let (az, az_span) = or_default(&s.az, cluster.to_string());
+    spans.az = az_span.or(s.cluster.as_ref().map(|l| l.span));
+    check_text(c, &az, spans.az, "az", Kind::Zone);
+    if az == "nova" {
+        c.error(
+            Code::Duplicate,
+            spans.az,
+            format!("`{az}` cannot be the central availability zone"),
+        )
+        .help = Some("central needs its own zone, not the default `nova`".into());
+    }
+    az
 }
 
 /// The role names a stack's spec lists (none: the default roles, which THT ships).
@@ -221,7 +233,8 @@ pub(super) fn check_edge(
 /// The address of an edge's local Glance: required where dcnc points Nova at it itself.
 fn edge_endpoint(c: &mut Checker, e: &spec::Edge, port: u16, target: &Target) -> Option<Endpoint> {
     let Some(api) = &e.glance_api else {
-        if !target.edge_services {
+        // Without heat (rhoso-18) the target's own check says what the address is for.
+        if !target.edge_services && target.heat {
             c.error(Code::BadEndpoint, e.name.span, format!("edge `{}` has no `glance_api`", e.name.value))
                 .help = Some(format!("target `{}` has no edge Glance services: its configure.sh points the site's Nova at this address; add `glance_api: <IP of the site's Glance>`", target.id));
         }
@@ -265,7 +278,9 @@ fn edge_roles(
         Some(r) => check_roles(c, r, stack, SiteKind::Edge, target),
         None => default_roles(SiteKind::Edge, stack),
     };
-    if role_list.is_some_and(|l| runs_no_glance(l, &roles, target)) {
+    // Where the platform runs the edge's Glance off the nodes (rhoso-18: on OpenShift) no role
+    // needs to.
+    if target.heat && role_list.is_some_and(|l| runs_no_glance(l, &roles, target)) {
         let span = e
             .roles
             .as_ref()
@@ -421,7 +436,7 @@ fn compute_roles(c: &mut Checker, s: &spec::CentralCompute, target: &Target) -> 
                 .help = Some("use `DistributedCompute` (and `DistributedComputeScaleOut`)".into());
         }
     }
-    if runs_no_glance(list, &roles, target) {
+    if target.heat && runs_no_glance(list, &roles, target) {
         let span = list.first().map_or(stack.span, |r| r.name.span);
         c.error(
             Code::NoGlanceAtEdge,

@@ -13,7 +13,8 @@ pub(super) fn check_topology(c: &mut Checker, spec: &Spec, topology: Topology, t
         c.error(Code::WrongTopology, compute.span, "`central.compute` needs `central.external`".into())
             .help = Some("the central compute stack is a client of an external central cluster; add `external: {key: ...}` under `central`, or remove `compute`".into());
     }
-    if let (Some(compute), false) = (&spec.central.compute, target.edge_services) {
+    if let (Some(compute), false, true) = (&spec.central.compute, target.edge_services, target.heat)
+    {
         c.error(Code::NotInTarget, compute.span, format!("target `{}` has no edge Glance services for `central.compute`", target.id))
             .help = Some("its local Glance and Nova need GlanceApiEdge and HAproxyEdge: use a target that has them (`wallaby`, `tht-18` or `ussuri`), or remove `compute`".into());
     }

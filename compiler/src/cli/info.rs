@@ -23,6 +23,28 @@ pub fn targets(r: Reporter, format: PlanFormat) -> ExitCode {
         PlanFormat::Human => {
             let mut s = String::new();
             for t in crate::target::ALL {
+                if let Some(ops) = &t.operators {
+                    let services: Vec<String> = ops
+                        .services
+                        .iter()
+                        .map(|(p, v)| format!("{p} {v}"))
+                        .collect();
+                    s.push_str(&format!(
+                        "{} (RHOSO, OpenStack {}: {}; CRDs of openstack-operator {})\n",
+                        t.id,
+                        ops.openstack,
+                        services.join(", "),
+                        &ops.crds[..7]
+                    ));
+                    s.push_str(&format!(
+                        "  per zone: a GlanceAPI (central split, {} replicas; edges edge, {}), a cinder-volume, a Nova cell, a node set (pre-Ceph: {}; post-Ceph: {})\n",
+                        ops.glance_replicas.0,
+                        ops.glance_replicas.1,
+                        ops.pre_ceph_services.join(", "),
+                        ops.post_ceph_services.join(", ")
+                    ));
+                    continue;
+                }
                 s.push_str(&format!(
                     "{} (tripleo-heat-templates {})\n",
                     t.id, t.tht_version

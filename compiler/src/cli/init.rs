@@ -45,6 +45,16 @@ const TEMPLATE: &str = include_str!("../../templates/init/dcn.yaml.j2");
 const GITIGNORE: &str = "# Left beside an output directory only by an interrupted `dcnc build` (the next build removes\n# them); never commit them.\n.*.dcnc-*\n";
 
 pub fn init(r: Reporter, a: InitArgs) -> ExitCode {
+    let target = crate::target::Target::get(a.target.unwrap_or_else(crate::spec::defaults::target));
+    // A target of the operators (rhoso-18) compiles only multistore (check/rhoso.rs).
+    if target.operators.is_some() && matches!(a.topology, Some(TopologyArg::GlanceCache)) {
+        let text = format!(
+            "target `{}` compiles only the multistore topology: leave out --topology glance-cache",
+            target.id
+        );
+        r.failure(&Failure::new("usage", None, text));
+        return r.finish(2, |_| {});
+    }
     let spec = match starter(&a) {
         Ok(s) => s,
         Err(e) => {
@@ -228,6 +238,28 @@ fn starter(a: &InitArgs) -> Result<String, String> {
         Some(TopologyArg::GlanceCache) => Some("glance-cache"),
         Some(TopologyArg::Multistore) | None => None,
     };
+    // A target of the operators (rhoso-18) reaches the nodes of each compute role at addresses
+    // only the user knows (check/nodes.rs).
+    let listed_nodes = target_table.operators.is_some();
+    let roles = |site: &str, defaults: &[(&str, u32)]| -> Vec<Value> {
+        (defaults.iter())
+            .map(|&(name, count)| {
+                let compute = target_table.role(name).is_some_and(|i| i.compute);
+                let nodes: Vec<String> = (0..count)
+                    .filter(|_| compute)
+                    .map(|i| {
+                        format!(
+                            "<fill me in: the control plane address of {site}'s {name} node {i}>"
+                        )
+                    })
+                    .collect();
+                serde_json::json!({ "name": name, "count": count, "nodes": nodes })
+            })
+            .collect()
+    };
+    let edge_roles: Vec<Vec<Value>> = (0..a.edges)
+        .map(|i| roles(&format!("dcn{i}"), crate::spec::defaults::EDGE_ROLES))
+        .collect();
     let edges: Vec<String> = (0..a.edges).map(|i| format!("dcn{i}")).collect();
     // ceph-ansible makes OSDs only on the disks it is told (DCN061): only the user knows them.
     let osd_devices = target_table.ceph_tool == crate::target::CephTool::CephAnsible;
@@ -237,10 +269,13 @@ fn starter(a: &InitArgs) -> Result<String, String> {
         "top": optional(&schema, &schema, &["target", "topology", "glance", "ceph", "central", "edge_defaults", "edges"]),
         "glance": optional(&schema, &top_prop("glance"), &[]),
         "ceph": optional(&schema, &top_prop("ceph"), if osd_devices { &["osd_devices"] } else { &[] }),
-        "central": optional(&schema, &def("Central"), &[]),
+        "central": optional(&schema, &def("Central"), if listed_nodes { &["roles"] } else { &[] }),
         "edge_defaults": optional(&schema, &top_prop("edge_defaults"), &[]),
-        "edge": optional(&schema, &def("Edge"), &["glance_api"]),
+        "edge": optional(&schema, &def("Edge"), if listed_nodes { &["glance_api", "roles"] } else { &["glance_api"] }),
         "edges": edges,
+        "listed_nodes": listed_nodes,
+        "central_roles": roles("central", crate::spec::defaults::CENTRAL_ROLES),
+        "edge_roles": edge_roles,
         "glance_api": !target_table.edge_services,
         "osd_devices": osd_devices,
     });

@@ -125,6 +125,9 @@ codes! {
     TooFewOsdHosts = "DCN060";
     OsdDevices = "DCN061";
     FillMeIn = "DCN063";
+    BadNode = "DCN070";
+    NodesNeeded = "DCN071";
+    OperatorName = "DCN072";
     DiffersOnPurpose = "DCN095";
     UnsafeText = "DCN080";
     TooLarge = "DCN081";

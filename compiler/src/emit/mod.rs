@@ -7,18 +7,19 @@
 //! What every platform shares sits here: the template environment (`templates`), the quoting
 //! filters (`filters`), the stores each Glance sees (`stores`), Ceph client confs and mon lists
 //! (`ceph`), an edge Nova's image settings (`nova`) and the step views (`steps`). Each platform
-//! has its own module that puts its artifacts into the tree from those: `tripleo`.
+//! has its own module that puts its artifacts into the tree from those: `tripleo`, `rhoso`.
 
 mod ceph;
 mod filters;
 mod nova;
 mod parallel;
+mod rhoso;
 mod steps;
 mod stores;
 mod templates;
 mod tripleo;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use crate::graph::{Plan, StepKind};
 use crate::kinds::Platform;
@@ -26,7 +27,7 @@ use crate::model::Deployment;
 
 pub use ceph::{client_conf, mon_list};
 pub use filters::{comment, yaml_json, yaml_scalar};
-pub use nova::{nova_image, NovaImage};
+pub use nova::{nova_image, nova_image_at, NovaImage};
 pub use parallel::default_threads;
 pub use steps::{step_views, StepView};
 pub use stores::{stores_of, StoreRef};
@@ -59,6 +60,7 @@ pub fn emit_with(d: &Deployment, plan: &Plan, threads: usize) -> Tree {
     let mut tree = Tree::new();
     match d.target.platform {
         Platform::TripleO => tripleo::emit(d, plan, &mut tree, threads),
+        Platform::Rhoso => rhoso::emit(d, plan, &mut tree),
     }
     tree
 }
@@ -70,11 +72,42 @@ pub enum StackRef {
     Compute,
 }
 
-/// The step that applies `file` of the directory of `stack` (`stacks/<stack>/<file>`): what must
-/// run again when the file changes. Files outside `stacks/` (README, graph, deploy-all.sh, the
-/// client confs that scripts embed or TripleO writes) belong to no step.
+/// The step that applies `file` of the directory of TripleO stack `stack`
+/// (`stacks/<stack>/<file>`): what must run again when the file changes. A RHOSO tree has no
+/// stacks: its files' steps are [`Owners::of`]'s.
 pub fn owner(d: &Deployment, stack: StackRef, file: &str) -> StepKind {
     match d.target.platform {
         Platform::TripleO => tripleo::owner(d, stack, file),
+        Platform::Rhoso => StepKind::UpdateControlPlane,
+    }
+}
+
+/// Which step applies each file of a deployment's tree: what must run again when the file
+/// changes. The stacks are looked up by name once.
+pub struct Owners<'d> {
+    d: &'d Deployment,
+    stacks: HashMap<&'d str, StackRef>,
+}
+
+impl<'d> Owners<'d> {
+    pub fn new(d: &'d Deployment) -> Self {
+        let stacks = (d.sites.iter().enumerate())
+            .map(|(i, s)| (s.stack.as_str(), StackRef::Site(i)))
+            .chain((d.central_compute.iter()).map(|s| (s.stack.as_str(), StackRef::Compute)))
+            .collect();
+        Owners { d, stacks }
+    }
+
+    /// The step that applies the file at `path` of the tree, if one does. Files no step applies
+    /// (README, graph, deploy-all.sh, the client confs that scripts embed or TripleO writes,
+    /// RHOSO's deploy.sh and review kustomization) give `None`.
+    pub fn of(&self, path: &str) -> Option<StepKind> {
+        match self.d.target.platform {
+            Platform::TripleO => {
+                let (stack, file) = path.strip_prefix("stacks/")?.split_once('/')?;
+                Some(tripleo::owner(self.d, *self.stacks.get(stack)?, file))
+            }
+            Platform::Rhoso => rhoso::owner(self.d, path),
+        }
     }
 }

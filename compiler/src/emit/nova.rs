@@ -12,7 +12,11 @@ pub struct NovaImage<'a> {
     /// The `[glance]` option that names the endpoint (`endpoint_override`, or `api_servers`).
     pub option: &'static str,
     /// The site's local Glance API.
-    pub endpoint: &'a str,
+    pub endpoint: String,
+    /// `[glance] valid_interfaces`, where the endpoint is an internal service (RHOSO).
+    pub valid_interfaces: Option<&'static str>,
+    /// `[cinder] catalog_info`, where Cinder is reached on its internal endpoint (RHOSO).
+    pub cinder_catalog_info: Option<&'static str>,
     /// The Keystone region.
     pub region: &'a str,
     /// `[cinder] cross_az_attach`: false at a DCN site, so volumes stay in the site's zone.
@@ -62,6 +66,17 @@ fn param(site: &Site, name: &str, default: serde_json::Value) -> serde_json::Val
 /// and the central compute stack, whose Glance address only TripleO knows).
 pub fn nova_image<'a>(d: &'a Deployment, site: &'a Site) -> Option<NovaImage<'a>> {
     let endpoint = &site.glance_endpoint.as_ref()?.url;
+    Some(nova_image_at(d, site, endpoint, &d.ceph_conf_dir))
+}
+
+/// The settings of `site`'s Nova when it asks the Glance at `endpoint` and finds the Ceph client
+/// confs in `conf_dir`.
+pub fn nova_image_at<'a>(
+    d: &'a Deployment,
+    site: &'a Site,
+    endpoint: &str,
+    conf_dir: &str,
+) -> NovaImage<'a> {
     let t = d.target;
     // Every stack's Ceph environment sets NovaEnableRbdBackend: true (ceph-ansible.yaml line 15
     // in 12.7.0 and 14.3.0, cephadm-rbd-only.yaml line 12 in 18.0.0).
@@ -78,7 +93,7 @@ pub fn nova_image<'a>(d: &'a Deployment, site: &'a Site) -> Option<NovaImage<'a>
             serde_json::Value::String(s) => s,
             other => other.to_string(),
         },
-        ceph_conf: format!("{}/{}.conf", d.ceph_conf_dir, site.cluster),
+        ceph_conf: format!("{conf_dir}/{}.conf", site.cluster),
         user: "openstack",
         secret_uuid: site.fsid.as_str(),
         copy_to_store: t.nova_copies_to_store.then(|| CopyToStore {
@@ -96,12 +111,14 @@ pub fn nova_image<'a>(d: &'a Deployment, site: &'a Site) -> Option<NovaImage<'a>
     } else {
         None
     };
-    Some(NovaImage {
+    NovaImage {
         option: t.nova_glance_option,
-        endpoint,
+        endpoint: endpoint.to_string(),
+        valid_interfaces: None,
+        cinder_catalog_info: None,
         region: &d.region,
         cross_az_attach: false,
         rbd,
         never_download,
-    })
+    }
 }

@@ -2,7 +2,7 @@
 //! (`TEMPLATES`), parsed once per process, with dcnc's filters; and rendering one of them.
 //!
 //! Templates are named by their path under `compiler/templates/`: `common/…` for what every
-//! platform shares, `tripleo/…` for TripleO's artifacts.
+//! platform shares, `tripleo/…` for TripleO's artifacts, `rhoso/…` for RHOSO 18's.
 
 use std::sync::OnceLock;
 
@@ -24,9 +24,9 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "common/glance.j2",
     "common/nova.j2",
     "common/distribute-images.sh.j2",
+    "common/deploy-all.sh.j2",
     "tripleo/macros.j2",
     "tripleo/README.md.j2",
-    "tripleo/deploy-all.sh.j2",
     "tripleo/verify-addresses.sh.j2",
     "tripleo/glance-api.conf.j2",
     "tripleo/nova.conf.j2",
@@ -46,6 +46,20 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "tripleo/env/az.yaml.j2",
     "tripleo/env/glance.yaml.j2",
     "tripleo/env/glance-multistore.yaml.j2",
+    "rhoso/macros.j2",
+    "rhoso/README.md.j2",
+    "rhoso/control-plane.yaml.j2",
+    "rhoso/control-plane-dcn.yaml.j2",
+    "rhoso/glance.conf.j2",
+    "rhoso/cinder-volume.conf.j2",
+    "rhoso/nova.conf.j2",
+    "rhoso/site-services.yaml.j2",
+    "rhoso/nodeset.yaml.j2",
+    "rhoso/nodeset-ceph.yaml.j2",
+    "rhoso/deployment.yaml.j2",
+    "rhoso/kustomization.yaml.j2",
+    "rhoso/secrets.sh.j2",
+    "rhoso/deploy.sh.j2",
 ];
 
 fn env() -> &'static Environment<'static> {

@@ -77,3 +77,24 @@ pub(crate) fn raw_images_only() -> bool {
 pub(crate) fn private_endpoints() -> bool {
     false
 }
+pub(crate) fn rhoso_namespace() -> &'static str {
+    "openstack"
+}
+pub(crate) fn rhoso_control_plane() -> &'static str {
+    "controlplane"
+}
+pub(crate) fn rhoso_secret() -> &'static str {
+    "osp-secret"
+}
+pub(crate) fn rhoso_storage_class() -> &'static str {
+    "local-storage"
+}
+pub(crate) fn rhoso_ssh_key_secret() -> &'static str {
+    "dataplane-ansible-ssh-private-key-secret"
+}
+pub(crate) fn rhoso_ansible_user() -> &'static str {
+    "cloud-admin"
+}
+pub(crate) fn rhoso_timeout() -> &'static str {
+    "60m"
+}

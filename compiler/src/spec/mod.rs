@@ -63,6 +63,49 @@ pub struct Spec {
     /// The edge (DCN) sites. Each runs compute, its own Ceph cluster and a local Glance.
     #[serde(default)]
     pub edges: Vec<Edge>,
+    /// Settings of target `rhoso-18` (RHOSO 18 on OpenShift) that have no TripleO counterpart;
+    /// TripleO targets do not use them.
+    #[serde(default)]
+    pub rhoso: Rhoso,
+}
+
+/// Settings of target `rhoso-18`: where the custom resources go and what they refer to that
+/// you make yourself (secrets, networks), and how long each step waits.
+#[derive(Deserialize, JsonSchema, Debug, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Rhoso {
+    /// The OpenShift namespace of the control plane and the data plane.
+    #[schemars(default = "defaults::rhoso_namespace")]
+    pub namespace: Option<Located<String>>,
+    /// The name of the OpenStackControlPlane.
+    #[schemars(default = "defaults::rhoso_control_plane")]
+    pub control_plane: Option<Located<String>>,
+    /// The Secret with the services' passwords (`spec.secret`), which you create.
+    #[schemars(default = "defaults::rhoso_secret")]
+    pub secret: Option<Located<String>>,
+    /// The storage class of the control plane's volumes (`spec.storageClass`).
+    #[schemars(default = "defaults::rhoso_storage_class")]
+    pub storage_class: Option<Located<String>>,
+    /// The Secret with the SSH private key ansible uses on the data plane nodes
+    /// (`ansibleSSHPrivateKeySecret`), which you create.
+    #[schemars(default = "defaults::rhoso_ssh_key_secret")]
+    pub ssh_key_secret: Option<Located<String>>,
+    /// The user ansible logs in as on the data plane nodes.
+    #[schemars(default = "defaults::rhoso_ansible_user")]
+    pub ansible_user: Option<Located<String>>,
+    /// How long each step waits for its resource to be Ready: seconds, or with `s`, `m`, `h`.
+    #[schemars(default = "defaults::rhoso_timeout", example = &"90m")]
+    pub timeout: Option<Located<Quantity>>,
+    /// The MetalLB address of the central GlanceAPI's internal service, which central's
+    /// computes reach it on (each edge's is its `glance_api`). Without it the service stays as
+    /// your own control plane makes it.
+    #[schemars(example = &"172.17.0.80")]
+    pub central_glance_api: Option<Located<String>>,
+    /// Networks (CIDRs) whose hosts may SSH to the data plane nodes (`edpm_sshd_allowed_ranges`):
+    /// every site's control plane network. Default: edpm-ansible's.
+    #[serde(default)]
+    #[schemars(example = &["192.168.122.0/24", "192.168.133.0/24"])]
+    pub sshd_allowed_ranges: Vec<Located<String>>,
 }
 
 /// Glance settings shared by every site.
@@ -210,6 +253,26 @@ pub struct Role {
     /// Nova flavor of the role's nodes.
     #[schemars(default = "defaults::flavor")]
     pub flavor: Option<Located<String>>,
+    /// The role's nodes, one per `count`: host name and control plane address. `rhoso-18` needs
+    /// them for every role that runs Nova compute (its data plane node set is pre-provisioned:
+    /// ansible reaches each node at that address). Targets that provision nodes
+    /// (`openstack overcloud node provision`: `tht-18`) give each instance of `baremetal.yaml`
+    /// this host name and a fixed ctlplane address. The other TripleO targets place nodes by
+    /// flavor and hint and let heat name them and Neutron address them, so they do not use them.
+    pub nodes: Option<Vec<Node>>,
+}
+
+/// A node of a role.
+#[derive(Deserialize, JsonSchema, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct Node {
+    /// Host name (a DNS name in lower case). Default: `<stack>-<role in lower case>-<index>`, the
+    /// name TripleO gives it.
+    #[schemars(example = &"dcn0-compute-0")]
+    pub hostname: Option<Located<String>>,
+    /// The node's address on the control plane (provisioning) network.
+    #[schemars(example = &"192.168.133.100")]
+    pub ctlplane_ip: Located<String>,
 }
 
 impl Role {
@@ -246,6 +309,12 @@ pub struct Central {
         regex(pattern = r"^[a-zA-Z0-9]+$")
     )]
     pub cluster: Option<Located<String>>,
+    /// Availability zone of the central site (`rhoso-18`: the key of its GlanceAPI, the zone of
+    /// its cinder-volume and computes, Nova's default schedule zone). Default: the cluster name.
+    /// TripleO targets keep central in Nova's default zone: there the zones are what the edges'
+    /// DCN environments set, and central's services have none of their own.
+    #[schemars(example = &"az0")]
+    pub az: Option<Located<String>>,
     /// Ceph cluster fsid (a UUID).
     #[schemars(example = &"6a9c7e52-2b1f-4e0a-9c55-1d2f3a4b5c60", regex(pattern = FSID_PATTERN))]
     pub fsid: Located<String>,

@@ -135,7 +135,7 @@ fn top_level(d: &Deployment, plan: &Plan, base: &Value, tree: &mut Tree) {
         tree,
         "deploy-all.sh".into(),
         render(
-            "tripleo/deploy-all.sh.j2",
+            "common/deploy-all.sh.j2",
             context! { steps => v(&steps), order => graph::to_order(plan), ..base.clone() },
         ),
     );

@@ -206,12 +206,14 @@ fn deploy_script(
     s.put_file(tree, "deploy.sh", render("tripleo/deploy.sh.j2", ctx));
 }
 
-/// A role's nodes for `openstack overcloud node provision`: its host names and node tags. The
-/// tag is the role's hint with `%index%` expanded, which node provision does not do itself.
+/// A role's nodes for `openstack overcloud node provision`: its host names, node tags and, where
+/// the spec lists its nodes, fixed ctlplane addresses. The tag is the role's hint with `%index%`
+/// expanded, which node provision does not do itself.
 #[derive(Serialize)]
 struct BaremetalNode {
     hostname: String,
     tag: Option<String>,
+    ctlplane_ip: Option<String>,
 }
 
 fn baremetal_roles(site: &Site) -> Value {
@@ -220,8 +222,9 @@ fn baremetal_roles(site: &Site) -> Value {
         .map(|r| {
             let nodes: Vec<BaremetalNode> = (0..r.count)
                 .map(|i| BaremetalNode {
-                    hostname: format!("{}-{}-{i}", site.stack, r.name.to_lowercase()),
+                    hostname: r.hostname(site.stack.as_str(), i),
                     tag: (r.hint.as_ref()).map(|h| h.replace("%index%", &i.to_string())),
+                    ctlplane_ip: (r.nodes.get(i as usize)).map(|n| n.ctlplane_ip.to_string()),
                 })
                 .collect();
             context! { name => &r.name, count => r.count, nodes => v(&nodes) }
