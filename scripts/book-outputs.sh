@@ -203,6 +203,19 @@ run targets-ussuri-dcn0-configure 0 'cat ussuri/stacks/dcn0/configure.sh'
 run targets-ussuri-ceph-clients-head 0 "sed -n '4,/^set -euo/p' ussuri/stacks/control-plane/ceph-clients.sh"
 run targets-ussuri-configure-head 0 "sed -n '4,/^set -euo/p' ussuri/stacks/control-plane/configure.sh"
 
+# --- How-to: deploy the same DCN on RHOSO 18 ----------------------------------------------------
+workdir rhoso
+example dcn.yaml dcn.yaml
+example rhoso-18.yaml rhoso.yaml
+run rhoso-check-tripleo-spec 1 'dcnc check dcn.yaml --target rhoso-18 --message-format short'
+run rhoso-build 0 'dcnc build rhoso.yaml -o deploy'
+run rhoso-tree 0 'find deploy/rhoso -type f | sort'
+run rhoso-order 0 'deploy/deploy-all.sh --list'
+run rhoso-glance-apis 0 "sed -n '/^      glanceAPIs:/,/^  cinder:/p' deploy/rhoso/control-plane-dcn/control-plane-dcn.yaml | sed -n '/^        dcn0:/,/^        dcn1:/p' | sed '\$d'"
+run rhoso-nova-dcn0 0 "sed -n '/03-ceph-nova.conf/,/^---/p' deploy/rhoso/sites/dcn0/services/site-services.yaml | sed '\$d'"
+run rhoso-secrets 0 "grep -E '^secret ' deploy/rhoso/secrets.sh"
+run rhoso-deploy-usage 2 'deploy/rhoso/deploy.sh'
+
 # --- Introduction --------------------------------------------------------------------------------
 workdir intro
 example minimal.yaml dcn.yaml

@@ -374,18 +374,19 @@ pub(super) fn emit(d: &Deployment, plan: &Plan, tree: &mut Tree) {
             &[],
         ),
     );
+    let ceph_secrets = secrets(&sites);
     put(
         tree,
         format!("{p}secrets.sh"),
         r(
             "rhoso/secrets.sh.j2",
-            context! { step => "secrets", secrets => v(&secrets(&sites)) },
+            context! { step => "secrets", secrets => v(&ceph_secrets) },
         ),
     );
     put(
         tree,
         format!("{p}deploy.sh"),
-        r("rhoso/deploy.sh.j2", context! {}),
+        r("rhoso/deploy.sh.j2", context! { secrets => v(&ceph_secrets) }),
     );
     put(
         tree,
