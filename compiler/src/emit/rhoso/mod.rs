@@ -386,7 +386,10 @@ pub(super) fn emit(d: &Deployment, plan: &Plan, tree: &mut Tree) {
     put(
         tree,
         format!("{p}deploy.sh"),
-        r("rhoso/deploy.sh.j2", context! { secrets => v(&ceph_secrets) }),
+        r(
+            "rhoso/deploy.sh.j2",
+            context! { secrets => v(&ceph_secrets) },
+        ),
     );
     put(
         tree,
