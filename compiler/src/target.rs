@@ -92,10 +92,14 @@ pub enum DeployFlow {
     /// `<Role>SchedulerHints`), Ceph is deployed inside `openstack overcloud deploy`, and
     /// `openstack overcloud config download` fetches the playbooks.
     Classic,
-    /// tripleoclient 19 on: VIPs and nodes are provisioned first (`network vip provision`,
-    /// `node provision` from a baremetal deployment file, which sets `<Role>Count`), Ceph by
-    /// `openstack overcloud ceph deploy` before the stack, and `--stack-only` writes the
-    /// playbooks itself (`config download` is gone). THT 18.0.0 has no flavor or hint parameters.
+    /// VIPs and nodes are provisioned first (`network vip provision`, `node provision` from a
+    /// baremetal deployment file, which sets `<Role>Count`), then `overcloud deploy
+    /// --stack-only`, which writes the playbooks and their inventory itself into
+    /// `~/overcloud-deploy/<stack>/config-download/<stack>/` (16.5.0
+    /// v1/overcloud_deploy.py:1291-1330, the cli-config-download.yaml playbook), then
+    /// `ansible-playbook` runs them. No step needs the undercloud's Nova or Heat, which the
+    /// default undercloud of 16.x and 20.x lacks (config/undercloud.py: `heat=False`,
+    /// `nova=False`; 16.5.0 :75-79). [`Client`] says what differs between releases.
     Provisioned,
 }
 
@@ -147,6 +151,32 @@ pub struct Operators {
     /// type, `split`, not `-external-api`: 39 and 40; cinder-operator's is 38), so a longer
     /// zone is admitted and its pods are never created.
     pub max_az_len: (usize, usize),
+}
+
+/// What the python-tripleoclient release of a target does, where the scripts depend on it. Each
+/// field names the client source lines it rests on; `scripts/check-flow.sh` runs every tree's
+/// steps through that client's own code.
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub struct Client {
+    /// The python-tripleoclient release (and its tripleo-common) the target is checked with.
+    pub version: &'static str,
+    /// Ceph is deployed by `openstack overcloud ceph deploy` before the stack (THT's
+    /// `DeployedCeph`, 18.0.0). Otherwise ceph-ansible runs inside the deploy's steps: THT
+    /// 14.3.0 has no `DeployedCeph`, so a cephadm cluster could not be exported by 16.x's
+    /// `export ceph` (16.5.0 tripleoclient/export.py:135,153-172 reads ceph-ansible only).
+    pub deployed_ceph: bool,
+    /// `overcloud deploy` is given `--deployed-server`. 16.x assumes it anyway when the
+    /// undercloud has no Nova (16.5.0 v1/overcloud_deploy.py:58-68), but asks the catalog first.
+    pub deployed_server: bool,
+    /// `overcloud node provision` takes `-y` (20.0.0 v2/overcloud_node.py:240; 16.5.0 has no
+    /// such option and overwrites its output).
+    pub provision_yes: bool,
+    /// The control plane's export is the one `overcloud deploy` writes itself,
+    /// `~/overcloud-deploy/<stack>/<stack>-export.yaml` (16.5.0 v1/overcloud_deploy.py:1462-1474,
+    /// through the ephemeral heat while it still runs): 16.x's `overcloud export` asks the
+    /// undercloud's heat (16.5.0 v1/overcloud_export.py:89-90), which is not there. 20.0.0's
+    /// reads the working directory (v1/overcloud_export.py take_action, export.py:69-110).
+    pub export_from_deploy: bool,
 }
 
 /// Everything dcnc needs to know about one release target. `dcnc targets --format json` prints
@@ -230,6 +260,9 @@ pub struct Target {
     /// ceph-osd.yaml), which OSD nodes get when the spec names none: `/dev/vdb` in 12.7.0, none
     /// at all in 14.3.0 (so no OSD is made). Empty for cephadm, which takes every available disk.
     pub ceph_ansible_default_devices: &'static [&'static str],
+    /// The python-tripleoclient that runs the TripleO scripts; none for RHOSO (its scripts run
+    /// `oc`, the operators do the rest).
+    pub client: Option<Client>,
 }
 
 pub static WALLABY: Target = Target {
@@ -241,8 +274,11 @@ pub static WALLABY: Target = Target {
     operators: None,
     tht_version: "14.3.0",
     base_environments: &["environments/podman.yaml"],
-    // Not cephadm: `openstack overcloud export ceph` of python-tripleoclient 16.x (wallaby) reads
-    // only ceph-ansible's group_vars/all.yml (tripleoclient/export.py in 16.4.0 and 16.5.0).
+    // ceph-ansible, tied to THT 14.3.0 with python-tripleoclient 16.5.0 (the 16.x tags): their
+    // `export ceph` reads only ceph-ansible's group_vars/all.yml and inventory.yml
+    // (16.5.0 tripleoclient/export.py:135,153-172; 16.4.0 :144,162-172), and 14.3.0 has no
+    // DeployedCeph. stable/wallaby's later client also reads cephadm (fc3ff58d, 2022-05): that
+    // pairing is not this target.
     ceph_environment: "environments/ceph-ansible/ceph-ansible.yaml",
     dcn_environment: "environments/dcn-storage.yaml",
     roles: ROLES,
@@ -259,9 +295,25 @@ pub static WALLABY: Target = Target {
     edge_glance_port: 9292,
     external_ceph_environment: "environments/ceph-ansible/ceph-ansible-external.yaml",
     edge_services: true,
-    flow: DeployFlow::Classic,
+    flow: DeployFlow::Provisioned,
     ceph_tool: CephTool::CephAnsible,
     ceph_ansible_default_devices: &[],
+    client: Some(Client {
+        version: "16.5.0",
+        deployed_ceph: false,
+        deployed_server: true,
+        provision_yes: false,
+        export_from_deploy: true,
+    }),
+};
+
+/// python-tripleoclient 13.7.0, the last ussuri release: the undercloud's heat is there.
+const CLIENT_13_7: Client = Client {
+    version: "13.7.0",
+    deployed_ceph: false,
+    deployed_server: true,
+    provision_yes: false,
+    export_from_deploy: false,
 };
 
 pub static USSURI_POC: Target = Target {
@@ -292,6 +344,7 @@ pub static USSURI_POC: Target = Target {
     flow: DeployFlow::Classic,
     ceph_tool: CephTool::CephAnsible,
     ceph_ansible_default_devices: &["/dev/vdb"],
+    client: Some(CLIENT_13_7),
 };
 
 /// Stable/ussuri through heat alone: `GlanceMultistoreConfig` and `CephExternalMultiConfig` (12.x),
@@ -324,6 +377,7 @@ pub static USSURI: Target = Target {
     flow: DeployFlow::Classic,
     ceph_tool: CephTool::CephAnsible,
     ceph_ansible_default_devices: USSURI_POC.ceph_ansible_default_devices,
+    client: Some(CLIENT_13_7),
 };
 
 /// tripleo-heat-templates 18.0.0, the last release on PyPI (after zed): cephadm only, and the
@@ -356,6 +410,13 @@ pub static THT_18: Target = Target {
     flow: DeployFlow::Provisioned,
     ceph_tool: CephTool::Cephadm,
     ceph_ansible_default_devices: &[],
+    client: Some(Client {
+        version: "20.0.0",
+        deployed_ceph: true,
+        deployed_server: false,
+        provision_yes: true,
+        export_from_deploy: false,
+    }),
 };
 
 /// RHOSO 18.0: OpenStack 2023.1 (Antelope) services run by the openstack-k8s-operators; Ceph
@@ -424,6 +485,7 @@ pub static RHOSO_18: Target = Target {
     // steps (the OSD disks and pool size are yours to give it; DCN060 still counts OSD hosts).
     ceph_tool: CephTool::Cephadm,
     ceph_ansible_default_devices: &[],
+    client: None,
 };
 
 /// Glance's image import plugins and conversion format as a release renders them for one stack

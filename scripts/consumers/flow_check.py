@@ -235,6 +235,8 @@ def undercloud(client, tht):
 PLAYBOOKS = {
     "cli-overcloud-node-provision.yaml": {"needs": ["baremetal", "network"]},
     "cli-overcloud-network-vip-provision.yaml": {"needs": ["network"]},
+    # the deploy unprovisions what baremetal.yaml (its working-dir copy) no longer lists
+    "cli-overcloud-node-unprovision.yaml": {"needs": ["baremetal", "network"]},
     "cli-overcloud-network-provision.yaml": {"needs": ["network"]},
     "cli-config-download.yaml": {"needs": ["orchestration"]},
     "cli-config-download-export.yaml": {"needs": ["orchestration"]},

@@ -68,6 +68,11 @@ fn base_context(d: &Deployment, f: &Facts) -> Value {
         nova_download_guard_by_hiera => d.target.nova_download_guard_by_hiera,
         show_locations_parameter => d.target.show_locations_parameter,
         provisioned => d.target.flow == DeployFlow::Provisioned,
+        client => v(&d.target.client),
+        // `export ceph` finds each stack's playbooks without --config-download-dir there
+        // (16.5.0 and 20.0.0 v1/overcloud_export_ceph.py:94-103)
+        per_stack_config_download =>
+            d.target.config_download_dir == "$HOME/overcloud-deploy/$STACK/config-download",
     }
 }
 
