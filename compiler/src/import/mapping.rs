@@ -1554,8 +1554,10 @@ impl Mapper<'_> {
             // hint
             let hint_key = format!("{}SchedulerHints", r.name);
             let default_hint = format!("{}-{}-%index%", s.name, r.name.to_lowercase());
+            // The original's own hints where it set them (a classic deploy), whatever the target's
+            // flow: the provisioned flow turns them into the nodes' capabilities (baremetal.yaml).
             match (flow, s.eff.get(&hint_key)) {
-                (DeployFlow::Classic, Some(v)) => {
+                (_, Some(v)) if bm.is_none_or(|b| b.tags.is_empty()) => {
                     match v.value.get("capabilities:node").and_then(Json::as_str) {
                         Some(h) if v.value.as_object().is_some_and(|o| o.len() == 1) => {
                             if h != default_hint {
@@ -1578,7 +1580,7 @@ impl Mapper<'_> {
                 (DeployFlow::Classic, None) => {
                     role.field("hint", Doc::str("", None));
                 }
-                (DeployFlow::Provisioned, _) => {
+                (DeployFlow::Provisioned, _) | (DeployFlow::Classic, Some(_)) => {
                     let tags = bm.map(|b| b.tags.clone()).unwrap_or_default();
                     match tags.first() {
                         Some((t, l)) => {
