@@ -6,7 +6,9 @@
 # edge stack (cluster, fsid, mon IPs, that stack's client.openstack key), the central one.
 # The deploy's files (ceph-ansible group_vars/inventory, or cephadm's ceph_client.yml) are made
 # up per stack from the tree (env/ceph.yaml, ceph/<cluster>.conf) in a scratch HOME and
-# DCNC_WORK_DIR, in the playbook-directory layout a real deploy leaves. Any other `openstack`
+# DCNC_WORK_DIR, in the playbook-directory layout a real deploy leaves (with the control plane's
+# export that 16.x's deploy writes, ~/overcloud-deploy/<stack>/<stack>-export.yaml, which wallaby's
+# export.sh copies; scripts/check-flow.sh checks that an earlier step writes each of them). Any other `openstack`
 # command is only recorded. See scripts/consumers/export_ceph_check.py.
 #
 # Every fixture is built for wallaby (python-tripleoclient 16.5.0), ussuri (13.7.0) and tht-18

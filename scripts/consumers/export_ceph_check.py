@@ -469,6 +469,11 @@ def check_tree(name, tree, release, sock, shim_dir, verbose, broken_stack=None, 
         for st in stacks.values():
             if st.cluster:
                 lay_out(st, home, work, broken=(st.name == broken_stack), flat=flat)
+        # the control plane's export as python-tripleoclient 16.x's `overcloud deploy` writes it
+        # (v1/overcloud_deploy.py:1462-1474, mode 0600), which wallaby's export.sh copies
+        write_yaml(os.path.join(home, "overcloud-deploy", central, "%s-export.yaml" % central),
+                   {"parameter_defaults": {"EndpointMapOverride": {}, "ExtraHostFileEntries": []}})
+        os.chmod(os.path.join(home, "overcloud-deploy", central, "%s-export.yaml" % central), 0o600)
         calls = os.path.join(scratch, "calls.jsonl")
         env = {k: v for k, v in os.environ.items() if not k.startswith(("OS_", "OVERCLOUD_"))}
         env.update({"HOME": home, "DCNC_WORK_DIR": work, "TMPDIR": tmp,
