@@ -1184,13 +1184,48 @@ def serve(sock_path, client, common, scratch, tables_ready):
 
 
 BASH_ENV = """\
-# flow_check.py: the programs whose steps are checked, with the script and line that runs them
+# flow_check.py: the programs whose steps are checked, with the script and line that runs them.
+# cat: the key files the spec names (operator prerequisites) are read from the scratch directory.
+cat() {
+  local a out=()
+  for a in "$@"; do
+    if [ -n "${DCNC_FLOW_KEYFILES:-}" ] && [[ "|$DCNC_FLOW_KEYFILES|" == *"|$a="* ]]; then
+      a="${DCNC_FLOW_KEYFILES#*"$a="}"
+      a="${a%%|*}"
+    fi
+    out+=("$a")
+  done
+  command cat "${out[@]}"
+}
 openstack() { "$DCNC_FLOW_PY" "$DCNC_FLOW_SELF" --shim openstack "${BASH_SOURCE[1]}:${BASH_LINENO[0]}" "$@"; }
 ansible-playbook() { "$DCNC_FLOW_PY" "$DCNC_FLOW_SELF" --shim ansible-playbook "${BASH_SOURCE[1]}:${BASH_LINENO[0]}" "$@"; }
 tripleo-ansible-inventory() { "$DCNC_FLOW_PY" "$DCNC_FLOW_SELF" --shim tripleo-ansible-inventory "${BASH_SOURCE[1]}:${BASH_LINENO[0]}" "$@"; }
 """
 
 PREREQUISITES = ["~/.ssh/id_rsa", "~/.ssh/id_rsa.pub"]
+
+
+def key_prerequisites(tree, scratch):
+    """The cephx keys the spec names (`key env NAME`, `key file PATH` in the scripts): documented
+    operator prerequisites (README, the step that reads them fails fast without them). Supplied:
+    env: {NAME: key}; files: a scratch copy per PATH, mapped by the BASH_ENV `cat`."""
+    env, files = {}, {}
+    for root, _, names in os.walk(tree):
+        for n in names:
+            if not n.endswith(".sh"):
+                continue
+            with open(os.path.join(root, n), encoding="utf-8") as f:
+                for kind, ref in re.findall(r'\(key (env|file) ([^)\s]+)\)', f.read()):
+                    key = ec.fake_key(tree, kind, ref)
+                    if kind == "env":
+                        env[ref] = key
+                    else:
+                        path = os.path.join(scratch, "prerequisites", hashlib.sha256(ref.encode()).hexdigest()[:12])
+                        os.makedirs(os.path.dirname(path), exist_ok=True)
+                        with open(path, "w", encoding="utf-8") as kf:
+                            kf.write(key)
+                        files[ref] = path
+    return env, files
 
 
 def check_tree(name, tree, client, common, tht, verbose):
@@ -1213,6 +1248,12 @@ def check_tree(name, tree, client, common, tht, verbose):
         env.update({"HOME": home, "DCNC_WORK_DIR": work, "TMPDIR": tmp, "THT": tht, "BASH_ENV": bash_env,
                     "DCNC_FLOW_PY": sys.executable, "DCNC_FLOW_SELF": os.path.abspath(__file__),
                     SOCKET_ENV: sock, "DCNC_FLOW_TREE": tree, "USER": "stack", "PYTHONWARNINGS": "ignore"})
+        # external-ceph.sh's check of the live external cluster is e2e/run.sh's (on a real Ceph)
+        env["DCNC_SKIP_CEPH_CHECK"] = "1"
+        key_env, key_files = key_prerequisites(tree, scratch)
+        env.update(key_env)
+        if key_files:
+            env["DCNC_FLOW_KEYFILES"] = "|".join("%s=%s" % kv for kv in sorted(key_files.items()))
         for k in ("DCNC_FLOW_PROFILE", "DCNC_FLOW_CACHE"):
             if os.environ.get(k):
                 env[k] = os.environ[k]
@@ -1290,6 +1331,9 @@ def check_tree(name, tree, client, common, tht, verbose):
             lines.append("  deploy-all.sh: step %s exits %d (%s); the check goes on with the next step "
                          "(deploy-all.sh --from)" % (step, rc, pretty(last, home, work, tht)))
         ok = problems == 0
+        if key_env or key_files:
+            lines.insert(0, "  prerequisites supplied (the spec's keys): %s" % ", ".join(
+                ["env %s" % k for k in sorted(key_env)] + ["file %s" % k for k in sorted(key_files)]))
         lines.insert(0, "%s: %s (%d steps)" % (name, "ok" if ok else "FAILED", len(steps)))
         return ok, lines
     finally:
