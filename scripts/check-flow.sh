@@ -70,15 +70,15 @@ done
 
 # fetch everything first (one at a time, locked), then run
 declare -A THT_DIR CLIENT_DIR COMMON_DIR
-while read -r tht client _; do
+while read -r -u 3 tht client _; do
   [ -n "${THT_DIR[$tht]:-}" ] || THT_DIR[$tht]="$(bash "$FETCH_THT" "$tht")"
   [ -n "${CLIENT_DIR[$client]:-}" ] || CLIENT_DIR[$client]="$(bash "$TC" --fetch "$client")"
   [ -n "${COMMON_DIR[$client]:-}" ] || COMMON_DIR[$client]="$(bash "$TC" --fetch-common "$client")"
-done <"$jobs_file"
+done 3<"$jobs_file"
 
 n=0
 pids=()
-while read -r tht client t; do
+while read -r -u 3 tht client t; do
   n=$((n + 1))
   "$PY" "$CHECK" "${VERBOSE[@]}" --client "${CLIENT_DIR[$client]}" --common "${COMMON_DIR[$client]}" \
     --tht "${THT_DIR[$tht]}" "$t" </dev/null >"$WORK/.out.$n" 2>&1 &
@@ -89,7 +89,7 @@ while read -r tht client t; do
     wait "${p#*:}" || fail=1
     cat "$WORK/.out.${p%%:*}"
   fi
-done <"$jobs_file"
+done 3<"$jobs_file"
 for p in "${pids[@]}"; do
   wait "${p#*:}" || fail=1
   cat "$WORK/.out.${p%%:*}"

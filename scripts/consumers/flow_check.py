@@ -1200,9 +1200,29 @@ cat() {
 openstack() { "$DCNC_FLOW_PY" "$DCNC_FLOW_SELF" --shim openstack "${BASH_SOURCE[1]}:${BASH_LINENO[0]}" "$@"; }
 ansible-playbook() { "$DCNC_FLOW_PY" "$DCNC_FLOW_SELF" --shim ansible-playbook "${BASH_SOURCE[1]}:${BASH_LINENO[0]}" "$@"; }
 tripleo-ansible-inventory() { "$DCNC_FLOW_PY" "$DCNC_FLOW_SELF" --shim tripleo-ansible-inventory "${BASH_SOURCE[1]}:${BASH_LINENO[0]}" "$@"; }
+# Commands that act on a host (services, containers, its configuration, other machines) are never
+# run here: a step that uses one fails, named with the script and line (these steps are not for
+# the undercloud; scripts for the overcloud's hosts are not what this check runs).
+for _cmd in systemctl podman docker crudini sudo ssh scp ansible; do
+  eval "$_cmd() { echo \"flow_check: refused to run $_cmd on this machine (\${BASH_SOURCE[1]}:\${BASH_LINENO[0]})\" >&2; return 126; }"
+done
+unset _cmd
 """
 
 PREREQUISITES = ["~/.ssh/id_rsa", "~/.ssh/id_rsa.pub"]
+
+# The same commands as BASH_ENV's refusals, first on PATH too (for `timeout CMD`, `env CMD`...).
+HOST_COMMANDS = ["systemctl", "podman", "docker", "crudini", "sudo", "ssh", "scp", "ansible", "ceph", "rbd"]
+
+
+def refusing_bin(scratch):
+    d = os.path.join(scratch, "bin")
+    os.makedirs(d)
+    for c in HOST_COMMANDS:
+        with open(os.path.join(d, c), "w", encoding="utf-8") as f:
+            f.write('#!/bin/sh\necho "flow_check: refused to run %s on this machine" >&2\nexit 126\n' % c)
+        os.chmod(os.path.join(d, c), 0o755)
+    return d
 
 
 def key_prerequisites(tree, scratch):
@@ -1245,6 +1265,7 @@ def check_tree(name, tree, client, common, tht, verbose):
             f.write(BASH_ENV)
         sock = os.path.join(scratch, "sock")
         env = {k: v for k, v in os.environ.items() if not k.startswith(("OS_", "OVERCLOUD_", "DCNC_"))}
+        env["PATH"] = refusing_bin(scratch) + os.pathsep + env.get("PATH", "/usr/bin:/bin")
         env.update({"HOME": home, "DCNC_WORK_DIR": work, "TMPDIR": tmp, "THT": tht, "BASH_ENV": bash_env,
                     "DCNC_FLOW_PY": sys.executable, "DCNC_FLOW_SELF": os.path.abspath(__file__),
                     SOCKET_ENV: sock, "DCNC_FLOW_TREE": tree, "USER": "stack", "PYTHONWARNINGS": "ignore"})
