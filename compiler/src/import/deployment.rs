@@ -131,6 +131,8 @@ pub struct Read {
     pub heredocs: Vec<FileId>,
     /// Absolute paths that scripts write with `>` (outputs of the scripts, made when they run).
     pub written: Vec<String>,
+    /// `cp SRC DST` of the scripts: absolute (source, destination), in script order.
+    pub copies: Vec<(String, String)>,
 }
 
 /// The value of an effective parameter and where it came from.
@@ -245,6 +247,7 @@ pub fn read(sources: Sources, options: Options) -> Result<Read, Vec<ImportError>
         errors: Vec::new(),
         heredocs: Vec::new(),
         written: Vec::new(),
+        copies: Vec::new(),
     };
     let scripts: Vec<FileId> = (r.sources.ids())
         .filter(|&id| r.sources.get(id).kind == Kind::Script)
@@ -386,8 +389,20 @@ fn run_script(
             r.via.push(call.as_ref().map(|(_, l)| *l));
             continue;
         }
-        // `bash x.sh args`, `./x.sh args`: another script of the directory, run with arguments
         let words = c.texts();
+        // `cp [-OPTS] SRC DST`: DST holds what SRC holds (e.g. the export a deploy wrote)
+        if let ["cp", rest @ ..] = words.as_slice() {
+            let paths: Vec<&&str> = rest.iter().filter(|w| !w.starts_with('-')).collect();
+            if let [src, dst] = paths.as_slice() {
+                let (src, dst) = (absolute(src, &dir), absolute(dst, &dir));
+                r.copies.push((src, dst.clone()));
+                if !r.written.contains(&dst) {
+                    r.written.push(dst);
+                }
+            }
+            continue;
+        }
+        // `bash x.sh args`, `./x.sh args`: another script of the directory, run with arguments
         let (path, rest) = match words.as_slice() {
             ["bash" | "sh", p, rest @ ..] => (*p, rest),
             [p, rest @ ..] if p.ends_with(".sh") => (*p, rest),
@@ -523,16 +538,15 @@ fn resolve(r: &Read, abs: &str, w: &Word, tht_root: &str, heredocs: &[(String, F
             }
         }
     }
-    // ~/overcloud-deploy/<stack>/<stack>-export.yaml, written by `overcloud deploy` itself
-    let parts: Vec<&str> = abs.rsplit('/').take(3).collect();
-    if let [name, stack, "overcloud-deploy"] = parts.as_slice() {
-        if *name == format!("{stack}-export.yaml") {
-            return Res::Export {
-                ceph: false,
-                op: None,
-                file,
-            };
-        }
+    // ~/overcloud-deploy/<stack>/<stack>-export.yaml, written by `overcloud deploy` itself, or a
+    // copy of it
+    let copied = r.copies.iter().rev().find(|(_, d)| d == abs).map(|(s, _)| s.as_str());
+    if [Some(abs), copied].into_iter().flatten().any(deploy_export) {
+        return Res::Export {
+            ceph: false,
+            op: None,
+            file,
+        };
     }
     if let Some(id) = file {
         return Res::File(id);
@@ -545,6 +559,13 @@ fn resolve(r: &Read, abs: &str, w: &Word, tht_root: &str, heredocs: &[(String, F
         return Res::Provisioned;
     }
     Res::Missing
+}
+
+/// `~/overcloud-deploy/<stack>/<stack>-export.yaml`: the export `overcloud deploy` of
+/// python-tripleoclient 16 and later writes itself.
+fn deploy_export(abs: &str) -> bool {
+    let parts: Vec<&str> = abs.rsplit('/').take(3).collect();
+    matches!(parts.as_slice(), [name, stack, "overcloud-deploy"] if *name == format!("{stack}-export.yaml"))
 }
 
 /// Where an export writes without `--output-file` (python-tripleoclient 13.x-16.x: the current
