@@ -540,7 +540,12 @@ fn resolve(r: &Read, abs: &str, w: &Word, tht_root: &str, heredocs: &[(String, F
     }
     // ~/overcloud-deploy/<stack>/<stack>-export.yaml, written by `overcloud deploy` itself, or a
     // copy of it
-    let copied = r.copies.iter().rev().find(|(_, d)| d == abs).map(|(s, _)| s.as_str());
+    let copied = r
+        .copies
+        .iter()
+        .rev()
+        .find(|(_, d)| d == abs)
+        .map(|(s, _)| s.as_str());
     if [Some(abs), copied].into_iter().flatten().any(deploy_export) {
         return Res::Export {
             ceph: false,
