@@ -109,7 +109,9 @@ pub enum DeployFlow {
 #[serde(rename_all = "kebab-case")]
 pub enum CephTool {
     /// ceph-ansible inside `openstack overcloud deploy`: `CephAnsibleDisksConfig`,
-    /// `CephPoolDefaultSize`.
+    /// `CephPoolDefaultSize`. Tied to the client on wallaby: THT 14.3.0 has no `DeployedCeph`,
+    /// and 16.x's `export ceph` reads ceph-ansible's files only (16.5.0
+    /// tripleoclient/export.py:135,153-172).
     CephAnsible,
     /// cephadm through `openstack overcloud ceph deploy` before the stack: `--osd-spec` (an OSD
     /// service spec's `data_devices`) and `--config` (a ceph.conf the new cluster assimilates;
@@ -160,11 +162,6 @@ pub struct Operators {
 pub struct Client {
     /// The python-tripleoclient release (and its tripleo-common) the target is checked with.
     pub version: &'static str,
-    /// Ceph is deployed by `openstack overcloud ceph deploy` before the stack (THT's
-    /// `DeployedCeph`, 18.0.0). Otherwise ceph-ansible runs inside the deploy's steps: THT
-    /// 14.3.0 has no `DeployedCeph`, so a cephadm cluster could not be exported by 16.x's
-    /// `export ceph` (16.5.0 tripleoclient/export.py:135,153-172 reads ceph-ansible only).
-    pub deployed_ceph: bool,
     /// `overcloud deploy` is given `--deployed-server`. 16.x assumes it anyway when the
     /// undercloud has no Nova (16.5.0 v1/overcloud_deploy.py:58-68), but asks the catalog first.
     pub deployed_server: bool,
@@ -300,7 +297,6 @@ pub static WALLABY: Target = Target {
     ceph_ansible_default_devices: &[],
     client: Some(Client {
         version: "16.5.0",
-        deployed_ceph: false,
         deployed_server: true,
         provision_yes: false,
         export_from_deploy: true,
@@ -310,7 +306,6 @@ pub static WALLABY: Target = Target {
 /// python-tripleoclient 13.7.0, the last ussuri release: the undercloud's heat is there.
 const CLIENT_13_7: Client = Client {
     version: "13.7.0",
-    deployed_ceph: false,
     deployed_server: true,
     provision_yes: false,
     export_from_deploy: false,
@@ -412,7 +407,6 @@ pub static THT_18: Target = Target {
     ceph_ansible_default_devices: &[],
     client: Some(Client {
         version: "20.0.0",
-        deployed_ceph: true,
         deployed_server: false,
         provision_yes: true,
         export_from_deploy: false,

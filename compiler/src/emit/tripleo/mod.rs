@@ -15,7 +15,7 @@ use super::{ceph, put, steps, stores, StackRef, Tree};
 use crate::graph::{self, Plan, StepKind};
 use crate::kinds::CopyImageBy;
 use crate::model::{Deployment, Site, SiteKind, Topology};
-use crate::target::DeployFlow;
+use crate::target::{CephTool, DeployFlow};
 
 /// What the deployment and its plan say about the tree as a whole, looked up once.
 struct Facts {
@@ -69,6 +69,8 @@ fn base_context(d: &Deployment, f: &Facts) -> Value {
         show_locations_parameter => d.target.show_locations_parameter,
         provisioned => d.target.flow == DeployFlow::Provisioned,
         client => v(&d.target.client),
+        // cephadm's `overcloud ceph deploy` runs before the stack (Target::ceph_tool)
+        deployed_ceph => d.target.ceph_tool == CephTool::Cephadm,
         // `export ceph` finds each stack's playbooks without --config-download-dir there
         // (16.5.0 and 20.0.0 v1/overcloud_export_ceph.py:94-103)
         per_stack_config_download =>
