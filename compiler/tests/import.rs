@@ -316,6 +316,21 @@ fn the_mistakes_fixed_the_round_trip_differs_in_the_fixes_only() {
         fixes.len() + 2,
         "and dcn0's and dcn1's store ids, marked"
     );
+    // The counts are compared, not skipped: the original's come from the baremetal file its
+    // `node provision -o ~/deployed-metal-$STACK.yaml` reads (control-plane/baremetal.yaml), so a
+    // spec with one controller more differs in ControllerCount, unmarked.
+    let first = imp.spec.find("count: 3").expect("the controllers' count");
+    imp.spec
+        .replace_range(first..first + "count: 3".len(), "count: 4");
+    let rt = imp.round_trip();
+    assert!(rt.compiled, "{}", rt.text);
+    assert!(
+        losses(&rt)
+            .iter()
+            .any(|l| l == "control-plane (first deploy): ControllerCount"),
+        "{}",
+        rt.text
+    );
 }
 
 /// `dcnc import DIR --against SPEC`: the round trip of a spec the user edited, nothing written;

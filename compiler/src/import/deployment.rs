@@ -212,6 +212,20 @@ impl Read {
 
     /// The cluster of the `openstack overcloud ceph deploy` whose output is `abs`, and where its
     /// `--cluster` is written: the deployed-ceph file it writes sets CephClusterName.
+    /// The baremetal deployment file of the `openstack overcloud node provision` whose `-o` is
+    /// `abs`, when the directory holds it.
+    fn node_provision_output(&self, abs: &str) -> Option<FileId> {
+        self.ops.iter().find_map(|(file, op)| match op {
+            Op::Provision(p) if !p.ceph => {
+                let dir = script_dir(&self.sources, *file, &self.options);
+                let out = p.output.as_ref()?;
+                (absolute(&out.text, &dir) == abs).then_some(())?;
+                self.file_of(*file, p.input.as_ref()?)
+            }
+            _ => None,
+        })
+    }
+
     fn ceph_deploy_output(&self, abs: &str) -> Option<(String, Loc)> {
         self.ops.iter().find_map(|(file, op)| match op {
             Op::Provision(p) if p.ceph => {
@@ -743,6 +757,17 @@ impl Read {
                     }
                 }
                 Res::Provisioned => {
+                    // `node provision -o <this file> BAREMETAL`: the counts and placement of
+                    // BAREMETAL, read the way the round trip reads dcnc's own baremetal.yaml
+                    if let Some(id) = self.node_provision_output(&e.abs) {
+                        let roles = super::heat::read_baremetal(&self.sources, id);
+                        for (k, v, at) in
+                            super::heat::provisioned_params(&roles.unwrap_or_default())
+                        {
+                            let origin = Origin::File { key: at, value: at };
+                            set(&mut out, &k, v, origin, "overwrite");
+                        }
+                    }
                     // `ceph deploy --cluster X -o <this file>`: the file sets CephClusterName
                     if let Some((name, loc)) = self.ceph_deploy_output(&e.abs) {
                         set(

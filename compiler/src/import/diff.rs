@@ -581,23 +581,9 @@ fn effective(
                     written_by: None,
                 });
                 let origin = || Origin::Tht(format!("<dcnc>{path} (node provision)"));
-                for r in super::heat::read_baremetal(&sources, id).unwrap_or_default() {
-                    let count = r.count.map_or(1, |(n, _)| n);
-                    put(
-                        &mut out,
-                        &format!("{}Count", r.name),
-                        Json::from(count),
-                        origin(),
-                    );
-                    if let Some(hint) = hint_of(&r.tags) {
-                        let hints = serde_json::json!({ "capabilities:node": hint });
-                        put(
-                            &mut out,
-                            &format!("{}SchedulerHints", r.name),
-                            hints,
-                            origin(),
-                        );
-                    }
+                let roles = super::heat::read_baremetal(&sources, id).unwrap_or_default();
+                for (k, v, _) in super::heat::provisioned_params(&roles) {
+                    put(&mut out, &k, v, origin());
                 }
             }
             DcncEnv::Kept(_, None) | DcncEnv::Runtime(_) => {}
@@ -608,17 +594,6 @@ fn effective(
     out
 }
 
-/// The hint whose `%index%` expansion gives the tags of a role's nodes in order, if any.
-fn hint_of(tags: &[(String, super::source::Loc)]) -> Option<String> {
-    let first = &tags.first()?.0;
-    let at = first.rfind('0')?;
-    let hint = format!("{}%index%{}", &first[..at], &first[at + 1..]);
-    let all =
-        (tags.iter().enumerate()).all(|(i, (t, _))| *t == hint.replace("%index%", &i.to_string()));
-    all.then_some(hint)
-}
-
-/// Heat's view of two values of a parameter of type `ty`: equal after its conversion.
 fn equal(key: &str, a: Option<&Json>, b: Option<&Json>, ty: Option<ParamType>) -> bool {
     match (a, b) {
         (None, None) => true,

@@ -211,6 +211,34 @@ pub fn read_baremetal(sources: &Sources, id: FileId) -> Result<Vec<BaremetalRole
     Ok(out)
 }
 
+/// What `openstack overcloud node provision` of a baremetal deployment file gives heat, as the
+/// round trip compares it on both sides: each role's `<Role>Count` (1 when the role names none,
+/// tripleo-ansible's default) and, when its nodes' `node:` tags follow one `%index%` pattern,
+/// the `<Role>SchedulerHints` the classic flow would give for the same placement. Each with the
+/// place in the file it comes from.
+pub fn provisioned_params(roles: &[BaremetalRole]) -> Vec<(String, serde_json::Value, Loc)> {
+    let mut out = Vec::new();
+    for r in roles {
+        let (count, at) = r.count.unwrap_or((1, r.loc));
+        out.push((format!("{}Count", r.name), count.into(), at));
+        if let Some(hint) = index_hint(&r.tags) {
+            let hints = serde_json::json!({ "capabilities:node": hint });
+            out.push((format!("{}SchedulerHints", r.name), hints, r.tags[0].1));
+        }
+    }
+    out
+}
+
+/// The hint whose `%index%` expansion gives the tags of a role's nodes in order, if any.
+fn index_hint(tags: &[(String, Loc)]) -> Option<String> {
+    let first = &tags.first()?.0;
+    let at = first.rfind('0')?;
+    let hint = format!("{}%index%{}", &first[..at], &first[at + 1..]);
+    let all =
+        (tags.iter().enumerate()).all(|(i, (t, _))| *t == hint.replace("%index%", &i.to_string()));
+    all.then_some(hint)
+}
+
 /// Ironic nodes with a `node:` capability (`instackenv.json`, `nodes.yaml`): name and tag.
 pub fn read_node_tags(root: &Node, file: FileId) -> Vec<(String, String, Loc)> {
     let nodes = root.get("nodes").map_or(&[][..], |n| n.items());
