@@ -396,11 +396,17 @@ name="$(basename "$0")"
 case "$name" in
   openstack)
     if [ "${1:-} ${2:-}" = "stack show" ]; then echo CREATE_COMPLETE; fi
-    prev=""
+    prev="" stack=""
     for a in "$@"; do
       if [ "$prev" = --output-file ]; then printf 'parameter_defaults: {}\n' >"$a"; fi
+      if [ "$prev" = --stack ]; then stack="$a"; fi
       prev="$a"
     done
+    # python-tripleoclient 16's deploy writes the stack's export itself
+    if [ "${1:-} ${2:-}" = "overcloud deploy" ] && [ -n "$stack" ]; then
+      mkdir -p "$HOME/overcloud-deploy/$stack"
+      printf 'parameter_defaults: {}\n' >"$HOME/overcloud-deploy/$stack/$stack-export.yaml"
+    fi
     ;;
   crudini)
     if [ "${1:-}" = --merge ]; then
