@@ -19,64 +19,34 @@ fn root() -> PathBuf {
         .to_path_buf()
 }
 
-/// Runs dcnc, and runs it again with `--message-format json` to check that the same command then
-/// prints only JSON lines of the documented schema, ending with a summary of the same exit code.
+#[path = "common/json.rs"]
+mod json;
+use json::json_lines;
+
+/// Runs dcnc (see [`dcnc_env`]).
 fn dcnc(args: &[&str]) -> Output {
-    let o = dcnc_env(args, &[]);
-    if !args.iter().any(|a| a.starts_with("--message-format")) {
-        let mut json_args = args.to_vec();
-        json_args.extend(["--message-format", "json"]);
-        let j = dcnc_env(&json_args, &[]);
-        assert_eq!(
-            j.status.code(),
-            o.status.code(),
-            "{json_args:?}: same exit code"
-        );
-        json_lines(&json_args, &j);
+    dcnc_env(args, &[])
+}
+
+/// Runs dcnc with `env`; unless the command chooses its `--message-format` or is `init` (which
+/// never writes over the files of its first run), runs it again with `--message-format json` to
+/// check that the same command then exits alike and prints only JSON lines of the documented
+/// schema (`json::json_twin`). `init` speaks JSON in `every_command_and_failure_speaks_json`.
+fn dcnc_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let o = run(args, env);
+    if !args.iter().any(|a| a.starts_with("--message-format")) && args.first() != Some(&"init") {
+        json::json_twin(args, &root(), env, &o);
     }
     o
 }
 
-fn dcnc_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut c = Command::new(env!("CARGO_BIN_EXE_dcnc"));
     c.args(args).current_dir(root()).env("NO_COLOR", "1");
     for (k, v) in env {
         c.env(k, v);
     }
     c.output().expect("dcnc runs")
-}
-
-/// Every stdout line of a `--message-format json` run, read as the documented message type:
-/// nothing on stderr, and a last `summary` line with the process's exit code.
-fn json_lines(args: &[&str], o: &Output) -> Vec<Message> {
-    assert!(
-        o.stderr.is_empty(),
-        "{args:?}: nothing on stderr, got {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    let stdout = String::from_utf8(o.stdout.clone()).expect("JSON is UTF-8");
-    assert!(stdout.ends_with('\n'), "{args:?}: lines end with a newline");
-    let lines: Vec<Message> = stdout
-        .lines()
-        .map(|l| {
-            serde_json::from_str(l)
-                .unwrap_or_else(|e| panic!("{args:?}: not a message line ({e}): {l}"))
-        })
-        .collect();
-    let summaries = lines
-        .iter()
-        .filter(|m| matches!(m, Message::Summary(_)))
-        .count();
-    assert_eq!(summaries, 1, "{args:?}: one summary");
-    match lines.last() {
-        Some(Message::Summary(s)) => assert_eq!(
-            Some(i32::from(s.exit_code)),
-            o.status.code(),
-            "{args:?}: the summary's exit code"
-        ),
-        other => panic!("{args:?}: the last line is the summary, not {other:?}"),
-    }
-    lines
 }
 
 fn yaml_files(dir: &Path) -> Vec<PathBuf> {
@@ -704,6 +674,32 @@ fn every_command_and_failure_speaks_json() {
             got.iter().filter(|t| *t == "file").count() >= 4,
             "{cmd}: {got:?}"
         );
+    }
+}
+
+/// The JSON check fails a command that prints a line that is not JSON, or JSON that is not a
+/// message of the schema: the real output of `dcnc check` with such a line put in.
+#[test]
+fn the_json_check_refuses_a_stray_line() {
+    let args = [
+        "check",
+        "fixtures/five-edges.yaml",
+        "--message-format",
+        "json",
+    ];
+    let good = run(&args, &[]);
+    json_lines(&args, &good);
+    for (stray, why) in [
+        ("checking fixtures/five-edges.yaml", "not a JSON line"),
+        ("\u{1b}[1merror\u{1b}[0m: x", "not a JSON line"),
+        (r#"{"type":"progress","done":1}"#, "not of schema"),
+        (r#"{"type":"summary","exit_code":"0"}"#, "not of schema"),
+    ] {
+        let mut o = good.clone();
+        o.stdout = [format!("{stray}\n").as_bytes(), &good.stdout].concat();
+        let e = std::panic::catch_unwind(|| json_lines(&args, &o)).expect_err(stray);
+        let msg = e.downcast_ref::<String>().unwrap();
+        assert!(msg.contains(why), "{stray}: {msg}");
     }
 }
 

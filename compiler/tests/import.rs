@@ -18,13 +18,33 @@ fn root() -> PathBuf {
         .to_path_buf()
 }
 
+#[path = "common/json.rs"]
+mod json;
+
+/// Runs dcnc, then the same command with `--message-format json` (`json::json_twin`: it exits
+/// alike and prints only lines of the message schema). The JSON run of `import -o SPEC` writes
+/// a copy of SPEC's state before the first run, so that both runs see the same output path.
 fn dcnc(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_dcnc"))
+    let tmp = tempfile::tempdir().unwrap();
+    let mut twin: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    if args.first() == Some(&"import") {
+        if let Some(i) = args.iter().position(|a| *a == "-o") {
+            let spec = root().join(args[i + 1]);
+            let copy = tmp.path().join(spec.file_name().unwrap());
+            if spec.exists() {
+                fs::copy(&spec, &copy).unwrap();
+            }
+            twin[i + 1] = copy.to_string_lossy().into_owned();
+        }
+    }
+    let o = Command::new(env!("CARGO_BIN_EXE_dcnc"))
         .args(args)
         .current_dir(root())
         .env("NO_COLOR", "1")
         .output()
-        .expect("dcnc runs")
+        .expect("dcnc runs");
+    json::json_twin(&twin, &root(), &[], &o);
+    o
 }
 
 fn settings() -> insta::Settings {

@@ -23,16 +23,22 @@ fn dcnc() -> Command {
     c
 }
 
+#[path = "common/json.rs"]
+mod json;
+
+/// `dcnc build SPEC -o OUT`, then the same build with `--message-format json`
+/// (`json::json_twin`): a build that succeeded does nothing the second time, one that was
+/// refused is refused again before anything moves, and either prints only message lines.
 fn build(spec: &Path, out: &Path) -> Output {
-    dcnc()
-        .args([
-            "build".as_ref(),
-            spec.as_os_str(),
-            "-o".as_ref(),
-            out.as_os_str(),
-        ])
-        .output()
-        .unwrap()
+    let args = [
+        "build".as_ref(),
+        spec.as_os_str(),
+        "-o".as_ref(),
+        out.as_os_str(),
+    ];
+    let o = dcnc().args(args).output().unwrap();
+    json::json_twin(&args, &std::env::current_dir().unwrap(), &[], &o);
+    o
 }
 
 fn ok(o: &Output) {

@@ -128,7 +128,7 @@ fn note(dir: &Path, written: &[PathBuf], kept_gitignore: bool) -> String {
     let shown: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
     let mut s = format!("wrote {}\n\nNext:\n", shown.join(", "));
     s.push_str(&format!(
-        "  1. fill in every \"<fill me in: ...>\" in {0}; `dcnc check {0}` lists those left\n",
+        "  1. fill in every \"<fill me in: ...>\" in {0}; `dcnc check {0}` lists those left,\n     then the warnings to answer (`dcnc explain CODE`): CI denies them\n",
         spec.display()
     ));
     s.push_str(&format!(
@@ -136,7 +136,7 @@ fn note(dir: &Path, written: &[PathBuf], kept_gitignore: bool) -> String {
         spec.display(),
         dir.join("deploy").display()
     ));
-    s.push_str("  3. commit dcn.yaml, dcn.schema.json, .gitignore and deploy/ (its .dcnc-manifest too):\n     CI runs `dcnc check dcn.yaml --deny-warnings` and `dcnc build dcn.yaml -o deploy --check`\n");
+    s.push_str("  3. commit dcn.yaml, dcn.schema.json, .gitignore and deploy/ (its .dcnc-manifest too):\n     CI runs `dcnc check dcn.yaml --deny-warnings` and `dcnc build dcn.yaml -o deploy --check`\n  4. check before each commit: dcnc's pre-commit hooks `dcnc-check` and `dcnc-build-check`\n     (the book's how-to \"Commit generated configs and check them in CI\")\n");
     if kept_gitignore {
         s.push_str(&format!(
             "\n{} exists and was kept; add this line to it:\n  .*.dcnc-*\n",
