@@ -84,14 +84,17 @@ enum Variant {
     Cache,
     /// wallaby, an external central cluster (`external-ceph.sh`) and a central compute stack.
     External,
+    /// rhoso-18: the kustomize tree, its deploy.sh and secrets.sh ([`RHOSO_TEMPLATE`]).
+    Rhoso,
 }
 
-const VARIANTS: [Variant; 5] = [
+const VARIANTS: [Variant; 6] = [
     Variant::Wallaby,
     Variant::UssuriPoc,
     Variant::Tht18,
     Variant::Cache,
     Variant::External,
+    Variant::Rhoso,
 ];
 
 impl Variant {
@@ -100,6 +103,7 @@ impl Variant {
             Variant::Wallaby | Variant::Cache | Variant::External => "wallaby",
             Variant::UssuriPoc => "ussuri-poc",
             Variant::Tht18 => "tht-18",
+            Variant::Rhoso => "rhoso-18",
         }
     }
 
@@ -122,7 +126,12 @@ impl Variant {
     /// The spec template of this variant: [`TEMPLATE`] with the marked lines it has, unmarked.
     fn template(self) -> String {
         let mut out = String::new();
-        for line in TEMPLATE.lines() {
+        let template = if self == Variant::Rhoso {
+            RHOSO_TEMPLATE
+        } else {
+            TEMPLATE
+        };
+        for line in template.lines() {
             let line = match line.strip_prefix('@').and_then(|l| l.split_once('@')) {
                 Some((mark, rest)) if self.has(mark) => rest,
                 Some(_) => continue,
@@ -263,6 +272,26 @@ const FIELDS: &[Field] = &[
         "@ROOT@/env/compute.yaml",
     ),
     field("compute parameter value", "COMPUTE_PARAM", "", "text"),
+    // rhoso-18's own (RHOSO_TEMPLATE)
+    // prefixed, so that it never equals the edge's zone
+    field("central.az", "CENTRAL_AZ", "c", "central"),
+    field(
+        "compute node hostname",
+        "NODE_HOST",
+        "",
+        "central-compute-0",
+    ),
+    field("rhoso.namespace", "NAMESPACE", "", "openstack"),
+    field("rhoso.control_plane", "CONTROL_PLANE", "", "controlplane"),
+    field("rhoso.secret", "SECRET", "", "osp-secret"),
+    field("rhoso.storage_class", "STORAGE_CLASS", "", "local-storage"),
+    field(
+        "rhoso.ssh_key_secret",
+        "SSH_SECRET",
+        "",
+        "dataplane-ansible-ssh-private-key-secret",
+    ),
+    field("rhoso.ansible_user", "ANSIBLE_USER", "", "cloud-admin"),
 ];
 
 /// The spec; `{SLOT}` placeholders take YAML values; a line marked `@MARK@` is in the variants
@@ -332,6 +361,69 @@ edges:
 @KEYS@    key: {env: {KEY_ENV}}
 "#;
 
+/// The spec of [`Variant::Rhoso`]: what rhoso-18 takes (each compute role's nodes, `rhoso:`),
+/// without the TripleO-only fields it refuses or ignores. Addresses are fixed: they are checked as
+/// addresses.
+const RHOSO_TEMPLATE: &str = r#"target: rhoso-18
+region: {REGION}
+work_dir: {WORK}
+glance:
+  import_methods: [glance-direct, web-download, copy-image]
+  distribute_images: [{IMAGE}]
+  pool: {POOL}
+edge_defaults:
+  pool_default_size: 1
+central:
+  stack: control-plane
+  cluster: central
+  az: {CENTRAL_AZ}
+  fsid: 6a9c7e52-2b1f-4e0a-9c55-1d2f3a4b5c60
+  mons: [10.0.0.1]
+  store:
+    description: {CENTRAL_DESC}
+  roles:
+    - {name: Controller, count: 3}
+    - {name: CephStorage, count: 3}
+    - name: Compute
+      count: 1
+      nodes:
+        - {hostname: {NODE_HOST}, ctlplane_ip: 192.168.122.100}
+edges:
+  - name: dcn0
+    fsid: 7b0d8f63-3c20-4f1b-8d66-2e304b5c6d71
+    mons: [10.0.1.1]
+    glance_api: 10.0.1.200
+    az: {AZ}
+    store:
+      description: {EDGE_DESC}
+    roles:
+      - name: DistributedComputeHCI
+        count: 1
+        nodes:
+          - {hostname: dcn0-compute-0, ctlplane_ip: 192.168.133.100}
+  - name: dcn1
+    stack: {STACK}
+    cluster: {CLUSTER}
+    store: {id: {STORE_ID}}
+    fsid: 8c1e9a74-4d31-4a2c-9e77-3f415c6d7e82
+    mons: [10.0.2.1]
+    glance_api: 10.0.2.200
+    roles:
+      - name: DistributedComputeHCI
+        count: 1
+        nodes:
+          - {hostname: dcn1-compute-0, ctlplane_ip: 192.168.144.100}
+rhoso:
+  namespace: {NAMESPACE}
+  control_plane: {CONTROL_PLANE}
+  secret: {SECRET}
+  storage_class: {STORAGE_CLASS}
+  ssh_key_secret: {SSH_SECRET}
+  ansible_user: {ANSIBLE_USER}
+  central_glance_api: 172.17.0.80
+  sshd_allowed_ranges: [192.168.122.0/24]
+"#;
+
 /// A YAML double-quoted scalar holding exactly `s`: every character outside printable ASCII as
 /// an escape, so the spec text itself is plain ASCII.
 fn yq(s: &str) -> String {
@@ -392,6 +484,8 @@ fn line_of(variant: Variant, f: &Field) -> usize {
 /// what the scripts ask.
 const STUB: &str = r#"#!/bin/bash
 name="$(basename "$0")"
+# `oc create ... | oc apply -f -` (secrets.sh): the reader logs after the writer, always
+if [ "$name" = oc ] && [[ " $* " == *" -f - "* ]]; then cat >/dev/null; fi
 { printf '%s\0' "$name" "$@"; printf '\036\0'; } >>"$DCNC_STUB_LOG"
 case "$name" in
   openstack)
@@ -447,6 +541,19 @@ case "$name" in
       rm) grep -vxF -- "$arg" "$state" >"$state.new" || true; mv "$state.new" "$state" ;;
     esac
     ;;
+  oc)
+    # what deploy.sh asks: a generation, the NetConfig's subnets, a secret's keys, the hosts
+    case "$*" in
+      *jsonpath=\{.metadata.generation\}*) echo 1 ;;
+      *netconfigs*)
+        for net in ctlplane internalapi storage tenant storagemgmt; do
+          printf '%s subnet1 subnet2 subnet3 subnet4\n' "$net"
+        done ;;
+      *jsonpath=\{.data\}*)
+        for c in $DCNC_STUB_CLUSTERS; do printf '"%s.conf" "%s.client.openstack.keyring" ' "$c" "$c"; done ;;
+      *"compute service list"*) printf '%s\n' $DCNC_STUB_HOSTS ;;
+    esac
+    ;;
   glance)
     case "${1:-}" in
       image-list) printf '| ID | Name |\n| 11111111-2222-4333-8444-555555555555 | x |\n' ;;
@@ -468,6 +575,7 @@ const STUBS: &[&str] = &[
     "podman",
     "ssh",
     "systemctl",
+    "oc",
 ];
 
 /// Reads every YAML file (PyYAML, as heat reads them) into JSON: `{path: value}`, or
@@ -535,9 +643,16 @@ fn run(root: &Path, names: &[&str], values: &BTreeMap<&str, String>) -> Result<O
     // dcn1's key is in the variable the spec names; the stub Glance reports the image in every
     // store (dcn1's by its id)
     let stores = format!("central,dcn0,{}", value_of("STORE_ID", values, root));
+    let clusters = format!("central dcn0 {}", value_of("CLUSTER", values, root));
+    let hosts = format!(
+        "{} dcn0-compute-0 dcn1-compute-0",
+        value_of("NODE_HOST", values, root)
+    );
     let env = [
         (value_of("KEY_ENV", values, root), KEY.to_string()),
         ("DCNC_STUB_STORES".into(), stores),
+        ("DCNC_STUB_CLUSTERS".into(), clusters),
+        ("DCNC_STUB_HOSTS".into(), hosts),
     ];
     let stubs = root.join("stubs");
     let stub_out = root.join("stub-out");
@@ -590,6 +705,8 @@ fn run_script(
         .env("DCNC_NOVA_CONF", etc.join("nova.conf"))
         .env("DCNC_RESTART", "true")
         .env("DCNC_GLANCE_RESTART", "true")
+        // rhoso-18's step ceph checks cephadm's files in the work directory, not a cluster
+        .env("DCNC_CEPH_OFFLINE", "1")
         .output()
         .expect("bash runs");
     if !out.status.success() {
@@ -723,7 +840,7 @@ fn build(text: &str, root: &Path) -> Result<(), Vec<(u32, String)>> {
 /// Writes what the scripts read from outside the tree: the key files the spec names, central's
 /// own cluster conf (which TripleO writes) in the conf directory. No edge's admin conf: the
 /// edges' glance-key.sh make the keys, and central's ceph-clients.sh needs none.
-fn prepare(root: &Path, values: &BTreeMap<&str, String>) {
+fn prepare(root: &Path, values: &BTreeMap<&str, String>, variant: Variant) {
     for slot in ["KEY_FILE", "CENTRAL_KEY_FILE"] {
         let key_file = PathBuf::from(value_of(slot, values, root));
         fs::create_dir_all(key_file.parent().unwrap()).unwrap();
@@ -732,6 +849,32 @@ fn prepare(root: &Path, values: &BTreeMap<&str, String>) {
     let conf_dir = PathBuf::from(value_of("CONF_DIR", values, root));
     fs::create_dir_all(&conf_dir).unwrap();
     fs::write(conf_dir.join("central.conf"), "[global]\n").unwrap();
+    if variant != Variant::Rhoso {
+        return;
+    }
+    // What cephadm leaves in the work directory for rhoso-18's steps ceph and secrets (where
+    // `$HOME` in work_dir expands to when they run).
+    let home = root.join("home").display().to_string();
+    let work = PathBuf::from(value_of("WORK", values, root).replace("$HOME", &home));
+    fs::create_dir_all(&work).unwrap();
+    let fsids = [
+        (
+            "central".to_string(),
+            "6a9c7e52-2b1f-4e0a-9c55-1d2f3a4b5c60",
+        ),
+        ("dcn0".to_string(), "7b0d8f63-3c20-4f1b-8d66-2e304b5c6d71"),
+        (
+            value_of("CLUSTER", values, root),
+            "8c1e9a74-4d31-4a2c-9e77-3f415c6d7e82",
+        ),
+    ];
+    for (cluster, fsid) in fsids {
+        let conf = format!("[global]\nfsid = {fsid}\nmon host = 10.0.0.1\n");
+        fs::write(work.join(format!("{cluster}.conf")), conf).unwrap();
+        let keyring = work.join(format!("{cluster}.client.openstack.keyring"));
+        fs::write(&keyring, format!("[client.openstack]\n\tkey = {KEY}\n")).unwrap();
+        fs::set_permissions(&keyring, fs::Permissions::from_mode(0o600)).unwrap();
+    }
 }
 
 fn fresh(root: &Path) {
@@ -763,7 +906,7 @@ fn variant_run(variant: Variant, root: &Path) -> Tally {
             .push(format!("{variant:?}: the baseline is refused: {d:?}"));
         return t;
     }
-    prepare(root, &tokens);
+    prepare(root, &tokens, variant);
     let all_tokens: Vec<&str> = tokens.values().map(|s| s.as_str()).collect();
     let baseline = match run(root, &all_tokens, &tokens) {
         Ok(o) => o,
@@ -819,7 +962,7 @@ fn variant_run(variant: Variant, root: &Path) -> Tally {
             ));
             continue;
         }
-        prepare(root, &values);
+        prepare(root, &values, variant);
         t.runs += 1;
         let home_value = hostile.replace("$HOME", &root.join("home").display().to_string());
         let mut names: Vec<&str> = values.values().map(|s| s.as_str()).collect();
