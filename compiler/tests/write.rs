@@ -79,10 +79,13 @@ fn snapshot(dir: &Path) -> BTreeMap<PathBuf, String> {
     m
 }
 
+/// The entries of `dir`, but for the stat record a finished build leaves beside its output
+/// (`.NAME.dcnc-stat`: a cache, not a leftover).
 fn names(dir: &Path) -> Vec<String> {
     let mut v: Vec<String> = fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| !(n.starts_with('.') && n.ends_with(".dcnc-stat")))
         .collect();
     v.sort();
     v
@@ -414,4 +417,74 @@ fn conflicts_and_kept_files_are_reported_by_name() {
         fs::read_to_string(out.join("stacks/dcn1/deploy.sh")).unwrap(),
         "edited"
     );
+}
+
+fn check(spec: &Path, out: &Path) -> Output {
+    dcnc()
+        .args([
+            "build".as_ref(),
+            "--check".as_ref(),
+            spec.as_os_str(),
+            "-o".as_ref(),
+            out.as_os_str(),
+        ])
+        .output()
+        .unwrap()
+}
+
+/// Issue 20: an unchanged build and `build --check` use the stat record of the last build and
+/// write nothing; an edit that keeps a file's size and mtime is still found by both; a changed
+/// spec is built in full.
+#[test]
+fn unchanged_builds_use_the_stat_record_and_still_find_an_edit_that_keeps_size_and_mtime() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = two_specs(tmp.path(), 3);
+    let out = tmp.path().join("out");
+    ok(&build(&a, &out));
+    assert!(tmp.path().join(".out.dcnc-stat").is_file());
+    // A clock tick later, a build that finds the tree unchanged trusts every file by its lstat.
+    std::thread::sleep(Duration::from_millis(30));
+    let o = build(&a, &out);
+    ok(&o);
+    assert!(stderr(&o).contains(" 0 files written"), "{}", stderr(&o));
+    let before = snapshot(&out);
+    let o = build(&a, &out);
+    ok(&o);
+    assert!(stderr(&o).contains("0 files written"), "{}", stderr(&o));
+    let o = check(&a, &out);
+    ok(&o);
+    assert!(stderr(&o).contains("up to date"), "{}", stderr(&o));
+    assert_eq!(snapshot(&out), before);
+
+    let conf = out.join("stacks/dcn1/nova.conf");
+    let text = fs::read_to_string(&conf).unwrap();
+    let mtime = fs::metadata(&conf).unwrap().modified().unwrap();
+    let edited = text.replacen("rbd", "xyz", 1);
+    assert_eq!(edited.len(), text.len());
+    fs::write(&conf, &edited).unwrap();
+    fs::File::options()
+        .write(true)
+        .open(&conf)
+        .unwrap()
+        .set_modified(mtime)
+        .unwrap();
+    assert_eq!(fs::metadata(&conf).unwrap().modified().unwrap(), mtime);
+    let o = check(&a, &out);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("changed: stacks/dcn1/nova.conf"),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    let o = build(&a, &out);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("nova.conf"), "{}", stderr(&o));
+    fs::write(&conf, &text).unwrap();
+
+    // Another spec: built, not skipped.
+    let o = build(&b, &out);
+    ok(&o);
+    assert!(!stderr(&o).contains(" 0 files written"), "{}", stderr(&o));
+    let o = check(&a, &out);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
 }

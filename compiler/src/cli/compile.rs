@@ -30,14 +30,18 @@ pub fn build(
     force: bool,
     check: bool,
 ) -> ExitCode {
-    let compiled = match load(&mut r, spec, report) {
+    let text = match read(&mut r, spec) {
+        Ok(t) => t,
+        Err(code) => return r.finish(code, |_| {}),
+    };
+    let compiled = crate::pipeline::compile(&text, report.target);
+    let compiled = match reported(&mut r, spec, &text, compiled, report) {
         Ok(c) => c,
         Err(code) => return r.finish(code, |_| {}),
     };
-    let tree = compiled.emit();
-    if check {
-        return check_build(r, &tree, spec, out);
-    }
+    // What the tree is a function of: the spec's bytes and the target (with dcnc itself).
+    let key =
+        crate::write::inputs_key(&[text.as_bytes(), compiled.deployment.target.id.as_bytes()]);
     let on_wait = |pid: Option<u32>| {
         let pid = pid.map(|p| format!(" (pid {p})")).unwrap_or_default();
         r.note(&format!(
@@ -48,8 +52,33 @@ pub fn build(
     let opts = crate::write::Options {
         force,
         on_wait: Some(&on_wait),
+        key,
     };
-    match crate::write::write_tree_with(&tree, out, &opts) {
+    if check {
+        if key.is_some_and(|k| crate::write::check_unchanged(out, &k)) {
+            r.note(&format!(
+                "{}: up to date (unchanged since dcnc built it)",
+                out.display()
+            ));
+            return r.finish(0, |s| {
+                s.out = Some(out.display().to_string());
+                s.missing = Some(0);
+                s.changed = Some(0);
+                s.extra = Some(0);
+            });
+        }
+        return check_build(r, &compiled.emit(), spec, out);
+    }
+    let fast = match key {
+        Some(k) => crate::write::unchanged(out, &k, &opts),
+        None => Ok(None),
+    };
+    let result = match fast {
+        Ok(Some(w)) => Ok(w),
+        Ok(None) => crate::write::write_tree_with(&compiled.emit(), out, &opts),
+        Err(e) => Err(e),
+    };
+    match result {
         Ok(w) => {
             for note in &w.notes {
                 r.note(&format!("warning: {note}"));

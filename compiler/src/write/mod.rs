@@ -29,6 +29,11 @@
 //! * Unchanged files are hard-linked, so their mtimes survive; when nothing changed, nothing is
 //!   written at all. dcnc never writes outside the output directory and its `.NAME.dcnc-*`
 //!   siblings.
+//! * **An unchanged build costs an `lstat` per file.** A build given the key of its inputs
+//!   leaves a stat record beside the tree (`.NAME.dcnc-stat`, see [`stamp`] for why it is
+//!   sound); [`unchanged`] and [`check_unchanged`] then vouch for an unchanged tree without
+//!   rendering or reading it, and any change to a file dcnc wrote, even one that keeps its size
+//!   and mtime, makes them fall back to the whole build or comparison.
 
 mod fault;
 mod lock;
@@ -36,6 +41,7 @@ mod manifest;
 mod plan;
 mod scan;
 mod stage;
+mod stamp;
 mod swap;
 
 use std::collections::BTreeMap;
@@ -45,6 +51,7 @@ use std::path::{Component, Path, PathBuf};
 
 pub use manifest::{manifest, MANIFEST};
 pub use plan::{Conflict, Why};
+pub use stamp::key as inputs_key;
 
 use crate::emit::Tree;
 use scan::{Entry, Kind};
@@ -288,6 +295,9 @@ pub struct Options<'a> {
     pub force: bool,
     /// Called before waiting for another build of the same directory, with its PID if known.
     pub on_wait: Option<&'a dyn Fn(Option<u32>)>,
+    /// The key of the build's inputs ([`inputs_key`]): when given, the build leaves a record of
+    /// the tree beside it, which [`unchanged`] and [`check_unchanged`] use (see `stamp`).
+    pub key: Option<manifest::Hash>,
 }
 
 /// What a build did.
@@ -400,9 +410,60 @@ pub fn write_tree(tree: &Tree, out: &Path, force: bool) -> Result<Written, Write
         out,
         &Options {
             force,
-            on_wait: None,
+            ..Options::default()
         },
     )
+}
+
+/// The output directory's parent, name and sibling names, as a build uses them.
+fn names_of(out: &Path) -> Result<(PathBuf, OsString, swap::Names), WriteError> {
+    let (parent, name) = parent_and_name(out)?;
+    let names = swap::Names::new(&parent, &name);
+    Ok((parent, name, names))
+}
+
+/// A build whose inputs have `key` over the tree the last such build left in `out`, unchanged:
+/// it writes nothing, and needs neither rendering nor reading the tree (only `lstat` of each
+/// file, and reading the few files the record cannot vouch for). `None`: do the build. Leftovers
+/// of an interrupted build are cleaned up first, as a build does.
+pub fn unchanged(
+    out: &Path,
+    key: &manifest::Hash,
+    opts: &Options,
+) -> Result<Option<Written>, WriteError> {
+    let out: &Path = &out.components().collect::<PathBuf>();
+    let (parent, name, names) = names_of(out)?;
+    if scan::lstat(&parent).ok().flatten().is_none() {
+        return Ok(None);
+    }
+    let lock_path = names.lock();
+    let _lock = lock::Lock::take(&lock_path, opts.on_wait.unwrap_or(&|_| {}))
+        .map_err(|e| WriteError::Lock(lock_path.clone(), e))?;
+    let mut notes = Vec::new();
+    swap::recover(&names, out, &mut notes)?;
+    if check_out(out, &parent, &name)?.is_none() {
+        return Ok(None);
+    }
+    let record = names.stat();
+    match stamp::fresh(&record, key, out).map_err(|e| WriteError::Io(out.to_path_buf(), e))? {
+        Some(files) => Ok(Some(Written {
+            written: 0,
+            unchanged: files.saturating_sub(1),
+            removed: 0,
+            notes,
+        })),
+        None => Ok(None),
+    }
+}
+
+/// `build --check` of inputs with `key` over the tree the last such build left in `out`: true
+/// when it is certainly unchanged (see [`unchanged`]); false means: compare it.
+pub fn check_unchanged(out: &Path, key: &manifest::Hash) -> bool {
+    let out: &Path = &out.components().collect::<PathBuf>();
+    let Ok((_, _, names)) = names_of(out) else {
+        return false;
+    };
+    matches!(stamp::fresh(&names.stat(), key, out), Ok(Some(_)))
 }
 
 /// [`write_tree`] with all its options.
@@ -421,6 +482,12 @@ pub fn write_tree_with(tree: &Tree, out: &Path, opts: &Options) -> Result<Writte
     let lock_path = names.lock();
     let _lock = lock::Lock::take(&lock_path, opts.on_wait.unwrap_or(&|_| {}))
         .map_err(|e| WriteError::Lock(lock_path.clone(), e))?;
+    // The build's start on the file system's clock (the lock file was just written).
+    let start = scan::lstat(&lock_path)
+        .ok()
+        .flatten()
+        .map_or((i64::MIN, 0), |e| e.ctime);
+    let record = names.stat();
     let mut notes = Vec::new();
     swap::recover(&names, out, &mut notes)?;
     let root = check_out(out, &parent, &name)?;
@@ -442,6 +509,24 @@ pub fn write_tree_with(tree: &Tree, out: &Path, opts: &Options) -> Result<Writte
     let unchanged = plan.files.len() - plan.written();
     notes.extend(plan.notes.iter().cloned());
     if root.is_some() && plan.changes_nothing() && old_text.as_deref() == Some(&manifest_text) {
+        if let (Some(key), Some(root)) = (&opts.key, &root) {
+            // Every file was just compared with the new bytes after its lstat.
+            let seen = |p: &str, bytes: &[u8]| {
+                let e = found.get(Path::new(p))?;
+                (e.kind == Kind::File).then(|| stamp::racy_unless_older(e, start, bytes))
+            };
+            let files: Option<BTreeMap<&str, stamp::Seen>> = tree
+                .iter()
+                .map(|(p, a)| Some((p.as_str(), seen(p, a.content.as_bytes())?)))
+                .chain(std::iter::once(
+                    seen(MANIFEST, manifest_text.as_bytes()).map(|s| (MANIFEST, s)),
+                ))
+                .collect();
+            match files {
+                Some(files) => stamp::write(&record, key, root, &files),
+                None => stamp::remove(&record),
+            }
+        }
         return Ok(Written {
             written: 0,
             unchanged,
@@ -468,6 +553,7 @@ pub fn write_tree_with(tree: &Tree, out: &Path, opts: &Options) -> Result<Writte
         }
     }
 
+    stamp::remove(&record);
     let id = swap::new_id();
     let staging = names.staging(&id);
     let swapped = stage::stage(out, &staging, tree, &plan, &manifest_text, root.as_ref()).and_then(
@@ -476,7 +562,7 @@ pub fn write_tree_with(tree: &Tree, out: &Path, opts: &Options) -> Result<Writte
             Ok((written, old))
         },
     );
-    let (written, old) = match swapped {
+    let (staged, old) = match swapped {
         Ok(w) => w,
         Err(e) => {
             if !fault::crashed() && scan::lstat(&staging).is_ok_and(|s| s.is_some()) {
@@ -524,8 +610,24 @@ pub fn write_tree_with(tree: &Tree, out: &Path, opts: &Options) -> Result<Writte
             }),
         }
     }
+    if let (Some(key), Ok(Some(root))) = (&opts.key, scan::lstat(out)) {
+        let bytes = |p: &str| match tree.get(p) {
+            Some(a) => a.content.as_bytes(),
+            None => manifest_text.as_bytes(),
+        };
+        let files = (staged.files.iter())
+            .map(|(p, f)| {
+                let before = if f.written { staged.done } else { start };
+                (
+                    p.as_str(),
+                    stamp::racy_unless_older(&f.entry, before, bytes(p)),
+                )
+            })
+            .collect();
+        stamp::write(&record, key, &root, &files);
+    }
     Ok(Written {
-        written,
+        written: staged.written,
         unchanged,
         removed: plan.removed,
         notes,

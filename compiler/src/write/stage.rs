@@ -5,6 +5,7 @@
 //! inode: same bytes, mode, owner and mtime); directories get the mode and owner of the ones
 //! they replace, and directories dcnc did not make keep their times too.
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::io::{self, Write as _};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
@@ -19,8 +20,23 @@ use crate::emit::Tree;
 /// Present in a staging directory until it holds the complete new tree.
 pub const INCOMPLETE: &str = ".dcnc-incomplete";
 
-/// Writes the new tree into `staging` (which must not exist); returns how many files it wrote.
-/// Errors name the path in `out` they were for.
+/// What staging left: how many files it wrote, the `lstat` of every file of the new tree (the
+/// manifest included), and the staging directory's ctime once it was complete.
+pub struct Staged {
+    pub written: usize,
+    pub files: BTreeMap<String, Staged1>,
+    pub done: (i64, i64),
+}
+
+/// One staged file: its `lstat`, and whether dcnc wrote it (else it is a hard link).
+#[derive(Clone, Copy)]
+pub struct Staged1 {
+    pub entry: Entry,
+    pub written: bool,
+}
+
+/// Writes the new tree into `staging` (which must not exist). Errors name the path in `out`
+/// they were for.
 pub fn stage(
     out: &Path,
     staging: &Path,
@@ -28,7 +44,7 @@ pub fn stage(
     plan: &Plan,
     manifest_text: &str,
     root: Option<&Entry>,
-) -> Result<usize, WriteError> {
+) -> Result<Staged, WriteError> {
     let err = |rel: &Path| {
         let at = out.join(rel);
         move |e: io::Error| WriteError::Stage(at, e)
@@ -48,18 +64,23 @@ pub fn stage(
             .map_err(err(rel))?;
     }
     let mut written = 0;
+    let mut files = BTreeMap::new();
     for (path, action) in &plan.files {
         let rel = Path::new(path);
         point()?;
-        match action {
-            Action::Unchanged => fs::hard_link(out.join(rel), staging.join(rel)),
+        let at = staging.join(rel);
+        let entry = match action {
+            Action::Unchanged => fs::hard_link(out.join(rel), &at)
+                .and_then(|()| lstat(&at)?.ok_or_else(|| io::ErrorKind::NotFound.into())),
             _ => {
                 written += 1;
                 let a = &tree[*path];
-                write_new(&staging.join(rel), a.content.as_bytes(), a.mode)
+                write_new(&at, a.content.as_bytes(), a.mode)
             }
         }
         .map_err(err(rel))?;
+        let written = *action != Action::Unchanged;
+        files.insert(path.to_string(), Staged1 { entry, written });
     }
     for rel in &plan.carry {
         point()?;
@@ -68,9 +89,19 @@ pub fn stage(
     }
     point()?;
     let m = Path::new(super::MANIFEST);
-    write_new(&staging.join(m), manifest_text.as_bytes(), 0o644).map_err(err(m))?;
+    let entry = write_new(&staging.join(m), manifest_text.as_bytes(), 0o644).map_err(err(m))?;
+    files.insert(
+        super::MANIFEST.to_string(),
+        Staged1 {
+            entry,
+            written: true,
+        },
+    );
     point()?;
     fs::remove_file(staging.join(INCOMPLETE)).map_err(err(Path::new(INCOMPLETE)))?;
+    let done = lstat(staging)
+        .map_err(err(Path::new("")))?
+        .map_or((i64::MIN, 0), |e| e.ctime);
     for (rel, dir) in plan.dirs.iter().rev() {
         keep_metadata(out, &staging.join(rel), rel, dir)?;
     }
@@ -79,10 +110,15 @@ pub fn stage(
         foreign: false,
     };
     keep_metadata(out, staging, Path::new(""), &dir)?;
-    Ok(written)
+    Ok(Staged {
+        written,
+        files,
+        done,
+    })
 }
 
-fn write_new(path: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
+/// Creates the file `path` with `bytes` and `mode`; returns its `fstat` once written.
+fn write_new(path: &Path, bytes: &[u8], mode: u32) -> io::Result<Entry> {
     let mut f = fs::OpenOptions::new()
         .write(true)
         .create_new(true)
@@ -90,7 +126,8 @@ fn write_new(path: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
         .open(path)?;
     f.write_all(bytes)?;
     // The mode regardless of the umask.
-    f.set_permissions(fs::Permissions::from_mode(mode))
+    f.set_permissions(fs::Permissions::from_mode(mode))?;
+    Ok(Entry::from_meta(&f.metadata()?))
 }
 
 /// Gives the staged directory `path` the owner and mode of the one it replaces (and its times,

@@ -81,6 +81,11 @@ impl Names {
         self.path("lock")
     }
 
+    /// The record of the last build (`stamp`).
+    pub fn stat(&self) -> PathBuf {
+        self.path("stat")
+    }
+
     pub fn staging(&self, id: &str) -> PathBuf {
         self.path(&format!("new-{id}"))
     }
