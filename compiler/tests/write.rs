@@ -488,3 +488,84 @@ fn unchanged_builds_use_the_stat_record_and_still_find_an_edit_that_keeps_size_a
     let o = check(&a, &out);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
 }
+
+fn git(dir: &Path, args: &[&str]) -> Output {
+    let o = Command::new("git")
+        .args(["-c", "user.name=dcnc test", "-c", "user.email=test@example.invalid"])
+        .args(["-c", "init.defaultBranch=main", "-c", "core.hooksPath=/dev/null"])
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .output()
+        .expect("git runs");
+    ok(&o);
+    o
+}
+
+/// Issue 20: the stat record is local state of one checkout. The `.gitignore` of `dcnc init`
+/// keeps it out of the repository, so a `git clone` of the committed tree has none, and its
+/// `build --check` reads every file; a record carried along anyway (committed, or copied with
+/// the tree) names other inodes and vouches for nothing, so an edit that keeps a file's size
+/// and mtime is still found there.
+#[test]
+fn a_clone_of_the_committed_tree_has_no_stat_record_and_checks_by_reading() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path().join("repo");
+    ok(&dcnc()
+        .args(["init".as_ref(), repo.as_os_str()])
+        .output()
+        .unwrap());
+    let (a, _) = two_specs(&repo, 3);
+    let out = repo.join("deploy");
+    ok(&build(&a, &out));
+    let record = repo.join(".deploy.dcnc-stat");
+    assert!(record.is_file());
+    let o = check(&a, &out);
+    ok(&o);
+    assert!(
+        stderr(&o).contains("unchanged since dcnc built it"),
+        "the record is used in the checkout that built the tree: {}",
+        stderr(&o)
+    );
+    git(&repo, &["init", "-q"]);
+    git(&repo, &["add", "-A"]);
+    git(&repo, &["commit", "-q", "-m", "deploy"]);
+    let files = String::from_utf8(git(&repo, &["ls-files"]).stdout).unwrap();
+    assert!(files.lines().any(|l| l == "deploy/.dcnc-manifest"), "{files}");
+    assert!(!files.contains("dcnc-stat"), "the record is not committed: {files}");
+
+    git(tmp.path(), &["clone", "-q", "repo", "clone"]);
+    let clone = tmp.path().join("clone");
+    let (spec, tree) = (clone.join("a.yaml"), clone.join("deploy"));
+    assert!(!clone.join(".deploy.dcnc-stat").exists());
+    let o = check(&spec, &tree);
+    ok(&o);
+    assert!(
+        stderr(&o).contains("up to date (") && !stderr(&o).contains("unchanged since"),
+        "a clone compares every file: {}",
+        stderr(&o)
+    );
+
+    // The checkout's record copied into the clone: other inodes, so no shortcut.
+    fs::copy(&record, clone.join(".deploy.dcnc-stat")).unwrap();
+    let o = check(&spec, &tree);
+    ok(&o);
+    assert!(!stderr(&o).contains("unchanged since"), "{}", stderr(&o));
+    let conf = tree.join("stacks/dcn1/nova.conf");
+    let text = fs::read_to_string(&conf).unwrap();
+    let mtime = fs::metadata(&conf).unwrap().modified().unwrap();
+    fs::write(&conf, text.replacen("rbd", "xyz", 1)).unwrap();
+    fs::File::options()
+        .write(true)
+        .open(&conf)
+        .unwrap()
+        .set_modified(mtime)
+        .unwrap();
+    let o = check(&spec, &tree);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("changed: stacks/dcn1/nova.conf"),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+}

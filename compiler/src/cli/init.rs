@@ -40,9 +40,11 @@ enum TopologyArg {
 
 const TEMPLATE: &str = include_str!("../../templates/init/dcn.yaml.j2");
 
-/// Lines dcnc's output directories may leave behind when a build is interrupted (the next build
-/// removes them); a config repository ignores them.
-const GITIGNORE: &str = "# Left beside an output directory only by an interrupted `dcnc build` (the next build removes\n# them); never commit them.\n.*.dcnc-*\n";
+/// What `dcnc build` leaves beside an output directory that is not the tree: the stat record of
+/// the last build (local state of this checkout: a clone has none and checks by hashing) and
+/// what an interrupted build leaves (the next build removes it); a config repository ignores
+/// them.
+const GITIGNORE: &str = "# Left beside an output directory by `dcnc build`: .NAME.dcnc-stat, the record of the last\n# build in this checkout (local state: a clone has none, and checks by reading the files), and\n# what an interrupted build leaves (the next build removes it). Never commit them.\n.*.dcnc-*\n";
 
 pub fn init(r: Reporter, a: InitArgs) -> ExitCode {
     let target = crate::target::Target::get(a.target.unwrap_or_else(crate::spec::defaults::target));

@@ -439,13 +439,16 @@ pub fn unchanged(
     let lock_path = names.lock();
     let _lock = lock::Lock::take(&lock_path, opts.on_wait.unwrap_or(&|_| {}))
         .map_err(|e| WriteError::Lock(lock_path.clone(), e))?;
+    // This build's start on the file system's clock (the lock file was just written).
+    let start = scan::lstat(&lock_path).ok().flatten().map(|e| e.ctime);
     let mut notes = Vec::new();
     swap::recover(&names, out, &mut notes)?;
     if check_out(out, &parent, &name)?.is_none() {
         return Ok(None);
     }
     let record = names.stat();
-    match stamp::fresh(&record, key, out).map_err(|e| WriteError::Io(out.to_path_buf(), e))? {
+    let fresh = stamp::fresh(&record, key, out, start);
+    match fresh.map_err(|e| WriteError::Io(out.to_path_buf(), e))? {
         Some(files) => Ok(Some(Written {
             written: 0,
             unchanged: files.saturating_sub(1),
@@ -463,7 +466,7 @@ pub fn check_unchanged(out: &Path, key: &manifest::Hash) -> bool {
     let Ok((_, _, names)) = names_of(out) else {
         return false;
     };
-    matches!(stamp::fresh(&names.stat(), key, out), Ok(Some(_)))
+    matches!(stamp::fresh(&names.stat(), key, out, None), Ok(Some(_)))
 }
 
 /// [`write_tree`] with all its options.

@@ -90,6 +90,11 @@ pub fn write(path: &Path, key: &Hash, root: &Entry, files: &BTreeMap<&str, Seen>
         let racy = seen.racy.map_or_else(|| "-".to_string(), |h| hex(&h));
         s.push_str(&format!("{} {racy} {p}\n", line(&seen.entry)));
     }
+    replace(path, &s);
+}
+
+/// Replaces the record at `path` with `s`: written beside it and renamed over it.
+fn replace(path: &Path, s: &str) {
     let mut tmp = path.as_os_str().to_owned();
     tmp.push("-new");
     let tmp = Path::new(&tmp);
@@ -150,7 +155,18 @@ fn matches(e: &Entry, fields: &[&str]) -> bool {
 /// Whether `out` holds exactly what the build recorded at `path` with `key` left there: every
 /// recorded file has its recorded `lstat`, and every racy one its recorded sha256. Reads only
 /// the record and the racy files. Returns how many files the tree has.
-pub fn fresh(path: &Path, key: &Hash, out: &Path) -> io::Result<Option<usize>> {
+///
+/// `trust_before`: the start of the calling build, taken under its lock after every change the
+/// build could have raced with. A racy file whose bytes were just hashed right and whose ctime
+/// is older than that is then trusted by its `lstat` in the record, rewritten in place (its
+/// bytes were read after every change that kept that ctime, and any later change moves it), so
+/// only the first no-op after a build that hard-linked files reads them.
+pub fn fresh(
+    path: &Path,
+    key: &Hash,
+    out: &Path,
+    trust_before: Option<(i64, i64)>,
+) -> io::Result<Option<usize>> {
     let Some(text) = read(path) else {
         return Ok(None);
     };
@@ -178,6 +194,10 @@ pub fn fresh(path: &Path, key: &Hash, out: &Path) -> io::Result<Option<usize>> {
         _ => return Ok(None),
     }
     let mut files = 0;
+    let mut upgraded = false;
+    let mut kept = String::with_capacity(text.len());
+    kept.push_str(HEADER);
+    kept.push_str(&format!("key {}\nout {root}\n", hex(key)));
     for l in lines {
         let fields: Vec<&str> = l.splitn(8, ' ').collect();
         if fields.len() != 8 || !super::safe_relative(fields[7]) && fields[7] != super::MANIFEST {
@@ -195,8 +215,19 @@ pub fn fresh(path: &Path, key: &Hash, out: &Path) -> io::Result<Option<usize>> {
             if hashed.map(|h| hex(&h)).as_deref() != Some(fields[6]) {
                 return Ok(None);
             }
+            if trust_before.is_some_and(|before| e.ctime < before) {
+                upgraded = true;
+                kept.push_str(&format!("{} - {}\n", fields[..6].join(" "), fields[7]));
+                files += 1;
+                continue;
+            }
         }
+        kept.push_str(l);
+        kept.push('\n');
         files += 1;
+    }
+    if upgraded {
+        replace(path, &kept);
     }
     Ok(Some(files))
 }

@@ -884,3 +884,54 @@ fn a_build_that_changes_the_tree_replaces_its_record_and_a_killed_one_leaves_non
         assert!(k < 1000, "no end");
     }
 }
+
+#[test]
+fn files_linked_into_a_new_tree_are_hashed_until_a_no_op_build_finds_them_right() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    write_tree_with(&tree(&[("a", "1"), ("b", "2")]), &out, &keyed(1)).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(30));
+    // `b` changes; `a` is hard-linked into the new tree, which moves its ctime: racy.
+    let t = tree(&[("a", "1"), ("b", "3")]);
+    assert_eq!(write_tree_with(&t, &out, &keyed(2)).unwrap().written, 1);
+    let racy = |out: &Path| racy_marks(out).into_iter().map(|m| m != "-").collect::<Vec<_>>();
+    assert_eq!(racy(&out), vec![true, false, false], "a, b, the manifest");
+    // `build --check` reads and writes nothing: it hashes `a` and leaves the record as it is.
+    assert!(check_unchanged(&out, &[2; 32]));
+    assert!(racy(&out)[0]);
+    // A no-op build a clock tick later hashes `a` right and then trusts its lstat.
+    std::thread::sleep(std::time::Duration::from_millis(30));
+    let fresh = |key: u8| unchanged(&out, &[key; 32], &Options::default()).unwrap();
+    assert!(fresh(2).is_some());
+    assert_eq!(racy(&out), vec![false; 3]);
+    assert!(check_unchanged(&out, &[2; 32]));
+    // Still, an edit that keeps size and mtime is found.
+    let a = out.join("a");
+    let before = scan::lstat(&a).unwrap().unwrap();
+    fs::write(&a, "9").unwrap();
+    set_mtime(&a, before.mtime);
+    assert!(!check_unchanged(&out, &[2; 32]));
+    assert_eq!(fresh(2), None);
+    // A racy file whose bytes are wrong is never trusted, nor its record rewritten.
+    fs::write(&a, "1").unwrap();
+    write_tree_with(&tree(&[("a", "1"), ("b", "4")]), &out, &keyed(3)).unwrap();
+    assert!(racy(&out)[0]);
+    let record = swap::Names::new(dir.path(), std::ffi::OsStr::new("out")).stat();
+    let text = fs::read_to_string(&record).unwrap();
+    let before = scan::lstat(&a).unwrap().unwrap();
+    fs::write(&a, "7").unwrap();
+    let now = scan::lstat(&a).unwrap().unwrap();
+    let l = |e: &scan::Entry| {
+        format!(
+            "{} {} {} {:o} {}.{} {}.{}",
+            e.dev, e.ino, e.size, e.mode, e.mtime.0, e.mtime.1, e.ctime.0, e.ctime.1
+        )
+    };
+    // As if the edit had kept every field of the lstat: only the hash can tell.
+    let forged = text.replace(&l(&before), &l(&now));
+    assert_ne!(forged, text);
+    fs::write(&record, &forged).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(30));
+    assert_eq!(fresh(3), None);
+    assert_eq!(fs::read_to_string(&record).unwrap(), forged);
+}
