@@ -491,8 +491,18 @@ fn unchanged_builds_use_the_stat_record_and_still_find_an_edit_that_keeps_size_a
 
 fn git(dir: &Path, args: &[&str]) -> Output {
     let o = Command::new("git")
-        .args(["-c", "user.name=dcnc test", "-c", "user.email=test@example.invalid"])
-        .args(["-c", "init.defaultBranch=main", "-c", "core.hooksPath=/dev/null"])
+        .args([
+            "-c",
+            "user.name=dcnc test",
+            "-c",
+            "user.email=test@example.invalid",
+        ])
+        .args([
+            "-c",
+            "init.defaultBranch=main",
+            "-c",
+            "core.hooksPath=/dev/null",
+        ])
         .args(args)
         .current_dir(dir)
         .stdin(Stdio::null())
@@ -531,8 +541,14 @@ fn a_clone_of_the_committed_tree_has_no_stat_record_and_checks_by_reading() {
     git(&repo, &["add", "-A"]);
     git(&repo, &["commit", "-q", "-m", "deploy"]);
     let files = String::from_utf8(git(&repo, &["ls-files"]).stdout).unwrap();
-    assert!(files.lines().any(|l| l == "deploy/.dcnc-manifest"), "{files}");
-    assert!(!files.contains("dcnc-stat"), "the record is not committed: {files}");
+    assert!(
+        files.lines().any(|l| l == "deploy/.dcnc-manifest"),
+        "{files}"
+    );
+    assert!(
+        !files.contains("dcnc-stat"),
+        "the record is not committed: {files}"
+    );
 
     git(tmp.path(), &["clone", "-q", "repo", "clone"]);
     let clone = tmp.path().join("clone");

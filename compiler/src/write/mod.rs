@@ -618,16 +618,34 @@ pub fn write_tree_with(tree: &Tree, out: &Path, opts: &Options) -> Result<Writte
             Some(a) => a.content.as_bytes(),
             None => manifest_text.as_bytes(),
         };
-        let files = (staged.files.iter())
-            .map(|(p, f)| {
-                let before = if f.written { staged.done } else { start };
-                (
-                    p.as_str(),
-                    stamp::racy_unless_older(&f.entry, before, bytes(p)),
-                )
-            })
-            .collect();
-        stamp::write(&record, key, &root, &files);
+        // A file hard-linked from the old tree had its ctime moved again when the old tree
+        // was removed: its `lstat` is taken now (it is racy, so it is checked by hash).
+        let mut files = BTreeMap::new();
+        let mut whole = true;
+        for (p, f) in &staged.files {
+            let entry = if f.written {
+                Some(f.entry)
+            } else {
+                scan::lstat(&out.join(p))
+                    .ok()
+                    .flatten()
+                    .filter(|e| e.kind == Kind::File)
+            };
+            let Some(entry) = entry else {
+                whole = false;
+                break;
+            };
+            let before = if f.written { staged.done } else { start };
+            files.insert(
+                p.as_str(),
+                stamp::racy_unless_older(&entry, before, bytes(p)),
+            );
+        }
+        if whole {
+            stamp::write(&record, key, &root, &files);
+        } else {
+            stamp::remove(&record);
+        }
     }
     Ok(Written {
         written: staged.written,

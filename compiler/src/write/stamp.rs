@@ -131,7 +131,10 @@ fn read(path: &Path) -> Option<String> {
     Some(s)
 }
 
-fn parse_entry(fields: &[&str]) -> Option<(u64, u64, u64, u32, (i64, i64), (i64, i64))> {
+/// A recorded `lstat`: device, inode, size, mode, mtime and ctime.
+type Stat = (u64, u64, u64, u32, (i64, i64), (i64, i64));
+
+fn parse_entry(fields: &[&str]) -> Option<Stat> {
     let time = |s: &str| {
         let (a, b) = s.split_once('.')?;
         Some((a.parse().ok()?, b.parse().ok()?))

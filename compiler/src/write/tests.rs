@@ -894,8 +894,14 @@ fn files_linked_into_a_new_tree_are_hashed_until_a_no_op_build_finds_them_right(
     // `b` changes; `a` is hard-linked into the new tree, which moves its ctime: racy.
     let t = tree(&[("a", "1"), ("b", "3")]);
     assert_eq!(write_tree_with(&t, &out, &keyed(2)).unwrap().written, 1);
-    let racy = |out: &Path| racy_marks(out).into_iter().map(|m| m != "-").collect::<Vec<_>>();
-    assert_eq!(racy(&out), vec![true, false, false], "a, b, the manifest");
+    let racy = |out: &Path| {
+        racy_marks(out)
+            .into_iter()
+            .map(|m| m != "-")
+            .collect::<Vec<_>>()
+    };
+    // (`b` and the manifest may be racy too: written in the clock tick the staging completed.)
+    assert!(racy(&out)[0], "a");
     // `build --check` reads and writes nothing: it hashes `a` and leaves the record as it is.
     assert!(check_unchanged(&out, &[2; 32]));
     assert!(racy(&out)[0]);
@@ -903,7 +909,7 @@ fn files_linked_into_a_new_tree_are_hashed_until_a_no_op_build_finds_them_right(
     std::thread::sleep(std::time::Duration::from_millis(30));
     let fresh = |key: u8| unchanged(&out, &[key; 32], &Options::default()).unwrap();
     assert!(fresh(2).is_some());
-    assert_eq!(racy(&out), vec![false; 3]);
+    assert_eq!(racy(&out), vec![false; 3], "a, b, the manifest");
     assert!(check_unchanged(&out, &[2; 32]));
     // Still, an edit that keeps size and mtime is found.
     let a = out.join("a");
