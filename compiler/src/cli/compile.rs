@@ -55,11 +55,9 @@ pub fn build(
         key,
     };
     if check {
-        if key.is_some_and(|k| crate::write::check_unchanged(out, &k)) {
-            r.note(&format!(
-                "{}: up to date (unchanged since dcnc built it)",
-                out.display()
-            ));
+        // The same note as the comparison's: what the tree is, not how it was found.
+        if let Some(files) = key.and_then(|k| crate::write::check_unchanged(out, &k)) {
+            r.note(&format!("{}: up to date ({files} files)", out.display()));
             return r.finish(0, |s| {
                 s.out = Some(out.display().to_string());
                 s.missing = Some(0);

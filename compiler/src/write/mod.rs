@@ -459,14 +459,14 @@ pub fn unchanged(
     }
 }
 
-/// `build --check` of inputs with `key` over the tree the last such build left in `out`: true
-/// when it is certainly unchanged (see [`unchanged`]); false means: compare it.
-pub fn check_unchanged(out: &Path, key: &manifest::Hash) -> bool {
+/// `build --check` of inputs with `key` over the tree the last such build left in `out`: how
+/// many files the tree has (the manifest not counted) when it is certainly unchanged (see
+/// [`unchanged`]); `None` means: compare it.
+pub fn check_unchanged(out: &Path, key: &manifest::Hash) -> Option<usize> {
     let out: &Path = &out.components().collect::<PathBuf>();
-    let Ok((_, _, names)) = names_of(out) else {
-        return false;
-    };
-    matches!(stamp::fresh(&names.stat(), key, out, None), Ok(Some(_)))
+    let (_, _, names) = names_of(out).ok()?;
+    let files = stamp::fresh(&names.stat(), key, out, None).ok()??;
+    Some(files.saturating_sub(1))
 }
 
 /// [`write_tree`] with all its options.

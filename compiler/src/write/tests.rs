@@ -721,10 +721,10 @@ fn an_unchanged_tree_is_known_by_its_record_and_any_change_to_a_file_undoes_that
     assert_eq!(w.written, 2);
     let fresh = |key: u8| unchanged(&out, &[key; 32], &Options::default()).unwrap();
     assert_eq!(fresh(1).map(|w| (w.written, w.unchanged)), Some((0, 2)));
-    assert!(check_unchanged(&out, &[1; 32]));
+    assert_eq!(check_unchanged(&out, &[1; 32]), Some(2), "a/x and b");
     // Other inputs: no shortcut.
     assert_eq!(fresh(2), None);
-    assert!(!check_unchanged(&out, &[2; 32]));
+    assert!(check_unchanged(&out, &[2; 32]).is_none());
 
     // After a clock tick, a build that finds nothing changed trusts every file by its lstat.
     std::thread::sleep(std::time::Duration::from_millis(30));
@@ -741,7 +741,7 @@ fn an_unchanged_tree_is_known_by_its_record_and_any_change_to_a_file_undoes_that
     let after = scan::lstat(&x).unwrap().unwrap();
     assert_eq!((after.size, after.mtime), (before.size, before.mtime));
     assert_eq!(fresh(1), None);
-    assert!(!check_unchanged(&out, &[1; 32]));
+    assert!(check_unchanged(&out, &[1; 32]).is_none());
     assert_eq!(check_tree(&t, &out).unwrap().changed.len(), 1);
     let w = write_tree_with(&t, &out, &keyed(1)).unwrap_err();
     assert_eq!(
@@ -799,7 +799,7 @@ fn a_racy_record_is_checked_by_hash_and_a_bad_or_foreign_record_is_no_shortcut()
         })
         .collect();
     fs::write(&record, &racy).unwrap();
-    assert!(check_unchanged(&out, &[1; 32]));
+    assert!(check_unchanged(&out, &[1; 32]).is_some());
     let a = scan::lstat(&out.join("a")).unwrap().unwrap();
     fs::write(out.join("a"), "9999").unwrap();
     // Pretend the edit kept every field of the lstat: only the hash can tell.
@@ -813,7 +813,7 @@ fn a_racy_record_is_checked_by_hash_and_a_bad_or_foreign_record_is_no_shortcut()
         now.dev, now.ino, now.size, now.mode, now.mtime.0, now.mtime.1, now.ctime.0, now.ctime.1
     );
     fs::write(&record, racy.replace(&l, &l_now)).unwrap();
-    assert!(!check_unchanged(&out, &[1; 32]));
+    assert!(check_unchanged(&out, &[1; 32]).is_none());
     fs::write(out.join("a"), "1234").unwrap();
 
     // Garbage, another version, a link, another directory at the same path.
@@ -826,25 +826,28 @@ fn a_racy_record_is_checked_by_hash_and_a_bad_or_foreign_record_is_no_shortcut()
         good.lines().take(3).collect::<Vec<_>>().join("\n") + "\n1 2 3\n",
     ] {
         fs::write(&record, bad).unwrap();
-        assert!(!check_unchanged(&out, &[1; 32]));
+        assert!(check_unchanged(&out, &[1; 32]).is_none());
     }
     fs::write(dir.path().join("elsewhere"), &good).unwrap();
     fs::remove_file(&record).unwrap();
     std::os::unix::fs::symlink(dir.path().join("elsewhere"), &record).unwrap();
     assert!(
-        !check_unchanged(&out, &[1; 32]),
+        check_unchanged(&out, &[1; 32]).is_none(),
         "a record is never read through a link"
     );
     fs::remove_file(&record).unwrap();
     fs::write(&record, &good).unwrap();
-    assert!(check_unchanged(&out, &[1; 32]));
+    assert!(check_unchanged(&out, &[1; 32]).is_some());
     fs::rename(&out, dir.path().join("moved")).unwrap();
     fs::create_dir(&out).unwrap();
     for e in fs::read_dir(dir.path().join("moved")).unwrap() {
         let e = e.unwrap();
         fs::rename(e.path(), out.join(e.file_name())).unwrap();
     }
-    assert!(!check_unchanged(&out, &[1; 32]), "another directory");
+    assert!(
+        check_unchanged(&out, &[1; 32]).is_none(),
+        "another directory"
+    );
 }
 
 #[test]
@@ -853,8 +856,8 @@ fn a_build_that_changes_the_tree_replaces_its_record_and_a_killed_one_leaves_non
     let out = dir.path().join("out");
     write_tree_with(&tree(&[("a", "1")]), &out, &keyed(1)).unwrap();
     write_tree_with(&tree(&[("a", "2")]), &out, &keyed(2)).unwrap();
-    assert!(!check_unchanged(&out, &[1; 32]));
-    assert!(check_unchanged(&out, &[2; 32]));
+    assert!(check_unchanged(&out, &[1; 32]).is_none());
+    assert!(check_unchanged(&out, &[2; 32]).is_some());
     assert_eq!(fs::read_to_string(out.join("a")).unwrap(), "2");
     // Killed at every point of a build that changes the tree: the record never vouches for
     // a tree that is not there.
@@ -865,14 +868,14 @@ fn a_build_that_changes_the_tree_replaces_its_record_and_a_killed_one_leaves_non
         fault::arm(None);
         if !crashed {
             r.unwrap();
-            assert!(check_unchanged(&out, &[3; 32]));
+            assert!(check_unchanged(&out, &[3; 32]).is_some());
             break;
         }
         assert!(
-            !check_unchanged(&out, &[3; 32]),
+            check_unchanged(&out, &[3; 32]).is_none(),
             "killed at {k}: no record of the new tree"
         );
-        if check_unchanged(&out, &[2; 32]) {
+        if check_unchanged(&out, &[2; 32]).is_some() {
             assert_eq!(
                 fs::read_to_string(out.join("a")).unwrap(),
                 "2",
@@ -880,7 +883,10 @@ fn a_build_that_changes_the_tree_replaces_its_record_and_a_killed_one_leaves_non
             );
         }
         write_tree_with(&tree(&[("a", "2")]), &out, &keyed(2)).unwrap();
-        assert!(check_unchanged(&out, &[2; 32]), "after the recovery of {k}");
+        assert!(
+            check_unchanged(&out, &[2; 32]).is_some(),
+            "after the recovery of {k}"
+        );
         assert!(k < 1000, "no end");
     }
 }
@@ -903,20 +909,20 @@ fn files_linked_into_a_new_tree_are_hashed_until_a_no_op_build_finds_them_right(
     // (`b` and the manifest may be racy too: written in the clock tick the staging completed.)
     assert!(racy(&out)[0], "a");
     // `build --check` reads and writes nothing: it hashes `a` and leaves the record as it is.
-    assert!(check_unchanged(&out, &[2; 32]));
+    assert!(check_unchanged(&out, &[2; 32]).is_some());
     assert!(racy(&out)[0]);
     // A no-op build a clock tick later hashes `a` right and then trusts its lstat.
     std::thread::sleep(std::time::Duration::from_millis(30));
     let fresh = |key: u8| unchanged(&out, &[key; 32], &Options::default()).unwrap();
     assert!(fresh(2).is_some());
     assert_eq!(racy(&out), vec![false; 3], "a, b, the manifest");
-    assert!(check_unchanged(&out, &[2; 32]));
+    assert!(check_unchanged(&out, &[2; 32]).is_some());
     // Still, an edit that keeps size and mtime is found.
     let a = out.join("a");
     let before = scan::lstat(&a).unwrap().unwrap();
     fs::write(&a, "9").unwrap();
     set_mtime(&a, before.mtime);
-    assert!(!check_unchanged(&out, &[2; 32]));
+    assert!(check_unchanged(&out, &[2; 32]).is_none());
     assert_eq!(fresh(2), None);
     // A racy file whose bytes are wrong is never trusted, nor its record rewritten.
     fs::write(&a, "1").unwrap();
