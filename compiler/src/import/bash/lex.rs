@@ -273,13 +273,7 @@ impl<'a> Lexer<'a> {
                 '\'' => {
                     self.bump();
                     flush(&mut segs, &mut lit);
-                    let mut q = String::new();
-                    while let Some(n) = self.bump() {
-                        if n == '\'' {
-                            break;
-                        }
-                        q.push(n);
-                    }
+                    let q = self.until('\'');
                     segs.push(Seg::Quoted(q));
                 }
                 '"' => {
@@ -295,13 +289,7 @@ impl<'a> Lexer<'a> {
                 '`' => {
                     self.bump();
                     flush(&mut segs, &mut lit);
-                    let mut s = String::new();
-                    while let Some(n) = self.bump() {
-                        if n == '`' {
-                            break;
-                        }
-                        s.push(n);
-                    }
+                    let s = self.until('`');
                     segs.push(Seg::Subst(s));
                 }
                 _ => {
@@ -343,19 +331,25 @@ impl<'a> Lexer<'a> {
                 }
                 '`' => {
                     segs.push(Seg::Quoted(std::mem::take(&mut q)));
-                    let mut s = String::new();
-                    while let Some(n) = self.bump() {
-                        if n == '`' {
-                            break;
-                        }
-                        s.push(n);
-                    }
+                    let s = self.until('`');
                     segs.push(Seg::Subst(s));
                 }
                 _ => q.push(c),
             }
         }
         segs.push(Seg::Quoted(q));
+    }
+
+    /// The text up to the next `end` (consumed and left out); the rest of the input when none.
+    fn until(&mut self, end: char) -> String {
+        let mut s = String::new();
+        while let Some(c) = self.bump() {
+            if c == end {
+                break;
+            }
+            s.push(c);
+        }
+        s
     }
 
     /// The text up to the `close` that matches an `open` just consumed (nested pairs kept,
