@@ -1,0 +1,351 @@
+//! What a stack passes besides what dcnc writes: network data, environment files kept whole or
+//! replaced by the target's own, the pass-through parameters (without the hiera and policies dcnc
+//! owns; never a secret, never an owned parameter import could not map), options set outside
+//! TripleO (crudini edits, INI files), and what is left of every stack's parameters.
+
+use serde_json::Value as Json;
+
+use super::{Mapper, Stack};
+use crate::import::deployment::{Origin, Res};
+use crate::import::heat;
+use crate::import::report::{Item, Section};
+use crate::import::source::{self, FileId, Loc};
+use crate::import::spec_out::{Doc, Field, MapBuilder};
+use crate::import::tripleo::Op;
+
+/// A parameter that holds a secret: it never goes into the spec.
+fn secret_parameter(key: &str) -> Option<&'static str> {
+    match key {
+        "CephExtraKeys" => Some("holds cephx keys: dcnc never writes a key into the spec or the tree. dcnc's heat targets give central Glance the `openstack` user's key through `openstack overcloud export ceph`; create extra keys outside the deploy"),
+        "CephClientKey" => Some("the key of an external cluster: dcnc reads it at deploy time from where `central.external.key` says (an environment variable or a file), never from the spec"),
+        k if k.ends_with("Password") || k.ends_with("Secret") || k.ends_with("Key") && k.starts_with("Ceph") => {
+            Some("looks like a secret: dcnc keeps secrets out of the spec; pass it in an environment file of your own (`environment_files`)")
+        }
+        _ => None,
+    }
+}
+
+/// Removes the key at `path` (nested maps) from `m`, and every map the removal leaves empty;
+/// whether it was there.
+fn remove_path(m: &mut serde_json::Map<String, Json>, path: &[&str]) -> bool {
+    match path {
+        [] => false,
+        [k] => m.remove(*k).is_some(),
+        [k, rest @ ..] => {
+            let Some(inner) = m.get_mut(*k).and_then(Json::as_object_mut) else {
+                return false;
+            };
+            let removed = remove_path(inner, rest);
+            if removed && inner.is_empty() {
+                m.remove(*k);
+            }
+            removed
+        }
+    }
+}
+
+impl Mapper<'_> {
+    /// An option a stack's service gets outside TripleO: a `crudini --set` of one of the stack's
+    /// scripts (or of a file naming the stack), else an INI file of the directory under a
+    /// directory named like the stack (`ansible/dcn0/nova.conf`). The last edit wins.
+    pub(super) fn out_of_band(
+        &mut self,
+        stack: &str,
+        section: &str,
+        keys: &[&str],
+    ) -> Option<(String, Loc)> {
+        let in_stack = |path: &str| path.split('/').any(|p| p == stack);
+        let mut found = None;
+        for (file, op) in &self.read.ops {
+            if let Op::Crudini(c) = op {
+                let for_stack =
+                    in_stack(self.read.sources.path(*file)) || c.file.text.contains(stack);
+                if for_stack && c.section == section && keys.contains(&c.key.as_str()) {
+                    if let Some(v) = &c.value {
+                        found = Some((v.text.clone(), Loc::new(c.loc.file, v.span)));
+                    }
+                }
+            }
+        }
+        if found.is_some() {
+            return found;
+        }
+        for id in self.read.sources.ids() {
+            let f = self.read.sources.get(id);
+            let dir = f.path.rsplit_once('/').map_or("", |(d, _)| d);
+            if f.kind != source::Kind::Ini || !in_stack(dir) {
+                continue;
+            }
+            match heat::read_ini(&self.read.sources, id) {
+                Ok(opts) => {
+                    if let Some(o) = opts
+                        .iter()
+                        .rev()
+                        .find(|o| o.section == section && keys.contains(&o.key.as_str()))
+                    {
+                        found = Some((o.value.clone(), o.loc));
+                    }
+                }
+                Err(e) => self.report.add(
+                    Section::Note,
+                    Item::opt(
+                        e.span.map(|sp| Loc::new(id, sp)),
+                        format!("{} {}", f.path, e.message),
+                    ),
+                ),
+            }
+        }
+        found
+    }
+
+    /// The files a stack passes besides what dcnc writes: network data, environment files that
+    /// are more than parameters, THT files the target does not add itself; and the pass-through
+    /// parameters of the others.
+    pub(super) fn files(&mut self, s: &mut Stack, f: &mut MapBuilder) {
+        if let Some(n) = &s.last.network_data {
+            f.field("network_data", Doc::str(&n.abs, Some(n.loc)));
+            if matches!(n.res, Res::Missing) {
+                self.report.add(
+                    Section::Note,
+                    Item::at(
+                        n.loc,
+                        format!(
+                            "{}: network data {} is not in the directory",
+                            s.name, n.word.text
+                        ),
+                    ),
+                );
+            }
+        }
+        let target_envs: Vec<&str> = self.target.environments(s.kind, self.external);
+        let stand_ins = [
+            "environments/podman.yaml",
+            "environments/docker.yaml",
+            "environments/ceph-ansible/ceph-ansible.yaml",
+            "environments/ceph-ansible/ceph-ansible-external.yaml",
+            "environments/cephadm/cephadm.yaml",
+            "environments/cephadm/cephadm-rbd-only.yaml",
+            "environments/external-ceph.yaml",
+            "environments/dcn.yaml",
+            "environments/dcn-hci.yaml",
+            "environments/dcn-storage.yaml",
+        ];
+        let mut keep: Vec<Doc> = Vec::new();
+        let mut params = Vec::new();
+        let mut kept_files: Vec<FileId> = Vec::new();
+        for e in &s.last.envs {
+            match &e.res {
+                Res::Tht(rel) => {
+                    if target_envs.contains(&rel.as_str()) {
+                        continue;
+                    }
+                    if stand_ins.contains(&rel.as_str()) {
+                        self.report.add(
+                            Section::Differs,
+                            Item::at(e.loc, format!("{}: -e {rel}", s.name)).detail(format!(
+                                "dcnc passes target `{}`'s own: {}",
+                                self.target.id,
+                                target_envs.join(", ")
+                            )),
+                        );
+                        continue;
+                    }
+                    keep.push(Doc::str(format!("{}/{rel}", s.last.tht_root), Some(e.loc)));
+                }
+                Res::Export { ceph, op, .. } => {
+                    let what = if *ceph {
+                        let stacks = (op.and_then(|op| self.read.export(op)))
+                            .map(|x| x.stacks.join(","))
+                            .unwrap_or_default();
+                        format!("the `export ceph` of {stacks}")
+                    } else {
+                        "the `openstack overcloud export` of the control plane".to_string()
+                    };
+                    self.report.add(
+                        Section::Mapped,
+                        Item::at(e.loc, format!("{}: -e {}", s.name, e.word.text))
+                            .detail(format!("{what}: dcnc's scripts make and pass it")),
+                    );
+                }
+                Res::Provisioned => {
+                    self.report.add(
+                        Section::Mapped,
+                        Item::at(e.loc, format!("{}: -e {}", s.name, e.word.text)).detail(
+                            "made when the scripts run (node provision, ceph deploy, or a script's `>`): dcnc's scripts make their own",
+                        ),
+                    );
+                }
+                Res::Missing => {
+                    self.report.add(
+                        Section::Input,
+                        Item::at(
+                            e.loc,
+                            format!("{}: -e {} is not in the directory", s.name, e.word.text),
+                        )
+                        .detail("kept as an environment file; import could not read what it sets"),
+                    );
+                    keep.push(Doc::str(&e.abs, Some(e.loc)));
+                }
+                Res::File(id) => {
+                    let Some(env) = self.read.envs.get(id) else {
+                        continue;
+                    };
+                    let only_multi = !env.params.is_empty()
+                        && env
+                            .params
+                            .iter()
+                            .all(|p| p.key == "CephExternalMultiConfig");
+                    if only_multi {
+                        self.report.add(
+                            Section::Mapped,
+                            Item::at(e.loc, format!("{}: -e {}", s.name, e.word.text))
+                                .detail("CephExternalMultiConfig: dcnc's scripts make it with `openstack overcloud export ceph`"),
+                        );
+                        continue;
+                    }
+                    let more = !env.registry.is_empty()
+                        || !env.merge.is_empty()
+                        || !env.top_params.is_empty()
+                        || !env.unknown_sections.is_empty();
+                    if more {
+                        let why = if !env.registry.is_empty() {
+                            "resource_registry"
+                        } else if !env.merge.is_empty() {
+                            "parameter_merge_strategies"
+                        } else if !env.top_params.is_empty() {
+                            "parameters"
+                        } else {
+                            "a section heat does not know"
+                        };
+                        self.report.add(
+                            Section::KeptFile,
+                            Item::at(
+                                e.loc,
+                                format!("{}: {}", s.name, self.read.sources.path(*id)),
+                            )
+                            .detail(format!(
+                                "holds {why}: passed as it is (`environment_files`)"
+                            )),
+                        );
+                        for (name, l) in &env.unknown_sections {
+                            self.report.add(
+                                Section::Problem,
+                                Item::at(*l, format!("{}: section `{name}` of an environment file", s.name))
+                                    .detail("heat rejects an environment with a section it does not know (did you mean `parameter_defaults`?)"),
+                            );
+                        }
+                        kept_files.push(*id);
+                        keep.push(Doc::str(&e.abs, Some(e.loc)));
+                    }
+                }
+            }
+        }
+        // Pass-through parameters: the effective ones written in a file of the directory that
+        // is not kept whole, and not accounted for.
+        let names: Vec<String> = s.eff.keys().cloned().collect();
+        for k in names {
+            let v = &s.eff[&k];
+            let Origin::File { key, value } = v.origin else {
+                continue;
+            };
+            if s.claimed.contains(&k) || kept_files.contains(&key.file) {
+                continue;
+            }
+            // What dcnc writes into map parameters itself: owned hiera of ExtraConfig, owned
+            // Glance policies; the rest of the map passes through.
+            let mut value_json = v.value.clone();
+            if let Some(m) = value_json.as_object_mut() {
+                if k.ends_with("ExtraConfig") {
+                    for (path, field) in crate::check::OWNED_HIERA {
+                        if remove_path(m, path) {
+                            self.report.add(
+                                Section::Mapped,
+                                Item::at(value, format!("{}: {k} {}", s.name, path.join(" / ")))
+                                    .detail(format!("dcnc sets it from {field}")),
+                            );
+                        }
+                    }
+                }
+                if k == "GlanceApiPolicies" {
+                    m.retain(|_, e| {
+                        let owned = e
+                            .get("key")
+                            .and_then(Json::as_str)
+                            .is_some_and(|p| crate::check::OWNED_POLICIES.contains(&p));
+                        !owned
+                    });
+                }
+                if m.is_empty() && !v.value.as_object().is_some_and(|o| o.is_empty()) {
+                    s.claimed.insert(k.clone());
+                    continue;
+                }
+            }
+            if let Some(reason) = secret_parameter(&k) {
+                self.report.add(
+                    Section::Secret,
+                    Item::at(key, format!("{}: {k}", s.name)).detail(reason),
+                );
+                s.claimed.insert(k.clone());
+                continue;
+            }
+            if let Some(why) = self.unmappable(&k) {
+                self.report.add(
+                    Section::Refused,
+                    Item::at(key, format!("{}: {k}: {}", s.name, v.value)).detail(why),
+                );
+                s.claimed.insert(k.clone());
+                continue;
+            }
+            self.report.add(
+                Section::PassThrough,
+                Item::at(key, format!("{}: {k}", s.name)),
+            );
+            params.push(Field {
+                key: k.clone(),
+                value: Doc::Raw(value_json, Some(value)),
+                comment: None,
+                key_origin: Some(key),
+            });
+            s.claimed.insert(k);
+        }
+        if !keep.is_empty() {
+            f.field("environment_files", Doc::Seq(keep));
+        }
+        if !params.is_empty() {
+            f.field("parameters", Doc::Map(params));
+        }
+    }
+
+    /// Why an owned parameter that import did not map cannot be a pass-through one.
+    fn unmappable(&self, key: &str) -> Option<String> {
+        let field = crate::check::owned_parameter(key)?;
+        Some(format!(
+            "dcnc sets it from {field}, and import could not map this value"
+        ))
+    }
+
+    /// Parameters nobody accounted for (only THT's remain): nothing to do, but a stack whose
+    /// parameters come only from THT says so in the report.
+    pub(super) fn leftovers(&mut self, s: &Stack) {
+        for (k, v) in &s.eff {
+            if s.claimed.contains(k) {
+                continue;
+            }
+            if let Origin::Cli(l) = v.origin {
+                self.report.add(
+                    Section::Refused,
+                    Item::at(l, format!("{}: {k} from the command line", s.name))
+                        .detail("dcnc's deploy.sh passes no such option"),
+                );
+            }
+            if let Origin::Export(l) = v.origin {
+                self.report.add(
+                    Section::Mapped,
+                    Item::at(l, format!("{}: {k} from an export", s.name))
+                        .detail("dcnc's scripts make the exports"),
+                );
+            }
+            let _ = &v.replaced;
+        }
+    }
+}
