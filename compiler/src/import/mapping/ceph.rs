@@ -11,12 +11,13 @@ use crate::import::heat;
 use crate::import::report::{Item, Section};
 use crate::import::source::{self, FileId, Loc};
 use crate::import::spec_out::{Doc, Field, MapBuilder};
+use crate::kinds::SiteKind;
 use crate::spec::defaults;
 
 /// What a Ceph client conf of the directory says of its cluster.
-pub(super) struct CephConf {
-    pub(super) fsid: Option<(String, Loc)>,
-    pub(super) mons: Option<(Vec<String>, Loc)>,
+struct CephConf {
+    fsid: Option<(String, Loc)>,
+    mons: Option<(Vec<String>, Loc)>,
 }
 
 /// THT roles that run CephMon (roles/*.yaml of 12.x-18.x), for roles whose file import has not.
@@ -35,7 +36,7 @@ const MON_ROLES: &[&str] = &[
 /// The mons of a stack's own cluster from predictable IPs: the storage IPs (`<Role>IPs:
 /// {storage: [...]}`) of its roles that run CephMon, which is what `openstack overcloud export
 /// ceph` gives as `external_cluster_mon_ips`.
-pub(super) fn mon_ips(s: &Stack) -> Option<(Vec<String>, Loc)> {
+fn mon_ips(s: &Stack) -> Option<(Vec<String>, Loc)> {
     let mut list = Vec::new();
     let mut at = None;
     for r in &s.roles {
@@ -59,6 +60,104 @@ pub(super) fn mon_ips(s: &Stack) -> Option<(Vec<String>, Loc)> {
 }
 
 impl Mapper<'_> {
+    /// A site's `cluster` (reported when TripleO's `ceph` is left), where it is not the
+    /// default; the cluster name.
+    pub(super) fn cluster(&mut self, s: &mut Stack, f: &mut MapBuilder, site: &str) -> String {
+        let edge = s.kind == SiteKind::Edge;
+        let (cluster, cluster_loc) = match s.own_str("CephClusterName") {
+            Some((c, l)) => (c, l),
+            None => {
+                self.report.add(
+                    Section::Note,
+                    Item::at(
+                        s.loc,
+                        format!(
+                            "{}: CephClusterName is not set: TripleO names the cluster `ceph`",
+                            s.name
+                        ),
+                    )
+                    .detail("every site needs a cluster name of its own; the spec keeps `ceph`"),
+                );
+                ("ceph".to_string(), None)
+            }
+        };
+        s.claimed.insert("CephClusterName".into());
+        let cluster_default = if edge {
+            site.to_string()
+        } else {
+            defaults::central_cluster().to_string()
+        };
+        if cluster != cluster_default {
+            f.field("cluster", Doc::str(&cluster, cluster_loc));
+        }
+        cluster
+    }
+
+    /// A site's `fsid`: the stack's own, what another stack reads of its cluster, or its client
+    /// conf's; else asked for.
+    pub(super) fn fsid(&mut self, s: &mut Stack, f: &mut MapBuilder, cluster: &str) {
+        let entry = self.multi.iter().find(|m| m.cluster == cluster).cloned();
+        let fsid = s.own_str("CephClusterFSID").or_else(|| {
+            entry
+                .as_ref()
+                .and_then(|e| e.fsid.clone())
+                .map(|(v, l)| (v, Some(l)))
+        });
+        s.claimed.insert("CephClusterFSID".into());
+        let fsid = fsid.or_else(|| {
+            let c = self.ceph_conf(cluster)?;
+            c.fsid.map(|(v, l)| (v, Some(l)))
+        });
+        match fsid {
+            Some((v, l)) => {
+                f.field("fsid", Doc::str(v, l));
+            }
+            None => {
+                self.report.add(
+                Section::Input,
+                Item::at(s.loc, format!("{}: the fsid of Ceph cluster `{cluster}`", s.name))
+                    .detail("no CephClusterFSID, and no CephExternalMultiConfig entry of this cluster: run `ceph fsid` at the site and write it as `fsid`"),
+            );
+                f.field("fsid", Doc::str("", None));
+            }
+        }
+    }
+
+    /// A site's `mons`: what another stack reads of its cluster, the stack's external mon host,
+    /// its mons' predictable IPs, or its client conf's; else asked for.
+    pub(super) fn mons(&mut self, s: &mut Stack, f: &mut MapBuilder, cluster: &str) {
+        let entry = self.multi.iter().find(|m| m.cluster == cluster).cloned();
+        let mons = entry.as_ref().and_then(|e| e.mons.clone()).or_else(|| {
+            let host = s.own_str("CephExternalMonHost")?;
+            let list = host
+                .0
+                .split(',')
+                .map(|m| m.trim().to_string())
+                .filter(|m| !m.is_empty())
+                .collect();
+            Some((list, host.1?))
+        });
+        let mons = mons.or_else(|| mon_ips(s));
+        let mons = mons.or_else(|| self.ceph_conf(cluster).and_then(|c| c.mons));
+        s.claimed.insert("CephExternalMonHost".into());
+        match mons {
+            Some((list, l)) => {
+                f.field(
+                    "mons",
+                    Doc::Flow(list.iter().map(|m| json!(m)).collect(), Some(l)),
+                );
+            }
+            None => {
+                self.report.add(
+                Section::Input,
+                Item::at(s.loc, format!("{}: the mon addresses of Ceph cluster `{cluster}`", s.name))
+                    .detail("no CephExternalMultiConfig entry of this cluster names them: list the storage IPs of its mons (`ceph mon dump`) as `mons`"),
+            );
+                f.field("mons", Doc::Flow(Vec::new(), None));
+            }
+        }
+    }
+
     /// Every `CephExternalMultiConfig` entry any stack reads: where fsids and mons come from.
     pub(super) fn collect_multi_config(&mut self, stacks: &[Stack]) {
         for s in stacks {
@@ -263,7 +362,7 @@ impl Mapper<'_> {
 
     /// A Ceph client conf of cluster `cluster` in the directory (`<cluster>.conf`, as TripleO and
     /// dcnc name them): its `[global]` fsid and mon host.
-    pub(super) fn ceph_conf(&mut self, cluster: &str) -> Option<CephConf> {
+    fn ceph_conf(&mut self, cluster: &str) -> Option<CephConf> {
         let name = format!("{cluster}.conf");
         let id = self.read.sources.ids().find(|&id| {
             let p = self.read.sources.path(id);

@@ -3,10 +3,10 @@
 //! owns; never a secret, never an owned parameter import could not map), options set outside
 //! TripleO (crudini edits, INI files), and what is left of every stack's parameters.
 
-use serde_json::Value as Json;
+use serde_json::{Map, Value as Json};
 
 use super::{Mapper, Stack};
-use crate::import::deployment::{Origin, Res};
+use crate::import::deployment::{Origin, PathRef, Res};
 use crate::import::heat;
 use crate::import::report::{Item, Section};
 use crate::import::source::{self, FileId, Loc};
@@ -43,6 +43,21 @@ fn remove_path(m: &mut serde_json::Map<String, Json>, path: &[&str]) -> bool {
         }
     }
 }
+
+/// THT environment files whose work the target's own environment files do: a `-e` of one is
+/// replaced (reported).
+const STAND_INS: &[&str] = &[
+    "environments/podman.yaml",
+    "environments/docker.yaml",
+    "environments/ceph-ansible/ceph-ansible.yaml",
+    "environments/ceph-ansible/ceph-ansible-external.yaml",
+    "environments/cephadm/cephadm.yaml",
+    "environments/cephadm/cephadm-rbd-only.yaml",
+    "environments/external-ceph.yaml",
+    "environments/dcn.yaml",
+    "environments/dcn-hci.yaml",
+    "environments/dcn-storage.yaml",
+];
 
 impl Mapper<'_> {
     /// An option a stack's service gets outside TripleO: a `crudini --set` of one of the stack's
@@ -117,131 +132,153 @@ impl Mapper<'_> {
                 );
             }
         }
-        let target_envs: Vec<&str> = self.target.environments(s.kind, self.external);
-        let stand_ins = [
-            "environments/podman.yaml",
-            "environments/docker.yaml",
-            "environments/ceph-ansible/ceph-ansible.yaml",
-            "environments/ceph-ansible/ceph-ansible-external.yaml",
-            "environments/cephadm/cephadm.yaml",
-            "environments/cephadm/cephadm-rbd-only.yaml",
-            "environments/external-ceph.yaml",
-            "environments/dcn.yaml",
-            "environments/dcn-hci.yaml",
-            "environments/dcn-storage.yaml",
-        ];
         let mut keep: Vec<Doc> = Vec::new();
-        let mut params = Vec::new();
         let mut kept_files: Vec<FileId> = Vec::new();
+        let target_envs: Vec<&str> = self.target.environments(s.kind, self.external);
         for e in &s.last.envs {
-            match &e.res {
-                Res::Tht(rel) => {
-                    if target_envs.contains(&rel.as_str()) {
-                        continue;
-                    }
-                    if stand_ins.contains(&rel.as_str()) {
-                        self.report.add(
-                            Section::Differs,
-                            Item::at(e.loc, format!("{}: -e {rel}", s.name)).detail(format!(
-                                "dcnc passes target `{}`'s own: {}",
-                                self.target.id,
-                                target_envs.join(", ")
-                            )),
-                        );
-                        continue;
-                    }
-                    keep.push(Doc::str(format!("{}/{rel}", s.last.tht_root), Some(e.loc)));
-                }
-                Res::Export { ceph, op, .. } => {
-                    let what = if *ceph {
-                        let stacks = (op.and_then(|op| self.read.export(op)))
-                            .map(|x| x.stacks.join(","))
-                            .unwrap_or_default();
-                        format!("the `export ceph` of {stacks}")
-                    } else {
-                        "the `openstack overcloud export` of the control plane".to_string()
-                    };
-                    self.report.add(
-                        Section::Mapped,
-                        Item::at(e.loc, format!("{}: -e {}", s.name, e.word.text))
-                            .detail(format!("{what}: dcnc's scripts make and pass it")),
-                    );
-                }
-                Res::Provisioned => {
-                    self.report.add(
-                        Section::Mapped,
-                        Item::at(e.loc, format!("{}: -e {}", s.name, e.word.text)).detail(
-                            "made when the scripts run (node provision, ceph deploy, or a script's `>`): dcnc's scripts make their own",
-                        ),
-                    );
-                }
-                Res::Missing => {
-                    self.report.add(
-                        Section::Input,
-                        Item::at(
-                            e.loc,
-                            format!("{}: -e {} is not in the directory", s.name, e.word.text),
-                        )
-                        .detail("kept as an environment file; import could not read what it sets"),
-                    );
-                    keep.push(Doc::str(&e.abs, Some(e.loc)));
-                }
-                Res::File(id) => {
-                    let Some(env) = self.read.envs.get(id) else {
-                        continue;
-                    };
-                    let only_multi = !env.params.is_empty()
-                        && env
-                            .params
-                            .iter()
-                            .all(|p| p.key == "CephExternalMultiConfig");
-                    if only_multi {
-                        self.report.add(
-                            Section::Mapped,
-                            Item::at(e.loc, format!("{}: -e {}", s.name, e.word.text))
-                                .detail("CephExternalMultiConfig: dcnc's scripts make it with `openstack overcloud export ceph`"),
-                        );
-                        continue;
-                    }
-                    let more = !env.registry.is_empty()
-                        || !env.merge.is_empty()
-                        || !env.top_params.is_empty()
-                        || !env.unknown_sections.is_empty();
-                    if more {
-                        let why = if !env.registry.is_empty() {
-                            "resource_registry"
-                        } else if !env.merge.is_empty() {
-                            "parameter_merge_strategies"
-                        } else if !env.top_params.is_empty() {
-                            "parameters"
-                        } else {
-                            "a section heat does not know"
-                        };
-                        self.report.add(
-                            Section::KeptFile,
-                            Item::at(
-                                e.loc,
-                                format!("{}: {}", s.name, self.read.sources.path(*id)),
-                            )
-                            .detail(format!(
-                                "holds {why}: passed as it is (`environment_files`)"
-                            )),
-                        );
-                        for (name, l) in &env.unknown_sections {
-                            self.report.add(
-                                Section::Problem,
-                                Item::at(*l, format!("{}: section `{name}` of an environment file", s.name))
-                                    .detail("heat rejects an environment with a section it does not know (did you mean `parameter_defaults`?)"),
-                            );
-                        }
-                        kept_files.push(*id);
-                        keep.push(Doc::str(&e.abs, Some(e.loc)));
-                    }
-                }
+            if let Some((doc, id)) = self.env_file(s, e, &target_envs) {
+                kept_files.extend(id);
+                keep.push(doc);
             }
         }
-        // Pass-through parameters: the effective ones written in a file of the directory that
-        // is not kept whole, and not accounted for.
+        let params = self.pass_through(s, &kept_files);
+        if !keep.is_empty() {
+            f.field("environment_files", Doc::Seq(keep));
+        }
+        if !params.is_empty() {
+            f.field("parameters", Doc::Map(params));
+        }
+    }
+
+    /// What becomes of one `-e` file: dropped for the target's own, made by dcnc's scripts, or
+    /// kept (`environment_files`: with its file when it is kept whole, its parameters then not
+    /// passed through).
+    fn env_file(
+        &mut self,
+        s: &Stack,
+        e: &PathRef,
+        target_envs: &[&str],
+    ) -> Option<(Doc, Option<FileId>)> {
+        match &e.res {
+            Res::Tht(rel) => {
+                if target_envs.contains(&rel.as_str()) {
+                    return None;
+                }
+                if STAND_INS.contains(&rel.as_str()) {
+                    self.report.add(
+                        Section::Differs,
+                        Item::at(e.loc, format!("{}: -e {rel}", s.name)).detail(format!(
+                            "dcnc passes target `{}`'s own: {}",
+                            self.target.id,
+                            target_envs.join(", ")
+                        )),
+                    );
+                    return None;
+                }
+                Some((
+                    Doc::str(format!("{}/{rel}", s.last.tht_root), Some(e.loc)),
+                    None,
+                ))
+            }
+            Res::Export { ceph, op, .. } => {
+                let what = if *ceph {
+                    let stacks = (op.and_then(|op| self.read.export(op)))
+                        .map(|x| x.stacks.join(","))
+                        .unwrap_or_default();
+                    format!("the `export ceph` of {stacks}")
+                } else {
+                    "the `openstack overcloud export` of the control plane".to_string()
+                };
+                self.report.add(
+                    Section::Mapped,
+                    Item::at(e.loc, format!("{}: -e {}", s.name, e.word.text))
+                        .detail(format!("{what}: dcnc's scripts make and pass it")),
+                );
+                None
+            }
+            Res::Provisioned => {
+                self.report.add(
+                    Section::Mapped,
+                    Item::at(e.loc, format!("{}: -e {}", s.name, e.word.text)).detail(
+                        "made when the scripts run (node provision, ceph deploy, or a script's `>`): dcnc's scripts make their own",
+                    ),
+                );
+                None
+            }
+            Res::Missing => {
+                self.report.add(
+                    Section::Input,
+                    Item::at(
+                        e.loc,
+                        format!("{}: -e {} is not in the directory", s.name, e.word.text),
+                    )
+                    .detail("kept as an environment file; import could not read what it sets"),
+                );
+                Some((Doc::str(&e.abs, Some(e.loc)), None))
+            }
+            Res::File(id) => self
+                .kept_whole(s, e, *id)
+                .then(|| (Doc::str(&e.abs, Some(e.loc)), Some(*id))),
+        }
+    }
+
+    /// Whether an environment file of the directory is kept whole: it holds more than
+    /// parameters (reported, and a section heat does not know a problem). One that holds only
+    /// CephExternalMultiConfig is made by dcnc's scripts.
+    fn kept_whole(&mut self, s: &Stack, e: &PathRef, id: FileId) -> bool {
+        let Some(env) = self.read.envs.get(&id) else {
+            return false;
+        };
+        let only_multi = !env.params.is_empty()
+            && env
+                .params
+                .iter()
+                .all(|p| p.key == "CephExternalMultiConfig");
+        if only_multi {
+            self.report.add(
+                        Section::Mapped,
+                        Item::at(e.loc, format!("{}: -e {}", s.name, e.word.text))
+                            .detail("CephExternalMultiConfig: dcnc's scripts make it with `openstack overcloud export ceph`"),
+                    );
+            return false;
+        }
+        let more = !env.registry.is_empty()
+            || !env.merge.is_empty()
+            || !env.top_params.is_empty()
+            || !env.unknown_sections.is_empty();
+        if !more {
+            return false;
+        }
+        let why = if !env.registry.is_empty() {
+            "resource_registry"
+        } else if !env.merge.is_empty() {
+            "parameter_merge_strategies"
+        } else if !env.top_params.is_empty() {
+            "parameters"
+        } else {
+            "a section heat does not know"
+        };
+        self.report.add(
+            Section::KeptFile,
+            Item::at(e.loc, format!("{}: {}", s.name, self.read.sources.path(id))).detail(format!(
+                "holds {why}: passed as it is (`environment_files`)"
+            )),
+        );
+        for (name, l) in &env.unknown_sections {
+            self.report.add(
+                            Section::Problem,
+                            Item::at(*l, format!("{}: section `{name}` of an environment file", s.name))
+                                .detail("heat rejects an environment with a section it does not know (did you mean `parameter_defaults`?)"),
+                        );
+        }
+        true
+    }
+
+    /// Pass-through parameters: the effective ones written in a file of the directory that is
+    /// not kept whole, and not accounted for; never a secret, never an owned parameter import
+    /// could not map.
+    fn pass_through(&mut self, s: &mut Stack, kept_files: &[FileId]) -> Vec<Field> {
+        let mut params = Vec::new();
         let names: Vec<String> = s.eff.keys().cloned().collect();
         for k in names {
             let v = &s.eff[&k];
@@ -255,26 +292,7 @@ impl Mapper<'_> {
             // Glance policies; the rest of the map passes through.
             let mut value_json = v.value.clone();
             if let Some(m) = value_json.as_object_mut() {
-                if k.ends_with("ExtraConfig") {
-                    for (path, field) in crate::check::OWNED_HIERA {
-                        if remove_path(m, path) {
-                            self.report.add(
-                                Section::Mapped,
-                                Item::at(value, format!("{}: {k} {}", s.name, path.join(" / ")))
-                                    .detail(format!("dcnc sets it from {field}")),
-                            );
-                        }
-                    }
-                }
-                if k == "GlanceApiPolicies" {
-                    m.retain(|_, e| {
-                        let owned = e
-                            .get("key")
-                            .and_then(Json::as_str)
-                            .is_some_and(|p| crate::check::OWNED_POLICIES.contains(&p));
-                        !owned
-                    });
-                }
+                self.drop_owned(s, &k, value, m);
                 if m.is_empty() && !v.value.as_object().is_some_and(|o| o.is_empty()) {
                     s.claimed.insert(k.clone());
                     continue;
@@ -308,11 +326,31 @@ impl Mapper<'_> {
             });
             s.claimed.insert(k);
         }
-        if !keep.is_empty() {
-            f.field("environment_files", Doc::Seq(keep));
+        params
+    }
+
+    /// What dcnc writes into map parameters itself, removed from `m`: owned hiera of
+    /// ExtraConfig (reported mapped), owned Glance policies; the rest of the map passes through.
+    fn drop_owned(&mut self, s: &Stack, k: &str, value: Loc, m: &mut Map<String, Json>) {
+        if k.ends_with("ExtraConfig") {
+            for (path, field) in crate::check::OWNED_HIERA {
+                if remove_path(m, path) {
+                    self.report.add(
+                        Section::Mapped,
+                        Item::at(value, format!("{}: {k} {}", s.name, path.join(" / ")))
+                            .detail(format!("dcnc sets it from {field}")),
+                    );
+                }
+            }
         }
-        if !params.is_empty() {
-            f.field("parameters", Doc::Map(params));
+        if k == "GlanceApiPolicies" {
+            m.retain(|_, e| {
+                let owned = e
+                    .get("key")
+                    .and_then(Json::as_str)
+                    .is_some_and(|p| crate::check::OWNED_POLICIES.contains(&p));
+                !owned
+            });
         }
     }
 

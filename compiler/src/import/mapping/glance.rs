@@ -27,6 +27,22 @@ impl Mapper<'_> {
     /// `glance:` from central's parameters; an edge that differs is reported.
     pub(super) fn glance(&mut self, stacks: &mut [Stack]) -> MapBuilder {
         let mut g = MapBuilder::default();
+        self.import_methods(stacks, &mut g);
+        self.show_locations(stacks, &mut g);
+        self.pool_and_user(stacks, &mut g);
+        self.copy_image_by(stacks, &mut g);
+        if self.cache {
+            let cache = self.cache_settings(stacks);
+            if !cache.is_empty() {
+                g.field("cache", cache.build());
+            }
+        }
+        g
+    }
+
+    /// `glance.import_methods`: central's, where they are not dcnc's default; an edge whose
+    /// methods differ is reported.
+    fn import_methods(&mut self, stacks: &mut [Stack], g: &mut MapBuilder) {
         let central = &stacks[0];
         // Import methods: a comma list or a list.
         let methods_of = |s: &Stack| {
@@ -86,7 +102,10 @@ impl Mapper<'_> {
                 }
             }
         }
-        // Show multiple locations (where the release still has it).
+    }
+
+    /// `glance.show_multiple_locations`, where the release still has the parameter.
+    fn show_locations(&mut self, stacks: &mut [Stack], g: &mut MapBuilder) {
         let central = &stacks[0];
         if let Some(v) = central.get("GlanceShowMultipleLocations") {
             let b = heat_bool(&v.value);
@@ -110,6 +129,11 @@ impl Mapper<'_> {
         for s in stacks.iter_mut() {
             s.claimed.insert("GlanceShowMultipleLocations".into());
         }
+    }
+
+    /// `glance.pool`, `staging_nfs_share` and `client_user` (the user central Glance reads edge
+    /// stores with).
+    fn pool_and_user(&mut self, stacks: &mut [Stack], g: &mut MapBuilder) {
         let central = &stacks[0];
         if let Some((pool, loc)) = central.own_str("GlanceRbdPoolName") {
             if pool != defaults::pool() {
@@ -140,7 +164,11 @@ impl Mapper<'_> {
                 s.claimed.insert(k.into());
             }
         }
-        // Members may copy images (a `copy_image` policy granting `role:member`).
+    }
+
+    /// `glance.copy_image_by`: members may copy images (a `copy_image` policy granting
+    /// `role:member`).
+    fn copy_image_by(&mut self, stacks: &[Stack], g: &mut MapBuilder) {
         let policy = stacks.iter().find_map(|s| {
             let v = s.get("GlanceApiPolicies")?;
             v.value.as_object()?.values().find_map(|e| {
@@ -163,13 +191,6 @@ impl Mapper<'_> {
                 );
             }
         }
-        if self.cache {
-            let cache = self.cache_settings(stacks);
-            if !cache.is_empty() {
-                g.field("cache", cache.build());
-            }
-        }
-        g
     }
 
     /// `glance.cache` from the first edge with an image cache (TripleO's GlanceImageCache*);

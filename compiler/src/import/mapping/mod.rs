@@ -99,8 +99,75 @@ pub fn map(read: &Read, target: Option<TargetName>, report: &mut Report) -> Resu
     let Some(central_name) = central_stack(read, &names) else {
         return Err("no stack runs the control plane (no role named Controller..., and no `openstack overcloud export` of a stack the others read)".into());
     };
+    let mut stacks = stacks_of(read, &names, &central_name, target, report);
+    let mut m = Mapper {
+        read,
+        target,
+        report,
+        multi: Vec::new(),
+        central_ntp: Vec::new(),
+        cache: false,
+        external: false,
+    };
+    m.collect_multi_config(&stacks);
+    let mut top = MapBuilder::default();
+    top.field("target", Doc::str(target.id, report_loc(m.report)));
+    let topology = m.topology(&stacks);
+    m.cache = topology == crate::kinds::Topology::GlanceCache;
+    if m.cache {
+        top.field("topology", Doc::str("glance-cache", None));
+    }
+    if let Some(tht) = stacks
+        .first()
+        .map(|s| s.last.tht_root.clone())
+        .filter(|t| t != super::deployment::THT_ROOT)
+    {
+        top.field("tht", Doc::str(tht, None));
+    }
+    let glance = m.glance(&mut stacks);
+    if !glance.is_empty() {
+        top.field("glance", glance.build());
+    }
+    let ceph = m.ceph();
+    if !ceph.is_empty() {
+        top.field("ceph", ceph.build());
+    }
+    // An external central cluster (central is its client), and compute stacks on it.
+    m.external = stacks[0].get("CephExternalMonHost").is_some();
+    if m.external {
+        let central_cluster = SiteView::of(&stacks[0]).cluster;
+        for s in stacks.iter_mut().skip(1) {
+            let cluster = s.own_str("CephClusterName").map(|(c, _)| c);
+            if cluster.as_deref() == Some(central_cluster.as_str()) {
+                s.kind = SiteKind::Compute;
+            }
+        }
+    }
+    let (central, rest) = stacks.split_first_mut().expect("central exists");
+    let central_view = m.central(central, rest, &mut top);
+    m.edges(rest, &central_view, &mut top);
+    // What is left of every stack's parameters.
+    for s in &stacks {
+        m.leftovers(s);
+    }
+    Ok(Mapped {
+        doc: top.build(),
+        target,
+        stacks: stacks.iter().map(|s| (s.name.clone(), s.kind)).collect(),
+    })
+}
+
+/// Every stack with the parameters of its last deploy (reported with its deploys), its
+/// conflicting files reported; central first, then the edges in natural order.
+fn stacks_of<'a>(
+    read: &'a Read,
+    names: &'a [String],
+    central_name: &str,
+    target: &Target,
+    report: &mut Report,
+) -> Vec<Stack<'a>> {
     let mut stacks: Vec<Stack> = Vec::new();
-    for n in &names {
+    for n in names {
         let deploys: Vec<&StackDeploy> = read.deploys_of(n).collect();
         let last = deploys
             .iter()
@@ -146,121 +213,7 @@ pub fn map(read: &Read, target: Option<TargetName>, report: &mut Report) -> Resu
     report
         .deploys
         .sort_by_key(|(n, _)| order.iter().position(|o| o == n));
-    let mut m = Mapper {
-        read,
-        target,
-        report,
-        multi: Vec::new(),
-        central_ntp: Vec::new(),
-        cache: false,
-        external: false,
-    };
-    m.collect_multi_config(&stacks);
-    let mut top = MapBuilder::default();
-    top.field("target", Doc::str(target.id, report_loc(m.report)));
-    let topology = m.topology(&stacks);
-    m.cache = topology == crate::kinds::Topology::GlanceCache;
-    if m.cache {
-        top.field("topology", Doc::str("glance-cache", None));
-    }
-    if let Some(tht) = stacks
-        .first()
-        .map(|s| s.last.tht_root.clone())
-        .filter(|t| t != super::deployment::THT_ROOT)
-    {
-        top.field("tht", Doc::str(tht, None));
-    }
-    let glance = m.glance(&mut stacks);
-    if !glance.is_empty() {
-        top.field("glance", glance.build());
-    }
-    let ceph = m.ceph();
-    if !ceph.is_empty() {
-        top.field("ceph", ceph.build());
-    }
-    // An external central cluster (central is its client), and compute stacks on it.
-    m.external = stacks[0].get("CephExternalMonHost").is_some();
-    if m.external {
-        let central_cluster = SiteView::of(&stacks[0]).cluster;
-        for s in stacks.iter_mut().skip(1) {
-            let cluster = s.own_str("CephClusterName").map(|(c, _)| c);
-            if cluster.as_deref() == Some(central_cluster.as_str()) {
-                s.kind = SiteKind::Compute;
-            }
-        }
-    }
-    let (central, rest) = stacks.split_first_mut().expect("central exists");
-    let mut central_doc = m.site(central, &[]);
-    let central_view = SiteView::of(central);
-    if let Doc::Map(fields) = &mut central_doc {
-        if m.external {
-            fields.push(m.external_key(central));
-        }
-        let computes: Vec<&mut Stack> = rest
-            .iter_mut()
-            .filter(|s| s.kind == SiteKind::Compute)
-            .collect();
-        if computes.len() > 1 {
-            m.report.add(
-                Section::Refused,
-                Item::at(
-                    computes[1].loc,
-                    format!(
-                        "{}: a second compute stack on central's cluster",
-                        computes[1].name
-                    ),
-                )
-                .detail("dcnc has one central compute stack (`central.compute`)"),
-            );
-        }
-        if let Some(c) = computes.into_iter().next() {
-            let doc = m.compute(c);
-            fields.push(Field {
-                key: "compute".into(),
-                value: doc,
-                comment: Some(format!(
-                    "Stack {}: compute at the central site, on its cluster.",
-                    c.name
-                )),
-                key_origin: None,
-            });
-        }
-    }
-    top.commented(
-        "central",
-        central_doc,
-        format!(
-            "Stack {}: the control plane and Ceph cluster `{}`.",
-            central.name, central_view.cluster
-        ),
-    );
-    let mut edges = Vec::new();
-    for e in rest.iter_mut().filter(|s| s.kind == SiteKind::Edge) {
-        edges.push((
-            e.name.clone(),
-            m.site(e, std::slice::from_ref(&central_view)),
-        ));
-    }
-    let (defaults, edges) = factor_edge_defaults(edges);
-    if !defaults.is_empty() {
-        top.commented(
-            "edge_defaults",
-            Doc::Map(defaults),
-            "What every edge stack has alike.",
-        );
-    }
-    if !edges.is_empty() {
-        top.field("edges", Doc::Seq(edges));
-    }
-    // What is left of every stack's parameters.
-    for s in &stacks {
-        m.leftovers(s);
-    }
-    Ok(Mapped {
-        doc: top.build(),
-        target,
-        stacks: stacks.iter().map(|s| (s.name.clone(), s.kind)).collect(),
-    })
+    stacks
 }
 
 fn report_loc(r: &Report) -> Option<Loc> {
@@ -304,6 +257,87 @@ struct Mapper<'a> {
     cache: bool,
     /// Central's cluster is external: TripleO deploys no Ceph at central.
     external: bool,
+}
+
+impl Mapper<'_> {
+    /// `central:`: the central stack's site, the key of its external cluster and the compute
+    /// stack on that cluster; central's view, which the edges' settings refer to.
+    fn central(
+        &mut self,
+        central: &mut Stack,
+        rest: &mut [Stack],
+        top: &mut MapBuilder,
+    ) -> SiteView {
+        let mut central_doc = self.site(central, &[]);
+        let central_view = SiteView::of(central);
+        if let Doc::Map(fields) = &mut central_doc {
+            if self.external {
+                fields.push(self.external_key(central));
+            }
+            fields.extend(self.central_compute(rest));
+        }
+        top.commented(
+            "central",
+            central_doc,
+            format!(
+                "Stack {}: the control plane and Ceph cluster `{}`.",
+                central.name, central_view.cluster
+            ),
+        );
+        central_view
+    }
+
+    /// `central.compute`: the compute stack on central's cluster (dcnc has one; a second is
+    /// refused).
+    fn central_compute(&mut self, rest: &mut [Stack]) -> Option<Field> {
+        let computes: Vec<&mut Stack> = rest
+            .iter_mut()
+            .filter(|s| s.kind == SiteKind::Compute)
+            .collect();
+        if computes.len() > 1 {
+            self.report.add(
+                Section::Refused,
+                Item::at(
+                    computes[1].loc,
+                    format!(
+                        "{}: a second compute stack on central's cluster",
+                        computes[1].name
+                    ),
+                )
+                .detail("dcnc has one central compute stack (`central.compute`)"),
+            );
+        }
+        let c = computes.into_iter().next()?;
+        let doc = self.compute(c);
+        Some(Field {
+            key: "compute".into(),
+            value: doc,
+            comment: Some(format!(
+                "Stack {}: compute at the central site, on its cluster.",
+                c.name
+            )),
+            key_origin: None,
+        })
+    }
+
+    /// `edges:`, each edge given central's view, and `edge_defaults`, what they have alike.
+    fn edges(&mut self, rest: &mut [Stack], central: &SiteView, top: &mut MapBuilder) {
+        let mut edges = Vec::new();
+        for e in rest.iter_mut().filter(|s| s.kind == SiteKind::Edge) {
+            edges.push((e.name.clone(), self.site(e, std::slice::from_ref(central))));
+        }
+        let (defaults, edges) = factor_edge_defaults(edges);
+        if !defaults.is_empty() {
+            top.commented(
+                "edge_defaults",
+                Doc::Map(defaults),
+                "What every edge stack has alike.",
+            );
+        }
+        if !edges.is_empty() {
+            top.field("edges", Doc::Seq(edges));
+        }
+    }
 }
 
 /// A heat boolean (`true`, `'yes'`, 1...).

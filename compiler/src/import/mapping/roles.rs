@@ -5,7 +5,7 @@ use serde_json::{json, Value as Json};
 
 use super::{heat_number, key_loc, loc_of, Mapper, Stack};
 use crate::import::deployment::{Origin, RoleIn, RolesSource};
-use crate::import::heat;
+use crate::import::heat::{self, BaremetalRole};
 use crate::import::report::{Item, Section};
 use crate::import::source::Loc;
 use crate::import::spec_out::{Doc, MapBuilder};
@@ -44,11 +44,32 @@ impl Mapper<'_> {
                     .detail("its roles are Controller, Compute, BlockStorage, ObjectStorage and CephStorage"),
             );
         }
-        let flow = self.target.flow;
-        let mut list = Vec::new();
         let mut names: Vec<RoleIn> = s.roles.clone();
-        // a count of a role the file does not have: the role is still deployed by heat? no:
-        // heat has no such parameter, so it does nothing.
+        self.dropped_counts(s, &names);
+        if matches!(s.roles_source, RolesSource::Missing(_)) {
+            names = Vec::new();
+        }
+        let baremetal = (self.read.baremetal_file(s.last))
+            .and_then(|id| heat::read_baremetal(&self.read.sources, id).ok());
+        if let RolesSource::File(id) = s.roles_source {
+            self.report.add(
+                Section::Differs,
+                Item::at(s.last.roles_file.as_ref().map_or(s.loc, |r| r.loc), format!("{}: roles from {}", s.name, self.read.sources.path(id)))
+                    .detail("dcnc makes a stack's roles file with `openstack overcloud roles generate` from THT's roles (central can keep a file of its own: `roles_file`); compare your file's services with THT's roles/ of the release"),
+            );
+        }
+        let mut list = Vec::new();
+        for r in names {
+            list.push(self.role(s, r, baremetal.as_deref()));
+        }
+        if !list.is_empty() {
+            f.field("roles", Doc::Seq(list));
+        }
+    }
+
+    /// A count of a role the roles file does not have: heat has no such parameter, so it does
+    /// nothing (reported dropped).
+    fn dropped_counts(&mut self, s: &mut Stack, names: &[RoleIn]) {
         let counts: Vec<String> = s
             .eff
             .keys()
@@ -70,117 +91,121 @@ impl Mapper<'_> {
                 s.claimed.insert(k.clone());
             }
         }
-        if matches!(s.roles_source, RolesSource::Missing(_)) {
-            names = Vec::new();
+    }
+
+    /// One role: its name, base, count, hint and flavor.
+    fn role(&mut self, s: &mut Stack, mut r: RoleIn, baremetal: Option<&[BaremetalRole]>) -> Doc {
+        if r.base.is_none() && self.target.role(&r.name).is_none() {
+            r.base = self.base_of(&s.name, &r);
         }
-        let baremetal = (self.read.baremetal_file(s.last))
-            .and_then(|id| heat::read_baremetal(&self.read.sources, id).ok());
-        if let RolesSource::File(id) = s.roles_source {
-            self.report.add(
-                Section::Differs,
-                Item::at(s.last.roles_file.as_ref().map_or(s.loc, |r| r.loc), format!("{}: roles from {}", s.name, self.read.sources.path(id)))
-                    .detail("dcnc makes a stack's roles file with `openstack overcloud roles generate` from THT's roles (central can keep a file of its own: `roles_file`); compare your file's services with THT's roles/ of the release"),
-            );
+        let mut role = MapBuilder::default();
+        role.field("name", Doc::str(&r.name, Some(r.loc)));
+        if let Some(b) = &r.base {
+            role.field("base", Doc::str(b, Some(r.loc)));
         }
-        for mut r in names {
-            if r.base.is_none() && self.target.role(&r.name).is_none() {
-                r.base = self.base_of(&s.name, &r);
+        let bm = baremetal.and_then(|b| b.iter().find(|x| x.name == r.name));
+        self.role_count(s, &r, bm, &mut role);
+        self.role_hint(s, &r, bm, &mut role);
+        // flavor
+        let flavor_key = format!("Overcloud{}Flavor", r.name);
+        if let Some((fl, l)) = s.own_str(&flavor_key) {
+            if fl != defaults::flavor() && self.target.flow == DeployFlow::Classic {
+                role.field("flavor", Doc::str(fl, l));
             }
-            let mut role = MapBuilder::default();
-            role.field("name", Doc::str(&r.name, Some(r.loc)));
-            if let Some(b) = &r.base {
-                role.field("base", Doc::str(b, Some(r.loc)));
+        }
+        s.claimed.insert(flavor_key);
+        role.build()
+    }
+
+    /// A role's `count`: its node file's, else its `<Role>Count`, else the roles file's
+    /// CountDefault (reported).
+    fn role_count(
+        &mut self,
+        s: &mut Stack,
+        r: &RoleIn,
+        bm: Option<&BaremetalRole>,
+        role: &mut MapBuilder,
+    ) {
+        let count_key = format!("{}Count", r.name);
+        let count = s
+            .eff
+            .get(&count_key)
+            .map(|v| (heat_number(&v.value), loc_of(&v.origin)));
+        let count = match (count, bm) {
+            (_, Some(b)) if b.count.is_some() => b.count.map(|(n, l)| (Some(n as f64), Some(l))),
+            (c, _) => c,
+        };
+        match count {
+            Some((Some(n), l)) => {
+                role.field("count", Doc::Value(json!(n as u64), l));
             }
-            let count_key = format!("{}Count", r.name);
-            let count = s
-                .eff
-                .get(&count_key)
-                .map(|v| (heat_number(&v.value), loc_of(&v.origin)));
-            let bm = baremetal
-                .as_ref()
-                .and_then(|b| b.iter().find(|x| x.name == r.name));
-            let count = match (count, bm) {
-                (_, Some(b)) if b.count.is_some() => {
-                    b.count.map(|(n, l)| (Some(n as f64), Some(l)))
-                }
-                (c, _) => c,
-            };
-            match count {
-                Some((Some(n), l)) => {
-                    role.field("count", Doc::Value(json!(n as u64), l));
-                }
-                _ => {
-                    let n = r.count_default.unwrap_or(0);
-                    self.report.add(
-                        Section::Note,
-                        Item::at(r.loc, format!("{}: {count_key} is not set", s.name)).detail(
-                            format!(
-                                "the roles file's CountDefault ({n}) counts; the spec writes it"
-                            ),
-                        ),
-                    );
-                    role.field("count", Doc::Value(json!(n), Some(r.loc)));
-                }
+            _ => {
+                let n = r.count_default.unwrap_or(0);
+                self.report.add(
+                    Section::Note,
+                    Item::at(r.loc, format!("{}: {count_key} is not set", s.name)).detail(format!(
+                        "the roles file's CountDefault ({n}) counts; the spec writes it"
+                    )),
+                );
+                role.field("count", Doc::Value(json!(n), Some(r.loc)));
             }
-            s.claimed.insert(count_key);
-            // hint
-            let hint_key = format!("{}SchedulerHints", r.name);
-            let default_hint = format!("{}-{}-%index%", s.name, r.name.to_lowercase());
-            // The original's own hints where it set them (a classic deploy), whatever the target's
-            // flow: the provisioned flow turns them into the nodes' capabilities (baremetal.yaml).
-            match (flow, s.eff.get(&hint_key)) {
-                (_, Some(v)) if bm.is_none_or(|b| b.tags.is_empty()) => {
-                    match v.value.get("capabilities:node").and_then(Json::as_str) {
-                        Some(h) if v.value.as_object().is_some_and(|o| o.len() == 1) => {
-                            if h != default_hint {
-                                role.field("hint", Doc::str(h, loc_of(&v.origin)));
-                            }
+        }
+        s.claimed.insert(count_key);
+    }
+
+    /// A role's `hint`: the original's own scheduler hint where it set one (a classic deploy),
+    /// whatever the target's flow (the provisioned flow turns them into the nodes'
+    /// capabilities, baremetal.yaml); else from its nodes' tags.
+    fn role_hint(
+        &mut self,
+        s: &mut Stack,
+        r: &RoleIn,
+        bm: Option<&BaremetalRole>,
+        role: &mut MapBuilder,
+    ) {
+        let flow = self.target.flow;
+        let hint_key = format!("{}SchedulerHints", r.name);
+        let default_hint = format!("{}-{}-%index%", s.name, r.name.to_lowercase());
+        match (flow, s.eff.get(&hint_key)) {
+            (_, Some(v)) if bm.is_none_or(|b| b.tags.is_empty()) => {
+                match v.value.get("capabilities:node").and_then(Json::as_str) {
+                    Some(h) if v.value.as_object().is_some_and(|o| o.len() == 1) => {
+                        if h != default_hint {
+                            role.field("hint", Doc::str(h, loc_of(&v.origin)));
                         }
-                        _ if v.value == json!({}) => {
-                            role.field("hint", Doc::str("", loc_of(&v.origin)));
-                        }
-                        _ => {
-                            self.report.add(
+                    }
+                    _ if v.value == json!({}) => {
+                        role.field("hint", Doc::str("", loc_of(&v.origin)));
+                    }
+                    _ => {
+                        self.report.add(
                             Section::Refused,
                             Item::opt(key_loc(&v.origin), format!("{}: {hint_key}: {}", s.name, v.value))
                                 .detail("dcnc writes scheduler hints as {'capabilities:node': <hint>} only; the spec has no hint for this role: place its nodes by tag"),
                         );
-                            role.field("hint", Doc::str("", None));
-                        }
-                    }
-                }
-                (DeployFlow::Classic, None) => {
-                    role.field("hint", Doc::str("", None));
-                }
-                (DeployFlow::Provisioned, _) | (DeployFlow::Classic, Some(_)) => {
-                    let tags = bm.map(|b| b.tags.clone()).unwrap_or_default();
-                    match tags.first() {
-                        Some((t, l)) => {
-                            let hint = hint_of(t, &tags);
-                            if hint != default_hint {
-                                role.field("hint", Doc::str(hint, Some(*l)));
-                            }
-                        }
-                        None => {
-                            role.field("hint", Doc::str("", None));
-                        }
+                        role.field("hint", Doc::str("", None));
                     }
                 }
             }
-            s.claimed.insert(hint_key);
-            // flavor
-            let flavor_key = format!("Overcloud{}Flavor", r.name);
-            if let Some((fl, l)) = s.own_str(&flavor_key) {
-                if fl != defaults::flavor() && flow == DeployFlow::Classic {
-                    role.field("flavor", Doc::str(fl, l));
+            (DeployFlow::Classic, None) => {
+                role.field("hint", Doc::str("", None));
+            }
+            (DeployFlow::Provisioned, _) | (DeployFlow::Classic, Some(_)) => {
+                let tags = bm.map(|b| b.tags.clone()).unwrap_or_default();
+                match tags.first() {
+                    Some((t, l)) => {
+                        let hint = hint_of(t, &tags);
+                        if hint != default_hint {
+                            role.field("hint", Doc::str(hint, Some(*l)));
+                        }
+                    }
+                    None => {
+                        role.field("hint", Doc::str("", None));
+                    }
                 }
             }
-            s.claimed.insert(flavor_key);
-            list.push(role.build());
         }
-        if !list.is_empty() {
-            f.field("roles", Doc::Seq(list));
-        }
+        s.claimed.insert(hint_key);
     }
 
     /// The THT role a role of one's own is a copy of: the longest THT role its name starts with

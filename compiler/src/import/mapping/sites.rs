@@ -6,13 +6,11 @@ use std::collections::BTreeSet;
 
 use serde_json::{json, Value as Json};
 
-use super::ceph::mon_ips;
 use super::{heat_bool, key_loc, loc_of, Mapper, SiteView, Stack};
 use crate::import::report::{Item, Section};
 use crate::import::source::Loc;
 use crate::import::spec_out::{Doc, Field, MapBuilder};
 use crate::kinds::SiteKind;
-use crate::spec::defaults;
 
 /// NTP servers as a list: heat's comma_delimited_list from a string or a list.
 fn ntp_list(v: &Json) -> Vec<Json> {
@@ -135,6 +133,28 @@ fn strip_locs(d: &Doc) -> Doc {
     }
 }
 
+/// A site's `name` and `stack` fields (an edge's name is its stack's unless the deployment names
+/// the site otherwise; central has a stack only); the site name.
+fn names(s: &Stack, f: &mut MapBuilder) -> String {
+    let edge = s.kind == SiteKind::Edge;
+    let name_loc = Some(s.loc);
+    let site = site_name(s);
+    if edge {
+        match &site {
+            Some((n, l)) => {
+                f.field("name", Doc::str(n, *l));
+                f.field("stack", Doc::str(&s.name, name_loc));
+            }
+            None => {
+                f.field("name", Doc::str(&s.name, name_loc));
+            }
+        }
+    } else {
+        f.field("stack", Doc::str(&s.name, name_loc));
+    }
+    site.map_or_else(|| s.name.clone(), |(n, _)| n)
+}
+
 impl Mapper<'_> {
     /// `central.compute`: a stack at the central site whose nodes use central's cluster.
     pub(super) fn compute(&mut self, s: &mut Stack) -> Doc {
@@ -166,117 +186,12 @@ impl Mapper<'_> {
     pub(super) fn site(&mut self, s: &mut Stack, central: &[SiteView]) -> Doc {
         let mut f = MapBuilder::default();
         let edge = s.kind == SiteKind::Edge;
-        let name_loc = Some(s.loc);
-        let site = site_name(s);
+        let site = names(s, &mut f);
+        let cluster = self.cluster(s, &mut f, &site);
+        self.fsid(s, &mut f, &cluster);
+        self.mons(s, &mut f, &cluster);
         if edge {
-            match &site {
-                Some((n, l)) => {
-                    f.field("name", Doc::str(n, *l));
-                    f.field("stack", Doc::str(&s.name, name_loc));
-                }
-                None => {
-                    f.field("name", Doc::str(&s.name, name_loc));
-                }
-            }
-        } else {
-            f.field("stack", Doc::str(&s.name, name_loc));
-        }
-        let site = site.map_or_else(|| s.name.clone(), |(n, _)| n);
-        // cluster
-        let (cluster, cluster_loc) = match s.own_str("CephClusterName") {
-            Some((c, l)) => (c, l),
-            None => {
-                self.report.add(
-                    Section::Note,
-                    Item::at(
-                        s.loc,
-                        format!(
-                            "{}: CephClusterName is not set: TripleO names the cluster `ceph`",
-                            s.name
-                        ),
-                    )
-                    .detail("every site needs a cluster name of its own; the spec keeps `ceph`"),
-                );
-                ("ceph".to_string(), None)
-            }
-        };
-        s.claimed.insert("CephClusterName".into());
-        let cluster_default = if edge {
-            site.clone()
-        } else {
-            defaults::central_cluster().to_string()
-        };
-        if cluster != cluster_default {
-            f.field("cluster", Doc::str(&cluster, cluster_loc));
-        }
-        // fsid and mons: the stack's own, or what another stack reads of its cluster
-        let entry = self.multi.iter().find(|m| m.cluster == cluster).cloned();
-        let fsid = s.own_str("CephClusterFSID").or_else(|| {
-            entry
-                .as_ref()
-                .and_then(|e| e.fsid.clone())
-                .map(|(v, l)| (v, Some(l)))
-        });
-        s.claimed.insert("CephClusterFSID".into());
-        let fsid = fsid.or_else(|| {
-            let c = self.ceph_conf(&cluster)?;
-            c.fsid.map(|(v, l)| (v, Some(l)))
-        });
-        match fsid {
-            Some((v, l)) => {
-                f.field("fsid", Doc::str(v, l));
-            }
-            None => {
-                self.report.add(
-                    Section::Input,
-                    Item::at(s.loc, format!("{}: the fsid of Ceph cluster `{cluster}`", s.name))
-                        .detail("no CephClusterFSID, and no CephExternalMultiConfig entry of this cluster: run `ceph fsid` at the site and write it as `fsid`"),
-                );
-                f.field("fsid", Doc::str("", None));
-            }
-        }
-        let mons = entry.as_ref().and_then(|e| e.mons.clone()).or_else(|| {
-            let host = s.own_str("CephExternalMonHost")?;
-            let list = host
-                .0
-                .split(',')
-                .map(|m| m.trim().to_string())
-                .filter(|m| !m.is_empty())
-                .collect();
-            Some((list, host.1?))
-        });
-        let mons = mons.or_else(|| mon_ips(s));
-        let mons = mons.or_else(|| self.ceph_conf(&cluster).and_then(|c| c.mons));
-        s.claimed.insert("CephExternalMonHost".into());
-        match mons {
-            Some((list, l)) => {
-                f.field(
-                    "mons",
-                    Doc::Flow(list.iter().map(|m| json!(m)).collect(), Some(l)),
-                );
-            }
-            None => {
-                self.report.add(
-                    Section::Input,
-                    Item::at(s.loc, format!("{}: the mon addresses of Ceph cluster `{cluster}`", s.name))
-                        .detail("no CephExternalMultiConfig entry of this cluster names them: list the storage IPs of its mons (`ceph mon dump`) as `mons`"),
-                );
-                f.field("mons", Doc::Flow(Vec::new(), None));
-            }
-        }
-        if edge {
-            if let Some((api, l)) = self.glance_api(s) {
-                f.field("glance_api", Doc::str(api, l));
-            } else if !self.target.edge_services {
-                self.report.add(
-                    Section::Input,
-                    Item::at(
-                        s.loc,
-                        format!("{}: the address of the site's Glance API", s.name),
-                    )
-                    .detail("target ussuri-poc's configure.sh points Nova at it: add `glance_api`"),
-                );
-            }
+            self.edge_glance_api(s, &mut f);
             self.az(s, &site, &mut f);
         }
         self.store(s, &mut f, central, &cluster);
@@ -291,6 +206,23 @@ impl Mapper<'_> {
         }
         self.files(s, &mut f);
         f.build()
+    }
+
+    /// `glance_api` of an edge, where the deployment names it; the target whose scripts need it
+    /// reports it missing.
+    fn edge_glance_api(&mut self, s: &Stack, f: &mut MapBuilder) {
+        if let Some((api, l)) = self.glance_api(s) {
+            f.field("glance_api", Doc::str(api, l));
+        } else if !self.target.edge_services {
+            self.report.add(
+                Section::Input,
+                Item::at(
+                    s.loc,
+                    format!("{}: the address of the site's Glance API", s.name),
+                )
+                .detail("target ussuri-poc's configure.sh points Nova at it: add `glance_api`"),
+            );
+        }
     }
 
     /// The address an edge's Nova asks for images, where the deployment names it: a nova.conf

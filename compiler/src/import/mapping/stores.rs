@@ -19,6 +19,30 @@ fn id_code(a: &str, b: &str) -> Code {
     }
 }
 
+/// A store id and where it was written.
+type Named = (String, Option<Loc>);
+
+/// The entries of a stack's GlanceMultistoreConfig: store id, cluster and where.
+fn multistore_entries(s: &Stack) -> Vec<(String, String, Option<Loc>)> {
+    match s.get("GlanceMultistoreConfig") {
+        Some(v) => match &v.value {
+            Json::Object(m) => m
+                .iter()
+                .map(|(k, e)| {
+                    let c = e
+                        .get("CephClusterName")
+                        .and_then(Json::as_str)
+                        .unwrap_or("ceph")
+                        .to_string();
+                    (k.clone(), c, loc_of(&v.origin))
+                })
+                .collect(),
+            _ => Vec::new(),
+        },
+        None => Vec::new(),
+    }
+}
+
 impl Mapper<'_> {
     /// The store: its id and description, and (edges) the other stores its Glance has.
     pub(super) fn store(
@@ -29,27 +53,48 @@ impl Mapper<'_> {
         cluster: &str,
     ) {
         if self.cache {
-            // Glance keeps images on swift: no site's Ceph is a store.
-            for k in [
-                "GlanceBackendID",
-                "GlanceBackend",
-                "GlanceStoreDescription",
-                "GlanceMultistoreConfig",
-                "CephExternalMultiConfig",
-                "CephClientUserName",
-            ] {
-                s.claimed.insert(k.into());
-            }
-            if let Some((b, l)) = s.own_str("GlanceBackend").filter(|(b, _)| b != "swift") {
-                self.report.add(
-                    Section::Refused,
-                    Item::opt(l, format!("{}: GlanceBackend `{b}`", s.name)).detail(
-                        "in the glance-cache topology every Glance keeps images on central's swift",
-                    ),
-                );
-            }
+            self.cache_store(s);
             return;
         }
+        let (id, id_loc, central_name) = self.store_id(s, cluster);
+        s.claimed.insert("GlanceBackendID".into());
+        s.claimed.insert("GlanceBackend".into());
+        self.backend(s);
+        self.store_field(s, f, (&id, id_loc), central_name.as_ref(), cluster);
+        // The other stores of this Glance.
+        s.claimed.insert("GlanceMultistoreConfig".into());
+        s.claimed.insert("CephExternalMultiConfig".into());
+        s.claimed.insert("CephClientUserName".into());
+        if s.kind == SiteKind::Edge {
+            self.edge_stores(s, f, central);
+        }
+    }
+
+    /// The glance-cache topology: Glance keeps images on swift, no site's Ceph is a store.
+    fn cache_store(&mut self, s: &mut Stack) {
+        for k in [
+            "GlanceBackendID",
+            "GlanceBackend",
+            "GlanceStoreDescription",
+            "GlanceMultistoreConfig",
+            "CephExternalMultiConfig",
+            "CephClientUserName",
+        ] {
+            s.claimed.insert(k.into());
+        }
+        if let Some((b, l)) = s.own_str("GlanceBackend").filter(|(b, _)| b != "swift") {
+            self.report.add(
+                Section::Refused,
+                Item::opt(l, format!("{}: GlanceBackend `{b}`", s.name)).detail(
+                    "in the glance-cache topology every Glance keeps images on central's swift",
+                ),
+            );
+        }
+    }
+
+    /// The store id, where it was written, and how central's multistore config names this edge's
+    /// store (if it does); when two Glances disagree, central's id, reported.
+    fn store_id(&mut self, s: &Stack, cluster: &str) -> (String, Option<Loc>, Option<Named>) {
         let mut out_of_band = None;
         let own_id = s.own_str("GlanceBackendID").or_else(|| {
             let (v, l) = self.out_of_band(&s.name, "glance_store", &["default_backend"])?;
@@ -99,8 +144,11 @@ impl Mapper<'_> {
             }
         };
         self.store_id_on_purpose(s, &id, own_id.as_ref(), central_name.as_ref(), out_of_band);
-        s.claimed.insert("GlanceBackendID".into());
-        s.claimed.insert("GlanceBackend".into());
+        (id, id_loc, central_name)
+    }
+
+    /// A GlanceBackend that is not the site's rbd (or central's swift) is refused.
+    fn backend(&mut self, s: &Stack) {
         if let Some(b) = s.own_str("GlanceBackend") {
             let wanted = if s.get("GlanceCacheEnabled").is_some()
                 || (s.kind == SiteKind::Central && b.0 == "swift")
@@ -111,15 +159,26 @@ impl Mapper<'_> {
             };
             if b.0 != wanted {
                 self.report.add(
-                    Section::Refused,
-                    Item::opt(b.1, format!("{}: GlanceBackend `{}`", s.name, b.0))
-                        .detail(format!("dcnc makes every site's Ceph cluster a Glance rbd store; this stack's Glance would be `{wanted}`")),
-                );
+                Section::Refused,
+                Item::opt(b.1, format!("{}: GlanceBackend `{}`", s.name, b.0))
+                    .detail(format!("dcnc makes every site's Ceph cluster a Glance rbd store; this stack's Glance would be `{wanted}`")),
+            );
             }
         }
-        // The description: the store's own Glance's, else what central's multistore config says.
+    }
+
+    /// `store:` (`id` and `description` where not the defaults); the description is the store's
+    /// own Glance's, else what central's multistore config says.
+    fn store_field(
+        &mut self,
+        s: &mut Stack,
+        f: &mut MapBuilder,
+        (id, id_loc): (&str, Option<Loc>),
+        central_name: Option<&Named>,
+        cluster: &str,
+    ) {
         let desc = s.own_str("GlanceStoreDescription").or_else(|| {
-            let (key, loc) = central_name.as_ref()?;
+            let (key, loc) = central_name?;
             let v = self.central_desc(key)?;
             Some((v, *loc))
         });
@@ -127,7 +186,7 @@ impl Mapper<'_> {
         let mut store = MapBuilder::default();
         let id_default = cluster.to_string();
         if id != id_default {
-            store.field("id", Doc::str(&id, id_loc));
+            store.field("id", Doc::str(id, id_loc));
         }
         match &desc {
             Some((d, l)) if *d != format!("{id} rbd glance store") => {
@@ -144,76 +203,59 @@ impl Mapper<'_> {
         if !store.is_empty() {
             f.field("store", store.build());
         }
-        // The other stores of this Glance.
-        s.claimed.insert("GlanceMultistoreConfig".into());
-        s.claimed.insert("CephExternalMultiConfig".into());
-        s.claimed.insert("CephClientUserName".into());
-        if s.kind == SiteKind::Edge {
-            let listed: Vec<(String, String, Option<Loc>)> = match s.get("GlanceMultistoreConfig") {
-                Some(v) => match &v.value {
-                    Json::Object(m) => m
-                        .iter()
-                        .map(|(k, e)| {
-                            let c = e
-                                .get("CephClusterName")
-                                .and_then(Json::as_str)
-                                .unwrap_or("ceph")
-                                .to_string();
-                            (k.clone(), c, loc_of(&v.origin))
-                        })
-                        .collect(),
-                    _ => Vec::new(),
-                },
-                None => Vec::new(),
-            };
-            let c = central.first();
-            let mut stores = Vec::new();
-            for (key, clu, loc) in &listed {
-                match c {
-                    Some(cv) if *clu == cv.cluster => {
-                        if *key != cv.store {
-                            self.report.add(
-                                Section::Problem,
-                                Item::opt(*loc, format!("{}: calls central's store `{key}`; central's own Glance calls it `{}`", s.name, cv.store))
-                                    .detail("an image's location names its store: this Glance cannot find the images central keeps. The spec uses central's id"),
-                            );
-                            self.report.on_purpose(OnPurpose {
-                                stack: s.name.clone(),
-                                param: "GlanceMultistoreConfig".into(),
-                                change: Change::Key {
-                                    from: key.clone(),
-                                    to: cv.store.clone(),
-                                },
-                                why: format!(
-                                    "this Glance calls central's store `{key}`, central's own Glance calls it `{}`: the Glances share one database, whose image locations carry the store id, so this one could not find central's images; dcnc gives a store one id, central's",
-                                    cv.store
-                                ),
-                                code: id_code(key, &cv.store),
-                                loc: *loc,
-                            });
-                        }
-                        stores.push(cv.store.clone());
-                    }
-                    _ => {
+    }
+
+    /// `stores:` of an edge: the other stores its Glance has (only central's), where not the
+    /// target's default; central's store under another id is reported and marked on purpose.
+    fn edge_stores(&mut self, s: &Stack, f: &mut MapBuilder, central: &[SiteView]) {
+        let listed = multistore_entries(s);
+        let c = central.first();
+        let mut stores = Vec::new();
+        for (key, clu, loc) in &listed {
+            match c {
+                Some(cv) if *clu == cv.cluster => {
+                    if *key != cv.store {
                         self.report.add(
-                            Section::Refused,
-                            Item::opt(*loc, format!("{}: store `{key}` of cluster `{clu}`", s.name))
-                                .detail("an edge may hold only its own and the central store in dcnc (another edge's store would ship that edge's key here)"),
+                            Section::Problem,
+                            Item::opt(*loc, format!("{}: calls central's store `{key}`; central's own Glance calls it `{}`", s.name, cv.store))
+                                .detail("an image's location names its store: this Glance cannot find the images central keeps. The spec uses central's id"),
                         );
+                        self.report.on_purpose(OnPurpose {
+                            stack: s.name.clone(),
+                            param: "GlanceMultistoreConfig".into(),
+                            change: Change::Key {
+                                from: key.clone(),
+                                to: cv.store.clone(),
+                            },
+                            why: format!(
+                                "this Glance calls central's store `{key}`, central's own Glance calls it `{}`: the Glances share one database, whose image locations carry the store id, so this one could not find central's images; dcnc gives a store one id, central's",
+                                cv.store
+                            ),
+                            code: id_code(key, &cv.store),
+                            loc: *loc,
+                        });
                     }
+                    stores.push(cv.store.clone());
+                }
+                _ => {
+                    self.report.add(
+                        Section::Refused,
+                        Item::opt(*loc, format!("{}: store `{key}` of cluster `{clu}`", s.name))
+                            .detail("an edge may hold only its own and the central store in dcnc (another edge's store would ship that edge's key here)"),
+                    );
                 }
             }
-            let default = if self.target.edges_get_central_store {
-                c.map(|v| vec![v.store.clone()]).unwrap_or_default()
-            } else {
-                Vec::new()
-            };
-            if stores != default {
-                f.field(
-                    "stores",
-                    Doc::Flow(stores.iter().map(|x| json!(x)).collect(), None),
-                );
-            }
+        }
+        let default = if self.target.edges_get_central_store {
+            c.map(|v| vec![v.store.clone()]).unwrap_or_default()
+        } else {
+            Vec::new()
+        };
+        if stores != default {
+            f.field(
+                "stores",
+                Doc::Flow(stores.iter().map(|x| json!(x)).collect(), None),
+            );
         }
     }
 
