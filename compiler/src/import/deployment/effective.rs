@@ -6,10 +6,10 @@ use std::collections::BTreeMap;
 use serde_json::Value as Json;
 
 use super::scripts::script_dir;
-use super::{absolute, Origin, Read, Res, RoleIn, RolesSource, Setting, StackDeploy};
+use super::{absolute, Origin, PathRef, Read, Res, RoleIn, RolesSource, Setting, StackDeploy};
 use crate::diag::Span;
 use crate::import::heat::{self, RoleDef};
-use crate::import::source::Loc;
+use crate::import::source::{FileId, Loc};
 use crate::import::tripleo::Op;
 
 /// How heat merges parameters of several environment files (heat/engine/environment_util.py,
@@ -40,39 +40,56 @@ fn merge_value(old: &Json, new: &Json, strategy: &str) -> Json {
     }
 }
 
+/// One more environment file's `value` of `key`, merged into `out` as heat merges it (a null
+/// changes nothing); the value it replaces is kept with its origin.
+fn set(
+    out: &mut BTreeMap<String, Setting>,
+    key: &str,
+    value: Json,
+    origin: Origin,
+    strategy: &str,
+) {
+    if value.is_null() {
+        return;
+    }
+    match out.get_mut(key) {
+        Some(s) => {
+            let merged = merge_value(&s.value, &value, strategy);
+            let old = std::mem::replace(&mut s.value, merged);
+            let old_origin = std::mem::replace(&mut s.origin, origin);
+            s.replaced.push((old_origin, old));
+        }
+        None => {
+            out.insert(
+                key.to_string(),
+                Setting {
+                    value,
+                    origin,
+                    replaced: Vec::new(),
+                },
+            );
+        }
+    }
+}
+
+/// The `parameter_defaults` of THT environment file `rel`, where dcnc has the release's data.
+fn tht_params(out: &mut BTreeMap<String, Setting>, tht_version: &str, rel: &str) {
+    let Some(env) = crate::params::environment(tht_version, rel) else {
+        return;
+    };
+    if let Some(Json::Object(p)) = env.get("parameter_defaults") {
+        for (k, v) in p {
+            set(out, k, v.clone(), Origin::Tht(rel.to_string()), "overwrite");
+        }
+    }
+}
+
 impl Read {
     /// The effective `parameter_defaults` of one deploy: its `-e` files in order (THT files from
     /// the release's data where dcnc has it; `--ntp-server` before every file, as
     /// python-tripleoclient puts its parameters environment first).
     pub fn effective(&self, d: &StackDeploy, tht_version: &str) -> BTreeMap<String, Setting> {
         let mut out: BTreeMap<String, Setting> = BTreeMap::new();
-        let set = |out: &mut BTreeMap<String, Setting>,
-                   key: &str,
-                   value: Json,
-                   origin: Origin,
-                   strategy: &str| {
-            if value.is_null() {
-                return;
-            }
-            match out.get_mut(key) {
-                Some(s) => {
-                    let merged = merge_value(&s.value, &value, strategy);
-                    let old = std::mem::replace(&mut s.value, merged);
-                    let old_origin = std::mem::replace(&mut s.origin, origin);
-                    s.replaced.push((old_origin, old));
-                }
-                None => {
-                    out.insert(
-                        key.to_string(),
-                        Setting {
-                            value,
-                            origin,
-                            replaced: Vec::new(),
-                        },
-                    );
-                }
-            }
-        };
         if let Some(ntp) = &d.ntp_server {
             set(
                 &mut out,
@@ -84,82 +101,70 @@ impl Read {
         }
         for e in &d.envs {
             match &e.res {
-                Res::Tht(rel) => {
-                    let Some(env) = crate::params::environment(tht_version, rel) else {
-                        continue;
-                    };
-                    if let Some(Json::Object(p)) = env.get("parameter_defaults") {
-                        for (k, v) in p {
-                            set(
-                                &mut out,
-                                k,
-                                v.clone(),
-                                Origin::Tht(rel.clone()),
-                                "overwrite",
-                            );
-                        }
-                    }
-                }
+                Res::Tht(rel) => tht_params(&mut out, tht_version, rel),
                 Res::File(id) | Res::Export { file: Some(id), .. } => {
-                    let Some(env) = self.envs.get(id) else {
-                        continue;
-                    };
-                    let strategy_of = |key: &str| {
-                        let find = |k: &str| {
-                            env.merge
-                                .iter()
-                                .rev()
-                                .find(|m| m.key == k)
-                                .and_then(|m| m.value.as_str().map(str::to_string))
-                        };
-                        find(key)
-                            .or_else(|| find("default"))
-                            .unwrap_or_else(|| "overwrite".into())
-                    };
-                    let export = matches!(e.res, Res::Export { .. });
-                    for p in env.params.iter().chain(&env.top_params) {
-                        let origin = if export {
-                            Origin::Export(p.value_loc)
-                        } else {
-                            Origin::File {
-                                key: p.key_loc,
-                                value: p.value_loc,
-                            }
-                        };
-                        set(
-                            &mut out,
-                            &p.key,
-                            p.value.to_json(),
-                            origin,
-                            &strategy_of(&p.key),
-                        );
-                    }
+                    self.file_params(&mut out, e, *id)
                 }
-                Res::Provisioned => {
-                    // `node provision -o <this file> BAREMETAL`: the counts and placement of
-                    // BAREMETAL, read the way the round trip reads dcnc's own baremetal.yaml
-                    if let Some(id) = self.node_provision_output(&e.abs) {
-                        let roles = heat::read_baremetal(&self.sources, id);
-                        for (k, v, at) in heat::provisioned_params(&roles.unwrap_or_default()) {
-                            let origin = Origin::File { key: at, value: at };
-                            set(&mut out, &k, v, origin, "overwrite");
-                        }
-                    }
-                    // `ceph deploy --cluster X -o <this file>`: the file sets CephClusterName
-                    if let Some((name, loc)) = self.ceph_deploy_output(&e.abs) {
-                        set(
-                            &mut out,
-                            "CephClusterName",
-                            Json::String(name),
-                            Origin::Cli(loc),
-                            "overwrite",
-                        );
-                    }
-                }
+                Res::Provisioned => self.provisioned_params(&mut out, e),
                 Res::Export { file: None, .. } | Res::Missing => {}
             }
         }
         out
+    }
+
+    /// The parameters of an environment file of the directory (or an export's copy there), each
+    /// merged by the file's `parameter_merge_strategies`.
+    fn file_params(&self, out: &mut BTreeMap<String, Setting>, e: &PathRef, id: FileId) {
+        let Some(env) = self.envs.get(&id) else {
+            return;
+        };
+        let strategy_of = |key: &str| {
+            let find = |k: &str| {
+                env.merge
+                    .iter()
+                    .rev()
+                    .find(|m| m.key == k)
+                    .and_then(|m| m.value.as_str().map(str::to_string))
+            };
+            find(key)
+                .or_else(|| find("default"))
+                .unwrap_or_else(|| "overwrite".into())
+        };
+        let export = matches!(e.res, Res::Export { .. });
+        for p in env.params.iter().chain(&env.top_params) {
+            let origin = if export {
+                Origin::Export(p.value_loc)
+            } else {
+                Origin::File {
+                    key: p.key_loc,
+                    value: p.value_loc,
+                }
+            };
+            set(out, &p.key, p.value.to_json(), origin, &strategy_of(&p.key));
+        }
+    }
+
+    /// What a file made when the scripts run sets: `node provision -o <this file> BAREMETAL`
+    /// the counts and placement of BAREMETAL (read the way the round trip reads dcnc's own
+    /// baremetal.yaml), `ceph deploy --cluster X -o <this file>` CephClusterName.
+    fn provisioned_params(&self, out: &mut BTreeMap<String, Setting>, e: &PathRef) {
+        if let Some(id) = self.node_provision_output(&e.abs) {
+            let roles = heat::read_baremetal(&self.sources, id);
+            for (k, v, at) in heat::provisioned_params(&roles.unwrap_or_default()) {
+                let origin = Origin::File { key: at, value: at };
+                set(out, &k, v, origin, "overwrite");
+            }
+        }
+        // `ceph deploy --cluster X -o <this file>`: the file sets CephClusterName
+        if let Some((name, loc)) = self.ceph_deploy_output(&e.abs) {
+            set(
+                out,
+                "CephClusterName",
+                Json::String(name),
+                Origin::Cli(loc),
+                "overwrite",
+            );
+        }
     }
 
     /// The roles a deploy's roles file gives, and where they come from.

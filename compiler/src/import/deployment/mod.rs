@@ -316,7 +316,17 @@ pub fn read(sources: Sources, options: Options) -> Result<Read, Vec<ImportError>
         return Err(r.errors);
     }
     r.deploys = deploys;
-    // Read every environment file a deploy passes; a broken one stops the import.
+    read_envs(&mut r);
+    if r.errors.is_empty() {
+        Ok(r)
+    } else {
+        Err(r.errors)
+    }
+}
+
+/// Reads every environment file a deploy passes (or the copy of an export it passes); a broken
+/// one is an error that stops the import.
+fn read_envs(r: &mut Read) {
     let mut ids: Vec<FileId> = Vec::new();
     for d in &r.deploys {
         for e in &d.envs {
@@ -334,10 +344,5 @@ pub fn read(sources: Sources, options: Options) -> Result<Read, Vec<ImportError>
             }
             Err(e) => r.errors.push(e),
         }
-    }
-    if r.errors.is_empty() {
-        Ok(r)
-    } else {
-        Err(r.errors)
     }
 }

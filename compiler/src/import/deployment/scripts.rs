@@ -22,15 +22,8 @@ pub(super) fn run_script(
     depth: usize,
     heredoc_targets: &mut Vec<(String, FileId)>,
 ) {
-    let mut env = BTreeMap::new();
-    env.insert("HOME".to_string(), Var::Str(r.options.home.clone()));
-    let args = call.as_ref().map(|(a, _)| a.clone()).unwrap_or_default();
-    for (i, a) in args.iter().enumerate() {
-        env.insert((i + 1).to_string(), Var::Str(a.clone()));
-    }
-    env.insert("@".to_string(), Var::Array(args));
     let dir = script_dir(&r.sources, id, &r.options);
-    env.insert(bash::SCRIPT_DIR.to_string(), Var::Str(dir.clone()));
+    let env = script_env(r, call.as_ref(), &dir);
     let text = r.sources.get(id).text.clone();
     let script = bash::parse(&text, &env);
     if script.truncated {
@@ -53,8 +46,37 @@ pub(super) fn run_script(
             r.written.push(abs);
         }
     }
-    for h in &script.heredocs {
-        let abs = absolute(&h.target.text, &dir);
+    add_heredocs(r, id, &script.heredocs, &dir, heredoc_targets);
+    for c in &script.commands {
+        run_command(r, id, c, &dir, call.as_ref(), depth, heredoc_targets);
+    }
+}
+
+/// The variables a script starts with: `HOME`, its arguments (`$1`..., `$@`) and its own
+/// directory.
+fn script_env(r: &Read, call: Option<&(Vec<String>, Loc)>, dir: &str) -> BTreeMap<String, Var> {
+    let mut env = BTreeMap::new();
+    env.insert("HOME".to_string(), Var::Str(r.options.home.clone()));
+    let args = call.map(|(a, _)| a.clone()).unwrap_or_default();
+    for (i, a) in args.iter().enumerate() {
+        env.insert((i + 1).to_string(), Var::Str(a.clone()));
+    }
+    env.insert("@".to_string(), Var::Array(args));
+    env.insert(bash::SCRIPT_DIR.to_string(), Var::Str(dir.to_string()));
+    env
+}
+
+/// A script's here-documents, each a file of the directory from then on (located at the
+/// script's lines), with the absolute path it is written to.
+fn add_heredocs(
+    r: &mut Read,
+    id: FileId,
+    heredocs: &[bash::Heredoc],
+    dir: &str,
+    heredoc_targets: &mut Vec<(String, FileId)>,
+) {
+    for h in heredocs {
+        let abs = absolute(&h.target.text, dir);
         let path = match abs.strip_prefix(&format!("{}/", r.options.home)) {
             Some(rel) => rel.to_string(),
             None => format!("{}#{}", r.sources.path(id), abs),
@@ -77,50 +99,62 @@ pub(super) fn run_script(
         }
         heredoc_targets.push((abs, fid));
     }
-    for c in &script.commands {
-        if let Some(op) = tripleo::recognize(c, id) {
-            r.ops.push((id, op));
-            r.via.push(call.as_ref().map(|(_, l)| *l));
-            continue;
-        }
-        let words = c.texts();
-        // `cp [-OPTS] SRC DST`: DST holds what SRC holds (e.g. the export a deploy wrote)
-        if let ["cp", rest @ ..] = words.as_slice() {
-            let paths: Vec<&&str> = rest.iter().filter(|w| !w.starts_with('-')).collect();
-            if let [src, dst] = paths.as_slice() {
-                let (src, dst) = (absolute(src, &dir), absolute(dst, &dir));
-                r.copies.push((src, dst.clone()));
-                if !r.written.contains(&dst) {
-                    r.written.push(dst);
-                }
-            }
-            continue;
-        }
-        // `bash x.sh args`, `./x.sh args`: another script of the directory, run with arguments
-        let (path, rest) = match words.as_slice() {
-            ["bash" | "sh", p, rest @ ..] => (*p, rest),
-            [p, rest @ ..] if p.ends_with(".sh") => (*p, rest),
-            _ => continue,
-        };
-        if rest.is_empty() || depth >= MAX_CALL_DEPTH {
-            continue;
-        }
-        let abs = absolute(path, &dir);
-        let Some(callee) = find_file(&r.sources, &abs, &r.options.home) else {
-            continue;
-        };
-        if callee == id || r.sources.get(callee).kind != Kind::Script {
-            continue;
-        }
-        let args = rest.iter().map(|s| s.to_string()).collect();
-        run_script(
-            r,
-            callee,
-            Some((args, Loc::new(id, c.span()))),
-            depth + 1,
-            heredoc_targets,
-        );
+}
+
+/// One command of a script: a TripleO operation, a `cp` (the destination holds what the source
+/// holds), or another script of the directory run with arguments (read again, to
+/// `MAX_CALL_DEPTH`).
+fn run_command(
+    r: &mut Read,
+    id: FileId,
+    c: &bash::Command,
+    dir: &str,
+    call: Option<&(Vec<String>, Loc)>,
+    depth: usize,
+    heredoc_targets: &mut Vec<(String, FileId)>,
+) {
+    if let Some(op) = tripleo::recognize(c, id) {
+        r.ops.push((id, op));
+        r.via.push(call.map(|(_, l)| *l));
+        return;
     }
+    let words = c.texts();
+    // `cp [-OPTS] SRC DST`: DST holds what SRC holds (e.g. the export a deploy wrote)
+    if let ["cp", rest @ ..] = words.as_slice() {
+        let paths: Vec<&&str> = rest.iter().filter(|w| !w.starts_with('-')).collect();
+        if let [src, dst] = paths.as_slice() {
+            let (src, dst) = (absolute(src, dir), absolute(dst, dir));
+            r.copies.push((src, dst.clone()));
+            if !r.written.contains(&dst) {
+                r.written.push(dst);
+            }
+        }
+        return;
+    }
+    // `bash x.sh args`, `./x.sh args`: another script of the directory, run with arguments
+    let (path, rest) = match words.as_slice() {
+        ["bash" | "sh", p, rest @ ..] => (*p, rest),
+        [p, rest @ ..] if p.ends_with(".sh") => (*p, rest),
+        _ => return,
+    };
+    if rest.is_empty() || depth >= MAX_CALL_DEPTH {
+        return;
+    }
+    let abs = absolute(path, dir);
+    let Some(callee) = find_file(&r.sources, &abs, &r.options.home) else {
+        return;
+    };
+    if callee == id || r.sources.get(callee).kind != Kind::Script {
+        return;
+    }
+    let args = rest.iter().map(|s| s.to_string()).collect();
+    run_script(
+        r,
+        callee,
+        Some((args, Loc::new(id, c.span()))),
+        depth + 1,
+        heredoc_targets,
+    );
 }
 
 /// The directory a script runs in, as an absolute path on the undercloud.
