@@ -11,6 +11,7 @@ use crate::emit::{owner, StackRef, Tree};
 use crate::graph::StepKind;
 use crate::import::bash::{self, Var};
 use crate::import::deployment::{Origin, Setting};
+use crate::import::heat;
 use crate::import::source::{FileId, Kind, SourceFile, Sources};
 use crate::import::tripleo::{self, Op};
 use crate::import::Imported;
@@ -64,7 +65,36 @@ pub(super) fn dcnc_envs(script: &str, home: &str, tht: &str, sources: &Sources) 
     out
 }
 
-/// The effective parameters of dcnc's `-e` files, merged as heat merges them.
+/// Heat's value of `k` after one more of dcnc's files sets it to `v` (a null changes nothing).
+fn put(out: &mut BTreeMap<String, Setting>, k: &str, v: Json, origin: Origin) {
+    if v.is_null() {
+        return;
+    }
+    let old = out.remove(k);
+    out.insert(
+        k.to_string(),
+        Setting {
+            value: v,
+            origin,
+            replaced: old.map(|o| vec![(o.origin, o.value)]).unwrap_or_default(),
+        },
+    );
+}
+
+/// File `path` of the generated tree added to `sources` (as YAML, where heat's reader takes
+/// it); `None` when the tree has no such file.
+fn add_tree_file(sources: &mut Sources, tree: &Tree, path: &str) -> Option<FileId> {
+    let art = tree.get(path)?;
+    Some(sources.add(SourceFile {
+        path: path.to_string(),
+        text: art.content.clone(),
+        kind: Kind::Yaml,
+        written_by: None,
+    }))
+}
+
+/// The effective parameters of dcnc's `-e` files, merged as heat merges them. Values of
+/// generated files have the path of the generated file as their origin.
 pub(super) fn effective(
     envs: &[DcncEnv],
     tree: &Tree,
@@ -75,20 +105,6 @@ pub(super) fn effective(
     // Build a small directory of the generated files, then merge like the original's.
     let mut sources = Sources::default();
     let mut out: BTreeMap<String, Setting> = BTreeMap::new();
-    let mut put = |out: &mut BTreeMap<String, Setting>, k: &str, v: Json, origin: Origin| {
-        if v.is_null() {
-            return;
-        }
-        let old = out.remove(k);
-        out.insert(
-            k.to_string(),
-            Setting {
-                value: v,
-                origin,
-                replaced: old.map(|o| vec![(o.origin, o.value)]).unwrap_or_default(),
-            },
-        );
-    };
     for e in envs {
         match e {
             DcncEnv::Tht(rel) => {
@@ -102,38 +118,24 @@ pub(super) fn effective(
             }
             DcncEnv::Generated(rel) => {
                 let path = format!("stacks/{stack}/{rel}");
-                let Some(art) = tree.get(&path) else {
+                let Some(id) = add_tree_file(&mut sources, tree, &path) else {
                     continue;
                 };
-                let id = sources.add(SourceFile {
-                    path: path.clone(),
-                    text: art.content.clone(),
-                    kind: Kind::Yaml,
-                    written_by: None,
-                });
-                if let Ok(env) = crate::import::heat::read_env(&sources, id) {
+                if let Ok(env) = heat::read_env(&sources, id) {
                     for p in &env.params {
-                        put(
-                            &mut out,
-                            &p.key,
-                            p.value.to_json(),
-                            Origin::Tht(format!("<dcnc>{path}")),
-                        );
+                        let origin = Origin::Tht(format!("<dcnc>{path}"));
+                        put(&mut out, &p.key, p.value.to_json(), origin);
                     }
                 }
             }
             DcncEnv::Kept(_, Some(id)) => {
                 if let Some(env) = imp.read.envs.get(id) {
                     for p in &env.params {
-                        put(
-                            &mut out,
-                            &p.key,
-                            p.value.to_json(),
-                            Origin::File {
-                                key: p.key_loc,
-                                value: p.value_loc,
-                            },
-                        );
+                        let origin = Origin::File {
+                            key: p.key_loc,
+                            value: p.value_loc,
+                        };
+                        put(&mut out, &p.key, p.value.to_json(), origin);
                     }
                 }
             }
@@ -142,25 +144,17 @@ pub(super) fn effective(
                 // each role's count, its nodes placed by their node:<tag> capability (the
                 // hint the classic flow gives heat, expanded per index)
                 let path = format!("stacks/{stack}/baremetal.yaml");
-                let Some(art) = tree.get(&path) else {
+                let Some(id) = add_tree_file(&mut sources, tree, &path) else {
                     continue;
                 };
-                let id = sources.add(SourceFile {
-                    path: path.clone(),
-                    text: art.content.clone(),
-                    kind: Kind::Yaml,
-                    written_by: None,
-                });
                 let origin = || Origin::Tht(format!("<dcnc>{path} (node provision)"));
-                let roles = crate::import::heat::read_baremetal(&sources, id).unwrap_or_default();
-                for (k, v, _) in crate::import::heat::provisioned_params(&roles) {
+                let roles = heat::read_baremetal(&sources, id).unwrap_or_default();
+                for (k, v, _) in heat::provisioned_params(&roles) {
                     put(&mut out, &k, v, origin());
                 }
             }
             DcncEnv::Kept(_, None) | DcncEnv::Runtime(_) => {}
         }
     }
-    // Values generated by dcnc have the path of the generated file as their origin.
-    let _ = &mut put;
     out
 }

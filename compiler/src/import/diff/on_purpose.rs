@@ -56,44 +56,68 @@ pub(super) fn on_purpose(
         }
     }
     if k == "ExtraConfig" {
-        // dcnc's own hiera, where the original does not set it
-        let mut ours = bv
-            .cloned()
-            .unwrap_or_else(|| Json::Object(Default::default()));
-        let mut added = Vec::new();
-        for (path, _) in crate::check::OWNED_HIERA {
-            let theirs = av.and_then(|a| path.iter().try_fold(a, |v, p| v.get(*p)));
-            if theirs.is_some() {
-                continue;
-            }
-            if remove_path(&mut ours, path) {
-                added.push(path.join(" / "));
-            }
-        }
-        let empty =
-            |v: Option<&Json>| v.is_none_or(|v| v.as_object().is_some_and(|o| o.is_empty()));
-        let same = (empty(av) && empty(Some(&ours))) || equal(k, av, Some(&ours), ty);
-        if same && !added.is_empty() {
-            return Some(format!(
-                "dcnc turns Nova's download guard on ({}) where THT has no parameter for it, so a boot at the edge of an image not yet in its store is refused instead of downloading the image and uploading it flat, not copy-on-write, on every boot, dcnc explain DCN050",
-                added.join(", ")
-            ));
+        if let Some(why) = own_hiera(k, av, bv, ty) {
+            return Some(why);
         }
     }
-    if let Some(after) = later {
-        let l = after.get(k);
-        let lv = l.map(|s| &s.value).or(default);
-        if equal(k, bv, lv, ty) && !equal(k, av, lv, ty) {
-            let at = match l.map(|s| &s.origin) {
-                Some(Origin::File { value, .. }) => format!(" ({})", imp.read.sources.show(*value)),
-                _ => String::new(),
-            };
-            return Some(format!(
-                "the original sets it only in its update{at}; dcnc's first deploy already sets what the update leaves, and the update compares the same, dcnc explain DCN095"
-            ));
+    let after = later?;
+    only_in_update(imp, k, (av, bv), ty, default, after)
+}
+
+/// dcnc's own hiera in `ExtraConfig`, where the original does not set it, and nothing else
+/// differs.
+fn own_hiera(
+    k: &str,
+    av: Option<&Json>,
+    bv: Option<&Json>,
+    ty: Option<ParamType>,
+) -> Option<String> {
+    let mut ours = bv
+        .cloned()
+        .unwrap_or_else(|| Json::Object(Default::default()));
+    let mut added = Vec::new();
+    for (path, _) in crate::check::OWNED_HIERA {
+        let theirs = av.and_then(|a| path.iter().try_fold(a, |v, p| v.get(*p)));
+        if theirs.is_some() {
+            continue;
+        }
+        if remove_path(&mut ours, path) {
+            added.push(path.join(" / "));
         }
     }
-    None
+    let empty = |v: Option<&Json>| v.is_none_or(|v| v.as_object().is_some_and(|o| o.is_empty()));
+    let same = (empty(av) && empty(Some(&ours))) || equal(k, av, Some(&ours), ty);
+    (same && !added.is_empty()).then(|| {
+        format!(
+            "dcnc turns Nova's download guard on ({}) where THT has no parameter for it, so a boot at the edge of an image not yet in its store is refused instead of downloading the image and uploading it flat, not copy-on-write, on every boot, dcnc explain DCN050",
+            added.join(", ")
+        )
+    })
+}
+
+/// A value the original sets only in its update (`after`: its parameters after the update),
+/// which dcnc's first deploy already sets.
+fn only_in_update(
+    imp: &Imported,
+    k: &str,
+    (av, bv): (Option<&Json>, Option<&Json>),
+    ty: Option<ParamType>,
+    default: Option<&Json>,
+    after: &BTreeMap<String, Setting>,
+) -> Option<String> {
+    let l = after.get(k);
+    let lv = l.map(|s| &s.value).or(default);
+    if equal(k, bv, lv, ty) && !equal(k, av, lv, ty) {
+        let at = match l.map(|s| &s.origin) {
+            Some(Origin::File { value, .. }) => format!(" ({})", imp.read.sources.show(*value)),
+            _ => String::new(),
+        };
+        Some(format!(
+            "the original sets it only in its update{at}; dcnc's first deploy already sets what the update leaves, and the update compares the same, dcnc explain DCN095"
+        ))
+    } else {
+        None
+    }
 }
 
 /// Removes the leaf at `path` (and the maps it leaves empty); whether there was one.
