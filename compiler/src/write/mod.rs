@@ -34,7 +34,12 @@
 //!   sound); [`unchanged`] and [`check_unchanged`] then vouch for an unchanged tree without
 //!   rendering or reading it, and any change to a file dcnc wrote, even one that keeps its size
 //!   and mtime, makes them fall back to the whole build or comparison.
+//!
+//! This file holds `write_tree` and the checks of the output path before anything moves;
+//! `error.rs` the errors and notes, `drift.rs` `build --check`'s comparison.
 
+mod drift;
+mod error;
 mod fault;
 mod lock;
 mod manifest;
@@ -49,6 +54,8 @@ use std::ffi::OsString;
 use std::fs;
 use std::path::{Component, Path, PathBuf};
 
+pub use drift::{check_tree, Drift};
+pub use error::{Note, WriteError};
 pub use manifest::{manifest, MANIFEST};
 pub use plan::{Conflict, Why};
 pub use stamp::key as inputs_key;
@@ -59,233 +66,6 @@ use scan::{Entry, Kind};
 /// The largest file dcnc writes (its manifest included). A larger file at a path dcnc wrote is
 /// not dcnc's, and is never read.
 pub const MAX_FILE: u64 = 256 << 20;
-
-/// Why a build or check could not write or read the output directory. Each has a stable
-/// [`kind`](WriteError::kind) and the [`path`](WriteError::path) it is about.
-#[derive(Debug)]
-pub enum WriteError {
-    NotOurs(PathBuf),
-    NotADirectory(PathBuf),
-    /// The output path is a symbolic link.
-    Symlink(PathBuf),
-    MountPoint(PathBuf),
-    /// The output directory is the current directory or contains it.
-    HoldsCwd(PathBuf),
-    /// The output path has no parent to build beside (`/`).
-    NoParent(PathBuf),
-    BadPath(String),
-    TooLarge(String, u64),
-    /// Files dcnc would replace and did not write (the output directory, the conflicts).
-    Conflicts(PathBuf, Vec<Conflict>),
-    /// A directory of the old tree dcnc cannot remove files from.
-    NotWritable(PathBuf),
-    /// The manifest cannot be used.
-    Manifest(PathBuf, manifest::Unreadable),
-    Owner {
-        path: PathBuf,
-        uid: u32,
-        gid: u32,
-        error: std::io::Error,
-    },
-    Lock(PathBuf, std::io::Error),
-    /// Writing the new tree failed at this path (of the output directory); nothing was moved.
-    Stage(PathBuf, std::io::Error),
-    Io(PathBuf, std::io::Error),
-    /// A simulated kill (fault-injection tests).
-    #[cfg(test)]
-    Injected,
-}
-
-impl WriteError {
-    /// A stable name for the kind of error, for machine-readable output.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            WriteError::NotOurs(_) => "not-ours",
-            WriteError::NotADirectory(_) => "not-a-directory",
-            WriteError::Symlink(_) => "symlink",
-            WriteError::MountPoint(_) => "mount-point",
-            WriteError::HoldsCwd(_) => "holds-current-directory",
-            WriteError::NoParent(_) => "no-parent",
-            WriteError::BadPath(_) => "bad-path",
-            WriteError::TooLarge(..) => "too-large",
-            WriteError::Conflicts(..) => "conflicts",
-            WriteError::NotWritable(_) => "not-writable",
-            WriteError::Manifest(..) => "manifest",
-            WriteError::Owner { .. } => "owner",
-            WriteError::Lock(..) => "lock",
-            WriteError::Stage(..) => "stage",
-            WriteError::Io(..) => "io",
-            #[cfg(test)]
-            WriteError::Injected => "injected",
-        }
-    }
-
-    /// The path the error is about (for `BadPath` and `TooLarge`, the tree's path).
-    pub fn path(&self) -> &Path {
-        match self {
-            WriteError::NotOurs(p)
-            | WriteError::NotADirectory(p)
-            | WriteError::Symlink(p)
-            | WriteError::MountPoint(p)
-            | WriteError::HoldsCwd(p)
-            | WriteError::NoParent(p)
-            | WriteError::Conflicts(p, _)
-            | WriteError::NotWritable(p)
-            | WriteError::Manifest(p, _)
-            | WriteError::Owner { path: p, .. }
-            | WriteError::Lock(p, _)
-            | WriteError::Stage(p, _)
-            | WriteError::Io(p, _) => p,
-            WriteError::BadPath(p) | WriteError::TooLarge(p, _) => Path::new(p),
-            #[cfg(test)]
-            WriteError::Injected => Path::new(""),
-        }
-    }
-}
-
-impl std::fmt::Display for WriteError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            WriteError::NotOurs(p) => write!(
-                f,
-                "{} is not empty and was not written by dcnc (no {MANIFEST}); choose another directory or pass --force",
-                p.display()
-            ),
-            WriteError::NotADirectory(p) => {
-                write!(f, "{} exists and is not a directory", p.display())
-            }
-            WriteError::Symlink(p) => write!(
-                f,
-                "{} is a symbolic link; dcnc does not build through links: pass the directory it points to",
-                p.display()
-            ),
-            WriteError::MountPoint(p) => write!(
-                f,
-                "{} is a mount point: dcnc replaces the output directory in one atomic rename, which a mount point cannot take part in; build into a directory inside it (e.g. -o {}/tree) or mount its parent instead",
-                p.display(),
-                p.display()
-            ),
-            WriteError::HoldsCwd(p) => write!(
-                f,
-                "{} is the current directory or contains it: dcnc replaces the whole output directory, which would leave this shell in a deleted directory; run dcnc from outside it (e.g. from its parent, with -o NAME)",
-                p.display()
-            ),
-            WriteError::NoParent(p) => write!(
-                f,
-                "{} has no parent directory to build the new tree in; choose a directory below it",
-                p.display()
-            ),
-            WriteError::BadPath(p) => {
-                write!(f, "refusing to write `{p}`: it would leave the output directory")
-            }
-            WriteError::TooLarge(p, n) => write!(
-                f,
-                "refusing to write `{p}`: {n} bytes is more than dcnc writes into one file ({MAX_FILE} bytes)"
-            ),
-            WriteError::Conflicts(out, list) => {
-                write!(
-                    f,
-                    "{} holds files dcnc did not write where it writes (nothing was changed):",
-                    out.display()
-                )?;
-                for c in list {
-                    write!(f, "\n  {c}")?;
-                }
-                write!(
-                    f,
-                    "\nmove them away (or undo the edits), or pass --force to replace them"
-                )
-            }
-            WriteError::NotWritable(p) => write!(
-                f,
-                "{} is not writable: dcnc must remove the old files from it; make it writable (chmod u+w) or choose another directory (nothing was changed)",
-                p.display()
-            ),
-            WriteError::Manifest(p, why) => write!(
-                f,
-                "{} cannot be used: {why}; dcnc writes it as a regular UTF-8 file. Delete it and pass --force (dcnc then keeps every file it finds as not its own) (nothing was changed)",
-                p.display()
-            ),
-            WriteError::Owner {
-                path,
-                uid,
-                gid,
-                error,
-            } => write!(
-                f,
-                "cannot give the new {} its owner (uid {uid}, gid {gid}): {error}; run the build as that user or as root, or move that directory out (nothing was changed)",
-                path.display()
-            ),
-            WriteError::Lock(p, e) => write!(
-                f,
-                "cannot take the build lock {}: {e}; dcnc needs to write in the output directory's parent",
-                p.display()
-            ),
-            WriteError::Stage(p, e) => write!(
-                f,
-                "cannot write the new tree ({}): {e}; the output directory was not changed",
-                p.display()
-            ),
-            WriteError::Io(p, e) => write!(f, "{}: {e}", p.display()),
-            #[cfg(test)]
-            WriteError::Injected => write!(f, "killed (fault injection)"),
-        }
-    }
-}
-
-impl std::error::Error for WriteError {}
-
-/// Something a build did or left that the user should know; not an error.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Note {
-    /// dcnc wrote this file, no longer generates it, and it was changed since: it was kept.
-    KeptEdited(PathBuf),
-    /// A leftover of an interrupted build was removed.
-    Cleaned(PathBuf),
-    /// An interrupted build had left no output directory; its tree was put back.
-    Restored(PathBuf),
-    /// A file that was not dcnc's, found in an old tree, was moved into the output directory.
-    Rescued(PathBuf),
-    /// An old tree was kept because these files in it could not be moved back (their paths are
-    /// taken in the new tree).
-    KeptPrevious { dir: PathBuf, files: Vec<PathBuf> },
-}
-
-impl std::fmt::Display for Note {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Note::KeptEdited(p) => write!(
-                f,
-                "kept {}: dcnc wrote it but no longer generates it, and it was changed since (delete it if it is not needed)",
-                p.display()
-            ),
-            Note::Cleaned(p) => {
-                write!(f, "removed {}, left by an interrupted build", p.display())
-            }
-            Note::Restored(p) => write!(
-                f,
-                "put back {}: an interrupted build had left it missing",
-                p.display()
-            ),
-            Note::Rescued(p) => write!(
-                f,
-                "moved {} back from an earlier tree: dcnc did not write it",
-                p.display()
-            ),
-            Note::KeptPrevious { dir, files } => {
-                write!(
-                    f,
-                    "kept the earlier tree {}: it holds files dcnc did not write whose paths are taken now:",
-                    dir.display()
-                )?;
-                for p in files {
-                    write!(f, " {}", p.display())?;
-                }
-                write!(f, "; move them where you want them and delete it")
-            }
-        }
-    }
-}
 
 /// How a build runs.
 #[derive(Clone, Copy, Default)]
@@ -513,22 +293,7 @@ pub fn write_tree_with(tree: &Tree, out: &Path, opts: &Options) -> Result<Writte
     notes.extend(plan.notes.iter().cloned());
     if root.is_some() && plan.changes_nothing() && old_text.as_deref() == Some(&manifest_text) {
         if let (Some(key), Some(root)) = (&opts.key, &root) {
-            // Every file was just compared with the new bytes after its lstat.
-            let seen = |p: &str, bytes: &[u8]| {
-                let e = found.get(Path::new(p))?;
-                (e.kind == Kind::File).then(|| stamp::racy_unless_older(e, start, bytes))
-            };
-            let files: Option<BTreeMap<&str, stamp::Seen>> = tree
-                .iter()
-                .map(|(p, a)| Some((p.as_str(), seen(p, a.content.as_bytes())?)))
-                .chain(std::iter::once(
-                    seen(MANIFEST, manifest_text.as_bytes()).map(|s| (MANIFEST, s)),
-                ))
-                .collect();
-            match files {
-                Some(files) => stamp::write(&record, key, root, &files),
-                None => stamp::remove(&record),
-            }
+            record_no_op(&record, key, root, tree, &found, &manifest_text, start);
         }
         return Ok(Written {
             written: 0,
@@ -539,21 +304,7 @@ pub fn write_tree_with(tree: &Tree, out: &Path, opts: &Options) -> Result<Writte
     }
     // Every directory of the old tree loses its entries when the old tree is removed.
     if root.is_some() {
-        let dirs = std::iter::once(PathBuf::new()).chain(
-            found
-                .iter()
-                .filter(|(_, e)| e.kind == Kind::Dir)
-                .map(|(p, _)| p.clone()),
-        );
-        for rel in dirs {
-            let path = out.join(&rel);
-            let access = rustix::fs::Access::WRITE_OK | rustix::fs::Access::EXEC_OK;
-            if rustix::fs::accessat(rustix::fs::CWD, &path, access, rustix::fs::AtFlags::EACCESS)
-                .is_err()
-            {
-                return Err(WriteError::NotWritable(path));
-            }
-        }
+        check_writable(out, &found)?;
     }
 
     stamp::remove(&record);
@@ -575,77 +326,19 @@ pub fn write_tree_with(tree: &Tree, out: &Path, opts: &Options) -> Result<Writte
         }
     };
     if let Some(old) = old {
-        // The old tree: remove what the scan saw (what is dcnc's, or linked into the new tree);
-        // anything else was written during the build and moves into the new tree.
-        let linked: std::collections::BTreeSet<&Path> = plan
-            .carry
-            .iter()
-            .map(PathBuf::as_path)
-            .chain(
-                plan.files
-                    .iter()
-                    .filter(|(_, a)| *a == plan::Action::Unchanged)
-                    .map(|(p, _)| Path::new(*p)),
-            )
-            .collect();
-        let mut known = |rel: &Path, e: &Entry| {
-            found.get(rel).is_some_and(|s| {
-                s.same_inode(e)
-                    && (e.kind == Kind::Dir || s.ctime == e.ctime || linked.contains(rel))
-            })
-        };
-        match swap::drain(&old, out, &mut known) {
-            Ok(d) => {
-                notes.extend(d.rescued.iter().map(|r| Note::Rescued(out.join(r))));
-                if !d.left.is_empty() {
-                    notes.push(Note::KeptPrevious {
-                        dir: old,
-                        files: d.left,
-                    });
-                }
-            }
-            #[cfg(test)]
-            Err(e @ WriteError::Injected) => return Err(e),
-            // The new tree is in place; the next build finishes the cleanup.
-            Err(_) => notes.push(Note::KeptPrevious {
-                dir: old,
-                files: Vec::new(),
-            }),
-        }
+        drain_old(old, out, &plan, &found, &mut notes)?;
     }
     if let (Some(key), Ok(Some(root))) = (&opts.key, scan::lstat(out)) {
-        let bytes = |p: &str| match tree.get(p) {
-            Some(a) => a.content.as_bytes(),
-            None => manifest_text.as_bytes(),
-        };
-        // A file hard-linked from the old tree had its ctime moved again when the old tree
-        // was removed: its `lstat` is taken now (it is racy, so it is checked by hash).
-        let mut files = BTreeMap::new();
-        let mut whole = true;
-        for (p, f) in &staged.files {
-            let entry = if f.written {
-                Some(f.entry)
-            } else {
-                scan::lstat(&out.join(p))
-                    .ok()
-                    .flatten()
-                    .filter(|e| e.kind == Kind::File)
-            };
-            let Some(entry) = entry else {
-                whole = false;
-                break;
-            };
-            let before = if f.written { staged.done } else { start };
-            files.insert(
-                p.as_str(),
-                stamp::racy_unless_older(&entry, before, bytes(p)),
-            );
-        }
-        if whole {
-            stamp::write(&record, key, &root, &files);
-        } else {
-            stamp::remove(&record);
-        }
+        record_build(
+            &record,
+            key,
+            &root,
+            out,
+            tree,
+            &manifest_text,
+            &staged,
+            start,
+        );
     }
     Ok(Written {
         written: staged.written,
@@ -655,81 +348,151 @@ pub fn write_tree_with(tree: &Tree, out: &Path, opts: &Options) -> Result<Writte
     })
 }
 
-/// How a directory differs from the tree dcnc would write.
-#[derive(Debug, Default, PartialEq, Eq)]
-pub struct Drift {
-    /// Files dcnc would write that are absent.
-    pub missing: Vec<String>,
-    /// Files whose bytes or mode differ: (path, unified diff).
-    pub changed: Vec<(String, String)>,
-    /// Files dcnc wrote before and would no longer write.
-    pub extra: Vec<String>,
-}
-
-impl Drift {
-    pub fn is_clean(&self) -> bool {
-        self.missing.is_empty() && self.changed.is_empty() && self.extra.is_empty()
+/// The stat record of a build that changed nothing: every file was just compared with the new
+/// bytes after its `lstat`, so each is recorded as seen then (or the record is removed when a
+/// file is not a regular one).
+fn record_no_op(
+    record: &Path,
+    key: &manifest::Hash,
+    root: &Entry,
+    tree: &Tree,
+    found: &BTreeMap<PathBuf, Entry>,
+    manifest_text: &str,
+    start: (i64, i64),
+) {
+    // Every file was just compared with the new bytes after its lstat.
+    let seen = |p: &str, bytes: &[u8]| {
+        let e = found.get(Path::new(p))?;
+        (e.kind == Kind::File).then(|| stamp::racy_unless_older(e, start, bytes))
+    };
+    let files: Option<BTreeMap<&str, stamp::Seen>> = tree
+        .iter()
+        .map(|(p, a)| Some((p.as_str(), seen(p, a.content.as_bytes())?)))
+        .chain(std::iter::once(
+            seen(MANIFEST, manifest_text.as_bytes()).map(|s| (MANIFEST, s)),
+        ))
+        .collect();
+    match files {
+        Some(files) => stamp::write(record, key, root, &files),
+        None => stamp::remove(record),
     }
 }
 
-/// Compares `tree` with what is in `out`, reading only: the files the tree and the manifest
-/// name, nothing else (no walk). Files dcnc did not write are ignored.
-pub fn check_tree(tree: &Tree, out: &Path) -> Result<Drift, WriteError> {
-    let io = |p: &Path| {
-        let p = p.to_path_buf();
-        move |e| WriteError::Io(p, e)
+/// Every directory of the old tree (and the tree itself) must be writable: the old tree's
+/// entries are removed from each.
+fn check_writable(out: &Path, found: &BTreeMap<PathBuf, Entry>) -> Result<(), WriteError> {
+    let dirs = std::iter::once(PathBuf::new()).chain(
+        found
+            .iter()
+            .filter(|(_, e)| e.kind == Kind::Dir)
+            .map(|(p, _)| p.clone()),
+    );
+    for rel in dirs {
+        let path = out.join(&rel);
+        let access = rustix::fs::Access::WRITE_OK | rustix::fs::Access::EXEC_OK;
+        if rustix::fs::accessat(rustix::fs::CWD, &path, access, rustix::fs::AtFlags::EACCESS)
+            .is_err()
+        {
+            return Err(WriteError::NotWritable(path));
+        }
+    }
+    Ok(())
+}
+
+/// The old tree, swapped aside: what the scan saw (what is dcnc's, or linked into the new tree)
+/// is removed; anything else was written during the build and moves into the new tree. What
+/// cannot move is kept, and so is the whole old tree when draining fails (the next build
+/// finishes the cleanup).
+fn drain_old(
+    old: PathBuf,
+    out: &Path,
+    plan: &plan::Plan,
+    found: &BTreeMap<PathBuf, Entry>,
+    notes: &mut Vec<Note>,
+) -> Result<(), WriteError> {
+    let linked: std::collections::BTreeSet<&Path> = plan
+        .carry
+        .iter()
+        .map(PathBuf::as_path)
+        .chain(
+            plan.files
+                .iter()
+                .filter(|(_, a)| *a == plan::Action::Unchanged)
+                .map(|(p, _)| Path::new(*p)),
+        )
+        .collect();
+    let mut known = |rel: &Path, e: &Entry| {
+        found.get(rel).is_some_and(|s| {
+            s.same_inode(e) && (e.kind == Kind::Dir || s.ctime == e.ctime || linked.contains(rel))
+        })
     };
-    let listed = match scan::lstat(out).map_err(io(out))? {
-        None => Default::default(),
-        Some(e) if e.kind == Kind::Symlink => return Err(WriteError::Symlink(out.to_path_buf())),
-        Some(e) if e.kind != Kind::Dir => return Err(WriteError::NotADirectory(out.to_path_buf())),
-        Some(_) => match manifest::read(out) {
-            Ok(m) => m.map(|(m, _)| m).unwrap_or_default(),
-            Err(why) => return Err(WriteError::Manifest(out.join(MANIFEST), why)),
-        },
-    };
-    let mut drift = Drift::default();
-    for (path, a) in tree {
-        let p = out.join(path);
-        let (old, mode) = match scan::lstat(&p).map_err(io(&p))? {
-            None => {
-                drift.missing.push(path.clone());
-                continue;
+    match swap::drain(&old, out, &mut known) {
+        Ok(d) => {
+            notes.extend(d.rescued.iter().map(|r| Note::Rescued(out.join(r))));
+            if !d.left.is_empty() {
+                notes.push(Note::KeptPrevious {
+                    dir: old,
+                    files: d.left,
+                });
             }
-            Some(e) if e.kind == Kind::File => match scan::read_file(&p, MAX_FILE)
-                .map_err(io(&p))?
-            {
-                scan::Read::Bytes(b) if b == a.content.as_bytes() && e.mode == a.mode => continue,
-                scan::Read::Bytes(b) => (String::from_utf8_lossy(&b).into_owned(), e.mode),
-                scan::Read::Missing => {
-                    drift.missing.push(path.clone());
-                    continue;
-                }
-                scan::Read::NotAFile(k) => (format!("({k})\n"), e.mode),
-                scan::Read::TooLarge(n) => (format!("(a file of {n} bytes)\n"), e.mode),
-            },
-            Some(e) => (format!("({})\n", e.kind.describe()), e.mode),
+        }
+        #[cfg(test)]
+        Err(e @ WriteError::Injected) => return Err(e),
+        // The new tree is in place; the next build finishes the cleanup.
+        Err(_) => notes.push(Note::KeptPrevious {
+            dir: old,
+            files: Vec::new(),
+        }),
+    }
+    Ok(())
+}
+
+/// The stat record of a build that changed the tree, written once the new tree is in place:
+/// each file as staged, or (hard-linked from the old tree, whose removal moved its ctime) as
+/// `lstat` sees it now.
+#[allow(clippy::too_many_arguments)]
+fn record_build(
+    record: &Path,
+    key: &manifest::Hash,
+    root: &Entry,
+    out: &Path,
+    tree: &Tree,
+    manifest_text: &str,
+    staged: &stage::Staged,
+    start: (i64, i64),
+) {
+    let bytes = |p: &str| match tree.get(p) {
+        Some(a) => a.content.as_bytes(),
+        None => manifest_text.as_bytes(),
+    };
+    // A file hard-linked from the old tree had its ctime moved again when the old tree
+    // was removed: its `lstat` is taken now (it is racy, so it is checked by hash).
+    let mut files = BTreeMap::new();
+    let mut whole = true;
+    for (p, f) in &staged.files {
+        let entry = if f.written {
+            Some(f.entry)
+        } else {
+            scan::lstat(&out.join(p))
+                .ok()
+                .flatten()
+                .filter(|e| e.kind == Kind::File)
         };
-        let mut diff = similar::TextDiff::from_lines(old.as_str(), a.content.as_str())
-            .unified_diff()
-            .context_radius(3)
-            .header(&format!("a/{path}"), &format!("b/{path}"))
-            .to_string();
-        if mode != a.mode {
-            diff.push_str(&format!("mode {:o} -> {:o}\n", mode, a.mode));
-        }
-        drift.changed.push((path.clone(), diff));
+        let Some(entry) = entry else {
+            whole = false;
+            break;
+        };
+        let before = if f.written { staged.done } else { start };
+        files.insert(
+            p.as_str(),
+            stamp::racy_unless_older(&entry, before, bytes(p)),
+        );
     }
-    let listed: BTreeMap<_, _> = listed;
-    for path in listed.keys() {
-        if !tree.contains_key(path) && safe_relative(path) {
-            let p = out.join(path);
-            if scan::lstat(&p).map_err(io(&p))?.is_some() {
-                drift.extra.push(path.clone());
-            }
-        }
+    if whole {
+        stamp::write(record, key, root, &files);
+    } else {
+        stamp::remove(record);
     }
-    Ok(drift)
 }
 
 #[cfg(test)]
