@@ -43,9 +43,12 @@ pub struct Artifact {
 /// The whole output tree: relative path -> file, sorted.
 pub type Tree = BTreeMap<String, Artifact>;
 
-/// Adds a file to the tree: scripts (`*.sh`) executable, the rest not.
-fn put(tree: &mut Tree, path: String, content: String) {
+/// Adds a file to the tree: scripts (`*.sh`) executable, the rest not. The content keeps only
+/// the memory it needs: a rendered string grows by doubling, and the whole tree is held until it
+/// is written (or, for `dcnc plan`, two trees are), so the slack would be up to half the peak RSS.
+fn put(tree: &mut Tree, path: String, mut content: String) {
     let mode = if path.ends_with(".sh") { 0o755 } else { 0o644 };
+    content.shrink_to_fit();
     tree.insert(path, Artifact { content, mode });
 }
 
