@@ -45,7 +45,9 @@ pub type Tree = BTreeMap<String, Artifact>;
 
 /// Adds a file to the tree: scripts (`*.sh`) executable, the rest not. The content keeps only
 /// the memory it needs: a rendered string grows by doubling, and the whole tree is held until it
-/// is written (or, for `dcnc plan`, two trees are), so the slack would be up to half the peak RSS.
+/// is written (or, for `dcnc plan`, two trees are), so the slack would be up to half the peak RSS
+/// (minijinja 3.1.0 starts each output at twice the template's text rounded up to a power of two:
+/// `src/template.rs:285`, `compiler/codegen.rs:1042-1048` `buffer_size_hint`).
 fn put(tree: &mut Tree, path: String, mut content: String) {
     let mode = if path.ends_with(".sh") { 0o755 } else { 0o644 };
     content.shrink_to_fit();
