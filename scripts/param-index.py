@@ -49,7 +49,7 @@ FORMAT = 1
 # Directories of THT whose templates no deployment uses.
 NOT_DEPLOYED = ('tools/', 'ci/')
 CONSTRAINTS = ('allowed_values', 'allowed_pattern', 'range', 'length')
-# THT environment files of dcnc's target tables (target.rs) and the ones deployments use in
+# THT environment files of dcnc's target tables (compiler/src/target/releases.rs) and the ones deployments use in
 # their place; a release without one of them simply does not list it.
 ENVIRONMENTS = (
     'environments/podman.yaml',

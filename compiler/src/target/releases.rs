@@ -1,0 +1,287 @@
+//! The release tables: one `Target` per release dcnc compiles for, the role facts they share
+//! (`ROLES`) and the python-tripleoclient each TripleO target runs. A new fact about a release is an
+//! edit here; what the facts mean, and the code that reads them, is `super`.
+
+use super::{CephTool, Client, DeployFlow, Operators, RoleInfo, Target};
+use crate::kinds::{Platform, TargetName};
+
+/// Role facts, in table order: (name, edge glance, central, edge, Ceph OSDs, edge HAProxy,
+/// compute).
+const fn role(
+    (name, edge_glance, central, edge, ceph_osd, edge_haproxy, compute): (
+        &'static str,
+        bool,
+        bool,
+        bool,
+        bool,
+        bool,
+        bool,
+    ),
+) -> RoleInfo {
+    RoleInfo {
+        name,
+        edge_glance,
+        central,
+        edge,
+        ceph_osd,
+        edge_haproxy,
+        compute,
+    }
+}
+
+/// Roles of tripleo-heat-templates `roles/` that a DCN deployment uses (same in 12.x and 14.x).
+const ROLES: &[RoleInfo] = &[
+    role(("Controller", false, true, false, false, false, false)),
+    role(("Compute", false, true, false, false, false, true)),
+    role(("ComputeHCI", false, true, false, true, false, true)),
+    role(("CephStorage", false, true, false, true, false, false)),
+    role(("CephAll", false, true, true, true, false, false)),
+    role(("DistributedCompute", true, false, true, false, false, true)),
+    role((
+        "DistributedComputeHCI",
+        true,
+        false,
+        true,
+        true,
+        false,
+        true,
+    )),
+    role((
+        "DistributedComputeScaleOut",
+        false,
+        false,
+        true,
+        false,
+        true,
+        true,
+    )),
+    role((
+        "DistributedComputeHCIScaleOut",
+        false,
+        false,
+        true,
+        true,
+        true,
+        true,
+    )),
+];
+
+pub static WALLABY: Target = Target {
+    name: TargetName::Wallaby,
+    platform: Platform::TripleO,
+    id: "wallaby",
+    heat: true,
+    rbd_converts_to_raw: false,
+    operators: None,
+    tht_version: "14.3.0",
+    base_environments: &["environments/podman.yaml"],
+    // ceph-ansible, tied to THT 14.3.0 with python-tripleoclient 16.5.0 (the 16.x tags): their
+    // `export ceph` reads only ceph-ansible's group_vars/all.yml and inventory.yml
+    // (16.5.0 tripleoclient/export.py:135,153-172; 16.4.0 :144,162-172), and 14.3.0 has no
+    // DeployedCeph. stable/wallaby's later client also reads cephadm (fc3ff58d, 2022-05): that
+    // pairing is not this target.
+    ceph_environment: "environments/ceph-ansible/ceph-ansible.yaml",
+    dcn_environment: "environments/dcn-storage.yaml",
+    roles: ROLES,
+    multistore_by_heat: true,
+    edges_get_central_store: true,
+    default_client_user: "openstack",
+    config_download_dir: "$HOME/overcloud-deploy/$STACK/config-download",
+    nova_glance_option: "endpoint_override",
+    nova_download_guard: true,
+    nova_download_guard_by_hiera: false,
+    nova_copies_to_store: true,
+    sparse_upload_forces_conversion: true,
+    show_locations_parameter: true,
+    edge_glance_port: 9292,
+    external_ceph_environment: "environments/ceph-ansible/ceph-ansible-external.yaml",
+    edge_services: true,
+    flow: DeployFlow::Provisioned,
+    ceph_tool: CephTool::CephAnsible,
+    ceph_ansible_default_devices: &[],
+    client: Some(Client {
+        version: "16.5.0",
+        deployed_server: true,
+        provision_yes: false,
+        export_from_deploy: true,
+    }),
+};
+
+/// python-tripleoclient 13.7.0, the last ussuri release: the undercloud's heat is there.
+const CLIENT_13_7: Client = Client {
+    version: "13.7.0",
+    deployed_server: true,
+    provision_yes: false,
+    export_from_deploy: false,
+};
+
+pub static USSURI_POC: Target = Target {
+    name: TargetName::UssuriPoc,
+    platform: Platform::TripleO,
+    id: "ussuri-poc",
+    heat: true,
+    rbd_converts_to_raw: false,
+    operators: None,
+    tht_version: "12.7.0",
+    base_environments: &["environments/podman.yaml"],
+    ceph_environment: "environments/ceph-ansible/ceph-ansible.yaml",
+    dcn_environment: "environments/dcn-hci.yaml",
+    roles: ROLES,
+    multistore_by_heat: false,
+    edges_get_central_store: false,
+    default_client_user: "{cluster}.glance",
+    config_download_dir: "$WORK/$STACK/config-download",
+    nova_glance_option: "api_servers",
+    nova_download_guard: false,
+    nova_download_guard_by_hiera: true,
+    nova_copies_to_store: false,
+    sparse_upload_forces_conversion: false,
+    show_locations_parameter: true,
+    edge_glance_port: 9292,
+    external_ceph_environment: "environments/ceph-ansible/ceph-ansible-external.yaml",
+    edge_services: false,
+    flow: DeployFlow::Classic,
+    ceph_tool: CephTool::CephAnsible,
+    ceph_ansible_default_devices: &["/dev/vdb"],
+    client: Some(CLIENT_13_7),
+};
+
+/// Stable/ussuri through heat alone: `GlanceMultistoreConfig` and `CephExternalMultiConfig` (12.x),
+/// and the late ussuri client's `openstack overcloud export ceph` (13.7.0), as wallaby does it.
+pub static USSURI: Target = Target {
+    name: TargetName::Ussuri,
+    platform: Platform::TripleO,
+    id: "ussuri",
+    heat: true,
+    rbd_converts_to_raw: false,
+    operators: None,
+    tht_version: "12.7.0",
+    base_environments: USSURI_POC.base_environments,
+    ceph_environment: USSURI_POC.ceph_environment,
+    dcn_environment: USSURI_POC.dcn_environment,
+    roles: ROLES,
+    multistore_by_heat: true,
+    edges_get_central_store: true,
+    default_client_user: "openstack",
+    config_download_dir: "$WORK/$STACK/config-download",
+    nova_glance_option: "endpoint_override",
+    nova_download_guard: false,
+    nova_download_guard_by_hiera: true,
+    nova_copies_to_store: false,
+    sparse_upload_forces_conversion: false,
+    show_locations_parameter: true,
+    edge_glance_port: 9292,
+    external_ceph_environment: "environments/ceph-ansible/ceph-ansible-external.yaml",
+    edge_services: true,
+    flow: DeployFlow::Classic,
+    ceph_tool: CephTool::CephAnsible,
+    ceph_ansible_default_devices: USSURI_POC.ceph_ansible_default_devices,
+    client: Some(CLIENT_13_7),
+};
+
+/// tripleo-heat-templates 18.0.0, the last release on PyPI (after zed): cephadm only, and the
+/// internal Glance API (port 9293) is the one that shows image locations.
+pub static THT_18: Target = Target {
+    name: TargetName::Tht18,
+    platform: Platform::TripleO,
+    id: "tht-18",
+    heat: true,
+    rbd_converts_to_raw: false,
+    operators: None,
+    tht_version: "18.0.0",
+    base_environments: WALLABY.base_environments,
+    ceph_environment: "environments/cephadm/cephadm-rbd-only.yaml",
+    dcn_environment: WALLABY.dcn_environment,
+    roles: ROLES,
+    multistore_by_heat: true,
+    edges_get_central_store: true,
+    default_client_user: "openstack",
+    config_download_dir: "$HOME/overcloud-deploy/$STACK/config-download",
+    nova_glance_option: "endpoint_override",
+    nova_download_guard: true,
+    nova_download_guard_by_hiera: false,
+    nova_copies_to_store: true,
+    sparse_upload_forces_conversion: true,
+    show_locations_parameter: false,
+    edge_glance_port: 9293,
+    external_ceph_environment: "environments/external-ceph.yaml",
+    edge_services: true,
+    flow: DeployFlow::Provisioned,
+    ceph_tool: CephTool::Cephadm,
+    ceph_ansible_default_devices: &[],
+    client: Some(Client {
+        version: "20.0.0",
+        deployed_server: false,
+        provision_yes: true,
+        export_from_deploy: false,
+    }),
+};
+
+/// RHOSO 18.0: OpenStack 2023.1 (Antelope) services run by the openstack-k8s-operators; Ceph
+/// stays outside them (cephadm), as the architecture DT and ci-framework's DCN scenario deploy it.
+/// The TripleO fields hold what the same concepts are here where checks read them: Nova (27.x)
+/// asks its Glance to copy a missing image into its store (`images_rbd_glance_store_name`), dcnc's
+/// `03-ceph-nova.conf` sets the download guard, the glance-operator shows image locations on the
+/// internal and edge APIs only, and each edge's Glance has the central store too.
+pub static RHOSO_18: Target = Target {
+    name: TargetName::Rhoso18,
+    platform: Platform::Rhoso,
+    id: "rhoso-18",
+    heat: false,
+    rbd_converts_to_raw: true,
+    operators: Some(Operators {
+        openstack: "2023.1",
+        services: &[
+            ("glance", "26.1.0"),
+            ("glance-store", "4.3.3"),
+            ("nova", "27.5.1"),
+            ("cinder", "22.3.0"),
+        ],
+        crds: "84322c772e2ecca5377edfd798711cbfd74827f6",
+        pre_ceph_services: &[
+            "bootstrap",
+            "configure-network",
+            "validate-network",
+            "install-os",
+            "ceph-hci-pre",
+            "configure-os",
+            "ssh-known-hosts",
+            "run-os",
+            "reboot-os",
+        ],
+        post_ceph_services: &[
+            "install-certs",
+            "ceph-client",
+            "ovn",
+            "neutron-metadata-{cell}",
+            "libvirt",
+            "nova-custom-ceph-{az}",
+        ],
+        glance_replicas: (3, 1),
+        max_az_len: (32, 36),
+    }),
+    tht_version: "",
+    base_environments: &[],
+    ceph_environment: "",
+    dcn_environment: "",
+    roles: ROLES,
+    multistore_by_heat: false,
+    edges_get_central_store: true,
+    default_client_user: "openstack",
+    config_download_dir: "",
+    nova_glance_option: "endpoint_override",
+    nova_download_guard: true,
+    nova_download_guard_by_hiera: false,
+    nova_copies_to_store: true,
+    sparse_upload_forces_conversion: false,
+    show_locations_parameter: false,
+    edge_glance_port: 9292,
+    external_ceph_environment: "",
+    edge_services: false,
+    flow: DeployFlow::Provisioned,
+    // The sites' clusters are cephadm's, deployed by you between the pre-Ceph and post-Ceph
+    // steps (the OSD disks and pool size are yours to give it; DCN060 still counts OSD hosts).
+    ceph_tool: CephTool::Cephadm,
+    ceph_ansible_default_devices: &[],
+    client: None,
+};
