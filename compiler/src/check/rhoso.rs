@@ -18,68 +18,95 @@ use crate::target::Target;
 /// The `rhoso:` settings, checked, with defaults.
 pub(super) fn check_settings(c: &mut Checker, spec: &Spec) -> RhosoSettings {
     let r = &spec.rhoso;
-    let name = |c: &mut Checker,
-                v: &Option<Located<String>>,
-                default: &str,
-                what: &str,
-                label: bool| {
-        let (value, span) = or_default(v, default.to_string());
-        let ok = if label {
-            is_dns_label(&value)
-        } else {
-            is_hostname(&value)
-        };
-        if !ok {
-            c.error(
-                Code::OperatorName,
-                span,
-                format!("`{value}` cannot be the {what}"),
-            )
-            .help = Some(if label {
-                "it must be a DNS-1123 label: at most 63 lower-case letters, digits and `-`, not starting or ending with `-`".into()
-            } else {
-                "it must be a Kubernetes object name (DNS-1123 subdomain): lower-case letters, digits, `-` and `.`".into()
-            });
-        }
-        value
-    };
-    let namespace = name(
+    let namespace = object_name(
         c,
         &r.namespace,
         defaults::rhoso_namespace(),
         "namespace",
         true,
     );
-    let control_plane = name(
+    let control_plane = object_name(
         c,
         &r.control_plane,
         defaults::rhoso_control_plane(),
         "OpenStackControlPlane's name",
         false,
     );
-    let secret = name(
+    let secret = object_name(
         c,
         &r.secret,
         defaults::rhoso_secret(),
         "name of the password secret",
         false,
     );
-    let storage_class = name(
+    let storage_class = object_name(
         c,
         &r.storage_class,
         defaults::rhoso_storage_class(),
         "storage class",
         false,
     );
-    let ssh_key_secret = name(
+    let ssh_key_secret = object_name(
         c,
         &r.ssh_key_secret,
         defaults::rhoso_ssh_key_secret(),
         "name of the SSH key secret",
         false,
     );
-    let (ansible_user, user_span) =
-        or_default(&r.ansible_user, defaults::rhoso_ansible_user().to_string());
+    let ansible_user = ansible_user(c, &r.ansible_user);
+    let timeout = timeout(c, r.timeout.as_ref().map(|t| (t.value.0.as_str(), t.span)));
+    let central_glance_ip = r.central_glance_api.as_ref().and_then(|a| ip_address(c, a));
+    let sshd_allowed_ranges = r
+        .sshd_allowed_ranges
+        .iter()
+        .filter_map(|cidr| network(c, cidr))
+        .collect();
+    RhosoSettings {
+        namespace,
+        control_plane,
+        secret,
+        storage_class,
+        ssh_key_secret,
+        ansible_user,
+        timeout,
+        central_glance_ip,
+        sshd_allowed_ranges,
+    }
+}
+
+/// A Kubernetes name (its default when not given): a DNS-1123 label where `label`, else a
+/// DNS-1123 subdomain (an object name).
+fn object_name(
+    c: &mut Checker,
+    v: &Option<Located<String>>,
+    default: &str,
+    what: &str,
+    label: bool,
+) -> String {
+    let (value, span) = or_default(v, default.to_string());
+    let ok = if label {
+        is_dns_label(&value)
+    } else {
+        is_hostname(&value)
+    };
+    if !ok {
+        c.error(
+            Code::OperatorName,
+            span,
+            format!("`{value}` cannot be the {what}"),
+        )
+        .help = Some(if label {
+            "it must be a DNS-1123 label: at most 63 lower-case letters, digits and `-`, not starting or ending with `-`".into()
+        } else {
+            "it must be a Kubernetes object name (DNS-1123 subdomain): lower-case letters, digits, `-` and `.`".into()
+        });
+    }
+    value
+}
+
+/// The data plane's Ansible user (its default when not given): a Linux user name.
+fn ansible_user(c: &mut Checker, v: &Option<Located<String>>) -> String {
+    let (ansible_user, user_span) = or_default(v, defaults::rhoso_ansible_user().to_string());
     let user_ok = ansible_user.len() <= 32
         && ansible_user.starts_with(|ch: char| ch.is_ascii_lowercase() || ch == '_')
         && ansible_user
@@ -89,8 +116,13 @@ pub(super) fn check_settings(c: &mut Checker, spec: &Spec) -> RhosoSettings {
         c.error(Code::OperatorName, user_span, format!("`{ansible_user}` is not a user name"))
             .help = Some("a Linux user name: a lower-case letter or `_`, then lower-case letters, digits, `_` or `-` (at most 32)".into());
     }
-    let (timeout, timeout_span) = match &r.timeout {
-        Some(t) => (t.value.0.clone(), Some(t.span)),
+    ansible_user
+}
+
+/// The deploy's timeout (its default when not given) in seconds, as `<n>s`.
+fn timeout(c: &mut Checker, given: Option<(&str, Span)>) -> String {
+    let (timeout, timeout_span) = match given {
+        Some((t, span)) => (t.to_string(), Some(span)),
         None => (defaults::rhoso_timeout().to_string(), None),
     };
     let secs = parse_duration(&timeout).filter(|s| *s > 0);
@@ -102,47 +134,43 @@ pub(super) fn check_settings(c: &mut Checker, spec: &Spec) -> RhosoSettings {
         )
         .help = Some("write seconds or a number with a unit: `3600`, `90m`, `2h`".into());
     }
-    let central_glance_ip = r.central_glance_api.as_ref().and_then(|a| {
-        let ip = a.value.trim().parse::<IpAddr>().ok();
-        if ip.is_none() {
-            c.error(Code::BadEndpoint, a.span, format!("`{}` is not an IP address", a.value))
-                .help = Some("the MetalLB address of the central GlanceAPI's internal service, e.g. `172.17.0.80`".into());
-        }
-        ip.map(|ip| ip.to_string())
-    });
-    let sshd_allowed_ranges = r
-        .sshd_allowed_ranges
-        .iter()
-        .filter_map(|cidr| {
-            let ok = cidr.value.split_once('/').and_then(|(ip, len)| {
-                let ip: IpAddr = ip.parse().ok()?;
-                let len: u8 = len.parse().ok()?;
-                let max = if ip.is_ipv4() { 32 } else { 128 };
-                (len <= max).then(|| format!("{ip}/{len}"))
-            });
-            if ok.is_none() {
-                c.error(
-                    Code::WrongType,
-                    cidr.span,
-                    format!("`{}` is not a network (CIDR)", cidr.value),
-                )
-                .help =
-                    Some("write an address and a prefix length, e.g. `192.168.122.0/24`".into());
-            }
-            ok
-        })
-        .collect();
-    RhosoSettings {
-        namespace,
-        control_plane,
-        secret,
-        storage_class,
-        ssh_key_secret,
-        ansible_user,
-        timeout: format!("{}s", secs.unwrap_or(1)),
-        central_glance_ip,
-        sshd_allowed_ranges,
+    format!("{}s", secs.unwrap_or(1))
+}
+
+/// The central GlanceAPI's address, normalised.
+fn ip_address(c: &mut Checker, a: &Located<String>) -> Option<String> {
+    let ip = a.value.trim().parse::<IpAddr>().ok();
+    if ip.is_none() {
+        c.error(
+            Code::BadEndpoint,
+            a.span,
+            format!("`{}` is not an IP address", a.value),
+        )
+        .help = Some(
+            "the MetalLB address of the central GlanceAPI's internal service, e.g. `172.17.0.80`"
+                .into(),
+        );
     }
+    ip.map(|ip| ip.to_string())
+}
+
+/// One of `sshd_allowed_ranges`, normalised: an address and a prefix length.
+fn network(c: &mut Checker, cidr: &Located<String>) -> Option<String> {
+    let ok = cidr.value.split_once('/').and_then(|(ip, len)| {
+        let ip: IpAddr = ip.parse().ok()?;
+        let len: u8 = len.parse().ok()?;
+        let max = if ip.is_ipv4() { 32 } else { 128 };
+        (len <= max).then(|| format!("{ip}/{len}"))
+    });
+    if ok.is_none() {
+        c.error(
+            Code::WrongType,
+            cidr.span,
+            format!("`{}` is not a network (CIDR)", cidr.value),
+        )
+        .help = Some("write an address and a prefix length, e.g. `192.168.122.0/24`".into());
+    }
+    ok
 }
 
 /// Where a site's zone was written (its `az`, else its name), for central and the edges.

@@ -219,20 +219,7 @@ pub(super) fn emit(d: &Deployment, plan: &Plan, tree: &mut Tree) {
         .map(|(i, s)| site_view(d, ops, i, s))
         .collect();
     let steps = steps::step_views(plan);
-    let mut pools: Vec<String> = Vec::new();
-    for s in &d.sites {
-        let n = nova_image_at(d, s, "", CEPH_DIR);
-        for p in n
-            .rbd
-            .map(|r| r.pool)
-            .into_iter()
-            .chain(["volumes".to_string(), d.glance.pool.to_string()])
-        {
-            if !pools.contains(&p) {
-                pools.push(p);
-            }
-        }
-    }
+    let pools = pools(d);
     let base = context! {
         rhoso => v(&d.rhoso),
         glance => v(&d.glance),
@@ -248,123 +235,14 @@ pub(super) fn emit(d: &Deployment, plan: &Plan, tree: &mut Tree) {
         update_step => "update-control-plane",
     };
     let r = |name: &str, extra: Value| render(name, context! { ..extra, ..base.clone() });
-    let p = "rhoso/";
-    put(
-        tree,
-        format!("{p}control-plane/openstackcontrolplane.yaml"),
-        r("rhoso/control-plane.yaml.j2", context! {}),
-    );
-    put(
-        tree,
-        format!("{p}control-plane/kustomization.yaml"),
-        kustomization(
-            "the control plane before Ceph (step control-plane)",
-            &["openstackcontrolplane.yaml".into()],
-            &[],
-        ),
-    );
-    put(
-        tree,
-        format!("{p}control-plane-dcn/control-plane-dcn.yaml"),
-        r("rhoso/control-plane-dcn.yaml.j2", context! {}),
-    );
-    put(
-        tree,
-        format!("{p}control-plane-dcn/kustomization.yaml"),
-        kustomization(
-            "the control plane with every site (step update-control-plane)",
-            &["../control-plane".into()],
-            &["control-plane-dcn.yaml"],
-        ),
-    );
+    control_plane_files(tree, &r);
     let mut top: Vec<String> = vec!["control-plane-dcn".into()];
     for s in sites.iter().filter(|s| !s.nodes.is_empty()) {
-        let dir = format!("{p}sites/{}", s.az);
-        let ctx = || context! { s => v(s) };
-        put(
-            tree,
-            format!("{dir}/services/site-services.yaml"),
-            r("rhoso/site-services.yaml.j2", ctx()),
-        );
-        put(
-            tree,
-            format!("{dir}/services/kustomization.yaml"),
-            kustomization(
-                &format!("the nova settings and data plane services of {}", s.az),
-                &["site-services.yaml".into()],
-                &[],
-            ),
-        );
-        put(
-            tree,
-            format!("{dir}/nodeset/nodeset.yaml"),
-            r("rhoso/nodeset.yaml.j2", ctx()),
-        );
-        put(
-            tree,
-            format!("{dir}/nodeset/kustomization.yaml"),
-            kustomization(
-                &format!("the node set of {}", s.az),
-                &["nodeset.yaml".into()],
-                &[],
-            ),
-        );
-        let deployment = |what: &str, name: String, services: &[String]| {
-            r(
-                "rhoso/deployment.yaml.j2",
-                context! { s => v(s), what => what, name => name, services => v(services) },
-            )
-        };
-        put(
-            tree,
-            format!("{dir}/pre-ceph/deployment.yaml"),
-            deployment(
-                &format!(
-                    "The data plane of {} before its Ceph cluster (step pre-ceph-{}).",
-                    s.az, s.az
-                ),
-                format!("pre-ceph-{}", s.az),
-                &s.pre_services,
-            ),
-        );
-        put(
-            tree,
-            format!("{dir}/pre-ceph/kustomization.yaml"),
-            kustomization(
-                &format!(
-                    "the node set of {} and its pre-Ceph deployment (step pre-ceph-{})",
-                    s.az, s.az
-                ),
-                &["../nodeset".into(), "deployment.yaml".into()],
-                &[],
-            ),
-        );
-        put(
-            tree,
-            format!("{dir}/post-ceph/nodeset-ceph.yaml"),
-            r("rhoso/nodeset-ceph.yaml.j2", ctx()),
-        );
-        put(
-            tree,
-            format!("{dir}/post-ceph/deployment.yaml"),
-            deployment(
-                &format!("The data plane of {} with its Ceph cluster, cell and Glance (step post-ceph-{}).", s.az, s.az),
-                format!("post-ceph-{}", s.az),
-                &s.post_services,
-            ),
-        );
-        put(
-            tree,
-            format!("{dir}/post-ceph/kustomization.yaml"),
-            kustomization(
-                &format!("the node set of {} with its Ceph secret, its services and its post-Ceph deployment (step post-ceph-{})", s.az, s.az),
-                &["../nodeset".into(), "../services".into(), "deployment.yaml".into()],
-                &["nodeset-ceph.yaml"],
-            ),
-        );
+        site_files(tree, &r, s);
         top.push(format!("sites/{}/post-ceph", s.az));
         top.push(format!("sites/{}/pre-ceph/deployment.yaml", s.az));
     }
+    let p = "rhoso/";
     put(
         tree,
         format!("{p}kustomization.yaml"),
@@ -419,6 +297,152 @@ pub(super) fn emit(d: &Deployment, plan: &Plan, tree: &mut Tree) {
     );
     put(tree, "graph.dot".into(), graph::to_dot(plan));
     put(tree, "graph.mmd".into(), graph::to_mermaid(plan));
+}
+
+/// Renders a template with the tree's base context and `extra`.
+type Render<'a> = dyn Fn(&str, Value) -> String + 'a;
+
+/// The pools the cephx user's osd caps name: each site's Nova ephemeral pool, cinder's and Glance's.
+fn pools(d: &Deployment) -> Vec<String> {
+    let mut pools: Vec<String> = Vec::new();
+    for s in &d.sites {
+        let n = nova_image_at(d, s, "", CEPH_DIR);
+        for p in n
+            .rbd
+            .map(|r| r.pool)
+            .into_iter()
+            .chain(["volumes".to_string(), d.glance.pool.to_string()])
+        {
+            if !pools.contains(&p) {
+                pools.push(p);
+            }
+        }
+    }
+    pools
+}
+
+/// The control plane before Ceph and with every site (`control-plane/`, `control-plane-dcn/`).
+fn control_plane_files(tree: &mut Tree, r: &Render) {
+    let p = "rhoso/";
+    put(
+        tree,
+        format!("{p}control-plane/openstackcontrolplane.yaml"),
+        r("rhoso/control-plane.yaml.j2", context! {}),
+    );
+    put(
+        tree,
+        format!("{p}control-plane/kustomization.yaml"),
+        kustomization(
+            "the control plane before Ceph (step control-plane)",
+            &["openstackcontrolplane.yaml".into()],
+            &[],
+        ),
+    );
+    put(
+        tree,
+        format!("{p}control-plane-dcn/control-plane-dcn.yaml"),
+        r("rhoso/control-plane-dcn.yaml.j2", context! {}),
+    );
+    put(
+        tree,
+        format!("{p}control-plane-dcn/kustomization.yaml"),
+        kustomization(
+            "the control plane with every site (step update-control-plane)",
+            &["../control-plane".into()],
+            &["control-plane-dcn.yaml"],
+        ),
+    );
+}
+
+/// A site's directory: its services, node set, and pre- and post-Ceph deployments.
+fn site_files(tree: &mut Tree, r: &Render, s: &SiteView) {
+    let p = "rhoso/";
+    let dir = format!("{p}sites/{}", s.az);
+    let ctx = || context! { s => v(s) };
+    put(
+        tree,
+        format!("{dir}/services/site-services.yaml"),
+        r("rhoso/site-services.yaml.j2", ctx()),
+    );
+    put(
+        tree,
+        format!("{dir}/services/kustomization.yaml"),
+        kustomization(
+            &format!("the nova settings and data plane services of {}", s.az),
+            &["site-services.yaml".into()],
+            &[],
+        ),
+    );
+    put(
+        tree,
+        format!("{dir}/nodeset/nodeset.yaml"),
+        r("rhoso/nodeset.yaml.j2", ctx()),
+    );
+    put(
+        tree,
+        format!("{dir}/nodeset/kustomization.yaml"),
+        kustomization(
+            &format!("the node set of {}", s.az),
+            &["nodeset.yaml".into()],
+            &[],
+        ),
+    );
+    let deployment = |what: &str, name: String, services: &[String]| {
+        r(
+            "rhoso/deployment.yaml.j2",
+            context! { s => v(s), what => what, name => name, services => v(services) },
+        )
+    };
+    put(
+        tree,
+        format!("{dir}/pre-ceph/deployment.yaml"),
+        deployment(
+            &format!(
+                "The data plane of {} before its Ceph cluster (step pre-ceph-{}).",
+                s.az, s.az
+            ),
+            format!("pre-ceph-{}", s.az),
+            &s.pre_services,
+        ),
+    );
+    put(
+        tree,
+        format!("{dir}/pre-ceph/kustomization.yaml"),
+        kustomization(
+            &format!(
+                "the node set of {} and its pre-Ceph deployment (step pre-ceph-{})",
+                s.az, s.az
+            ),
+            &["../nodeset".into(), "deployment.yaml".into()],
+            &[],
+        ),
+    );
+    put(
+        tree,
+        format!("{dir}/post-ceph/nodeset-ceph.yaml"),
+        r("rhoso/nodeset-ceph.yaml.j2", ctx()),
+    );
+    put(
+        tree,
+        format!("{dir}/post-ceph/deployment.yaml"),
+        deployment(
+            &format!(
+                "The data plane of {} with its Ceph cluster, cell and Glance (step post-ceph-{}).",
+                s.az, s.az
+            ),
+            format!("post-ceph-{}", s.az),
+            &s.post_services,
+        ),
+    );
+    put(
+        tree,
+        format!("{dir}/post-ceph/kustomization.yaml"),
+        kustomization(
+            &format!("the node set of {} with its Ceph secret, its services and its post-Ceph deployment (step post-ceph-{})", s.az, s.az),
+            &["../nodeset".into(), "../services".into(), "deployment.yaml".into()],
+            &["nodeset-ceph.yaml"],
+        ),
+    );
 }
 
 /// The step that applies `path` of RHOSO's tree, if one does. `control-plane/` is the base of
