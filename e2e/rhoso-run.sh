@@ -68,8 +68,6 @@ stop_all() {
     "$here/pg.sh" stop "$ROOT/pg" || true
     "$here/ceph-cluster.sh" stop "$ADMIN" || true
 }
-LOCK=$ROOT.lock
-release_lock() { [[ $(readlink "$LOCK" 2>/dev/null) != "$$" ]] || rm -f "$LOCK"; }
 teardown() {
     local rc=$? failed=$step_name
     set +e
@@ -81,17 +79,12 @@ teardown() {
     stop_all
     ((keep)) || rm -rf "$ROOT"
     if ((rc == 0)); then echo "e2e-rhoso: PASS"; else echo "e2e-rhoso: FAIL at step ${failed:-startup} (exit $rc)"; fi
-    release_lock
+    e2e_release_lock
     exit "$rc"
 }
-if ! ln -s "$$" "$LOCK" 2>/dev/null; then
-    holder="$(readlink "$LOCK" 2>/dev/null || true)"
-    if [[ $holder =~ ^[0-9]+$ ]] && grep -qa 'run\.sh' "/proc/$holder/cmdline" 2>/dev/null; then
-        die "another e2e run (pid $holder) holds $LOCK: one at a time"
-    fi
-    rm -f "$LOCK"
-    ln -s "$$" "$LOCK" || die "cannot take $LOCK"
-fi
+# shellcheck source=e2e/lock.sh
+. "$here/lock.sh"
+e2e_take_lock || exit 1
 trap teardown EXIT
 trap 'exit 130' INT TERM
 stop_all

@@ -21,6 +21,10 @@ import sys
 
 import yaml
 
+# The /etc/ceph mounts a pod gets, as the consumer check reads them: one reader for both.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'scripts', 'consumers', 'rhoso'))
+from tree_check import mounts as ceph_mounts  # noqa: E402
+
 
 def die(msg):
     sys.stderr.write('rhoso_tree: %s\n' % msg)
@@ -43,17 +47,7 @@ def apis(rendered, outdir):
     os.makedirs(outdir, exist_ok=True)
     for api, t in sorted(table.items()):
         names = {'Glance', 'GlanceAPI', api}
-        mounts = []
-        for em in spec.get('extraMounts') or []:
-            for vol in em.get('extraVol') or []:
-                prop = vol.get('propagation') or []
-                if prop and not names.intersection(prop):
-                    continue
-                vols = {v['name']: v for v in vol.get('volumes') or []}
-                for m in vol.get('mounts') or []:
-                    if m.get('mountPath') == '/etc/ceph':
-                        secret = (vols.get(m['name']) or {}).get('secret', {}).get('secretName')
-                        mounts.append(secret)
+        mounts = ceph_mounts(spec, names)
         if len(mounts) != 1:
             die('GlanceAPI %s gets %d /etc/ceph mounts (%s): want exactly one'
                 % (api, len(mounts), ', '.join(map(str, mounts))))

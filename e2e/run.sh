@@ -214,22 +214,15 @@ teardown() {
         echo "e2e: FAIL at step ${failed_step:-startup} (exit $rc)"
         ((keep)) || echo "(rerun with --keep to inspect $ROOT)"
     fi
-    release_lock
+    e2e_release_lock
     exit "$rc"
 }
 
-# One run at a time: runs share $ROOT and the ports, and a second run would stop the first one's
-# daemons (stop_all below) and wipe its files. The lock is a symlink to the holder's pid.
-LOCK=$ROOT.lock
-release_lock() { [[ $(readlink "$LOCK" 2>/dev/null) != "$$" ]] || rm -f "$LOCK"; }
-if ! ln -s "$$" "$LOCK" 2>/dev/null; then
-    holder="$(readlink "$LOCK" 2>/dev/null || true)"
-    if [[ $holder =~ ^[0-9]+$ ]] && grep -qa 'run\.sh' "/proc/$holder/cmdline" 2>/dev/null; then
-        die "another e2e run (pid $holder) holds $LOCK: runs share $ROOT and the ports, one at a time"
-    fi
-    rm -f "$LOCK" # stale: its run is gone
-    ln -s "$$" "$LOCK" || die "cannot take $LOCK"
-fi
+# One run at a time (e2e/lock.sh): a second run would stop the first one's daemons (stop_all
+# below) and wipe its files.
+# shellcheck source=e2e/lock.sh
+. "$here/lock.sh"
+e2e_take_lock || exit 1
 trap teardown EXIT
 trap 'exit 130' INT TERM
 
