@@ -6,7 +6,9 @@
 //! with fewer OSD hosts than the pool size, placement groups stay undersized and inactive and
 //! every write blocks, so an image copy, a boot or a volume hangs instead of failing.
 
-use super::Checker;
+use std::collections::HashMap;
+
+use super::{name_list, Checker};
 use crate::diag::{Code, Span};
 use crate::model::{DevicePath, Site, SiteKind};
 use crate::spec::{self, Located, Spec};
@@ -65,21 +67,30 @@ fn check_devices(c: &mut Checker, list: Option<&Devices>) -> Vec<DevicePath> {
     out
 }
 
-/// The roles list that gives `site` its roles, as written (none: the default roles).
-fn role_list<'a>(spec: &'a Spec, site: &Site) -> Option<&'a [spec::Role]> {
+/// The roles list that gives `site` its roles, as written (none: the default roles); `edge` is
+/// the site's entry in `edges` when it is an edge.
+fn role_list<'a>(
+    spec: &'a Spec,
+    site: &Site,
+    edge: Option<&'a spec::Edge>,
+) -> Option<&'a [spec::Role]> {
     match site.kind {
         SiteKind::Central => spec.central.roles.as_deref(),
-        SiteKind::Edge => edge_spec(spec, site)
+        SiteKind::Edge => edge
             .and_then(|e| e.roles.as_deref())
             .or(spec.edge_defaults.roles.as_deref()),
         SiteKind::Compute => None,
     }
 }
 
-fn edge_spec<'a>(spec: &'a Spec, site: &Site) -> Option<&'a spec::Edge> {
-    spec.edges
-        .iter()
-        .find(|e| e.name.value == site.name.as_str())
+/// Each edge's entry in the spec by its name (the first, if a name is given twice: that is an
+/// error of its own), so that a site finds its entry without a scan of every edge.
+fn edge_entries(spec: &Spec) -> HashMap<&str, &spec::Edge> {
+    let mut by_name = HashMap::with_capacity(spec.edges.len());
+    for e in &spec.edges {
+        by_name.entry(e.name.value.as_str()).or_insert(e);
+    }
+    by_name
 }
 
 /// A site's own setting, else the edges' default (edges only), else the deployment's.
@@ -102,7 +113,12 @@ fn resolve<'a, T>(
 pub(super) fn check_ceph(c: &mut Checker, spec: &Spec, target: &Target, sites: &mut [Site]) {
     let external = spec.central.external.is_some();
     let mut without_disks: Vec<(String, Option<Span>)> = Vec::new();
+    let edges = edge_entries(spec);
     for site in sites.iter_mut() {
+        let edge = match site.kind {
+            SiteKind::Edge => edges.get(site.name.as_str()).copied(),
+            _ => None,
+        };
         let own = match site.kind {
             SiteKind::Central => !external,
             SiteKind::Edge => true,
@@ -113,7 +129,7 @@ pub(super) fn check_ceph(c: &mut Checker, spec: &Spec, target: &Target, sites: &
                 spec.central.osd_devices.as_ref(),
                 spec.central.pool_default_size.as_ref(),
             ),
-            _ => match edge_spec(spec, site) {
+            _ => match edge {
                 Some(e) => (e.osd_devices.as_ref(), e.pool_default_size.as_ref()),
                 None => (None, None),
             },
@@ -149,7 +165,7 @@ pub(super) fn check_ceph(c: &mut Checker, spec: &Spec, target: &Target, sites: &
         }
         let hosts = site.osd_hosts(target);
         if size.is_none_or(|_| site.pool_size.is_some()) {
-            check_hosts(c, spec, target, site, hosts, size.map(|l| l.span));
+            check_hosts(c, spec, target, (site, edge), hosts, size.map(|l| l.span));
         }
         let disks_config = site.parameters.contains_key("CephAnsibleDisksConfig");
         if disks_config && !site.osd_devices.is_empty() {
@@ -161,7 +177,7 @@ pub(super) fn check_ceph(c: &mut Checker, spec: &Spec, target: &Target, sites: &
         if hosts > 0 && devices.is_none() && !disks_config {
             let at = match site.kind {
                 SiteKind::Central => spec.central.stack.as_ref().map(|s| s.span),
-                _ => edge_spec(spec, site).map(|e| e.name.span),
+                _ => edge.map(|e| e.name.span),
             };
             without_disks.push((site.name.to_string(), at.or(Some(spec.central.fsid.span))));
         }
@@ -176,7 +192,7 @@ fn check_hosts(
     c: &mut Checker,
     spec: &Spec,
     target: &Target,
-    site: &Site,
+    (site, edge): (&Site, Option<&spec::Edge>),
     hosts: u32,
     size_span: Option<Span>,
 ) {
@@ -185,7 +201,7 @@ fn check_hosts(
     if hosts >= size {
         return;
     }
-    let listed = role_list(spec, site);
+    let listed = role_list(spec, site, edge);
     // A role the target does not know is already an error (DCN026); its nodes are not counted.
     if listed.is_some_and(|l| l.iter().any(|r| target.role(r.tht_role()).is_none())) {
         return;
@@ -194,7 +210,7 @@ fn check_hosts(
     let span: Option<Span> = listed
         .and_then(|l| l.iter().find(is_osd).or(l.first()))
         .map(|r| r.name.span)
-        .or_else(|| edge_spec(spec, site).map(|e| e.name.span));
+        .or_else(|| edge.map(|e| e.name.span));
     let osd_roles: Vec<String> = (site.roles.iter())
         .filter(|r| target.role(r.tht_role()).is_some_and(|i| i.ceph_osd))
         .map(|r| format!("{}: {}", r.name, r.count))
@@ -247,11 +263,12 @@ fn check_hosts(
 /// One diagnostic for all of them, at the first one's name.
 fn no_disks(c: &mut Checker, target: &Target, sites: &[(String, Option<Span>)]) {
     let span = sites[0].1;
-    let list = sites
-        .iter()
-        .map(|(s, _)| format!("`{s}`"))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let list = name_list(
+        &sites
+            .iter()
+            .map(|(s, _)| format!("`{s}`"))
+            .collect::<Vec<_>>(),
+    );
     let fix = "name the data disks of the OSD nodes: `ceph.osd_devices: [/dev/sdb]` for every site, or `osd_devices` of a site";
     let (run, name) = if sites.len() == 1 {
         ("runs", "names")

@@ -3,7 +3,7 @@
 //! where it is stored. Owns DCN050 (a boot of an image not yet at the edge fails), DCN051 (the
 //! public Glance API shows image locations) and DCN052 (images not stored raw).
 
-use super::Checker;
+use super::{name_list, Checker};
 use crate::diag::{Code, Span};
 use crate::model::{CopyImageBy, GlanceSettings, Site, SiteKind, Topology};
 use crate::spec::Spec;
@@ -61,7 +61,7 @@ fn check_public_locations(c: &mut Checker, spec: &Spec, target: &Target, sites: 
         span,
         format!(
             "the public Glance API of {} shows image locations (OSSN-0090)",
-            stacks.join(", ")
+            name_list(&stacks)
         ),
     )
     .help = Some(format!(
@@ -115,7 +115,7 @@ fn check_raw(
         let what = format!(
             "Glance of stack `{}` {stores}, but Nova on rbd at {} clones only raw images",
             site.stack,
-            booting.join(", ")
+            name_list(&booting)
         );
         let help = "keep THT's default GlanceImageImportPlugins (or include image_conversion with output format raw), or upload only raw images and set `glance.raw_images_only: true`; `dcnc explain DCN052`".to_string();
         if guard {
