@@ -33,8 +33,14 @@ pub fn parse(text: &str) -> Result<Spec, Diagnostic> {
         );
     }
     // serde-saphyr's default budget bounds events, nodes, depth and alias expansion, so an alias
-    // bomb or deep nesting ends in an error, not exhaustion.
-    let options = serde_saphyr::options! { strict_booleans: true, strict_indentation: true };
+    // bomb or deep nesting ends in an error, not exhaustion. Comments are still checked as YAML
+    // but their text is not kept (no spec field takes one): 6 % fewer instructions in the parse
+    // of a 1,000-edge spec (callgrind, 82.1 M -> 77.4 M).
+    let options = serde_saphyr::options! {
+        strict_booleans: true,
+        strict_indentation: true,
+        emit_comments: false,
+    };
     serde_saphyr::from_str_with_options::<Spec>(text, options).map_err(|e| from_yaml_error(&e))
 }
 
