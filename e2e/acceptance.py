@@ -341,13 +341,21 @@ class Run:
         for site, path in self.novas.items():
             cp = configparser.ConfigParser(interpolation=None)
             cp.read(path)
-            check(cp.has_option("glance", "api_servers"), f"{path}: no [glance] api_servers")
-            servers = [s.strip().rstrip("/") for s in cp.get("glance", "api_servers").split(",") if s.strip()]
-            check(servers, f"{path}: empty api_servers")
+            # The Glance Nova asks, as nova.image.glance.get_api_servers picks it: [glance]
+            # api_servers where set (deprecated, but it wins), else the keystoneauth endpoint,
+            # endpoint_override.
+            if cp.has_option("glance", "api_servers"):
+                option = "api_servers"
+                servers = [s.strip().rstrip("/") for s in cp.get("glance", "api_servers").split(",") if s.strip()]
+            else:
+                check(cp.has_option("glance", "endpoint_override"), f"{path}: no [glance] endpoint_override or api_servers")
+                option = "endpoint_override"
+                servers = [cp.get("glance", "endpoint_override").strip().rstrip("/")]
+            check(servers and all(servers), f"{path}: empty {option}")
             for url in servers:
-                check(url != self.glance, f"{site}: nova api_servers {url} is the central Glance")
+                check(url != self.glance, f"{site}: nova {option} {url} is the central Glance")
                 if site in self.edges:
-                    check(url == self.edges[site], f"{site}: nova api_servers {url} is not the {site} Glance {self.edges[site]}")
+                    check(url == self.edges[site], f"{site}: nova {option} {url} is not the {site} Glance {self.edges[site]}")
                 doc = get_json(f"{url}/v2/info/stores", f"GET {url}/v2/info/stores")
                 default = [s["id"] for s in doc["stores"] if str(s.get("default")).lower() == "true"]
                 check(default == [site], f"{site}: Glance at {url} has default {default}, want [{site}]")
@@ -356,7 +364,7 @@ class Run:
                 want = f"rbd://{self.stores[site]['fsid']}/images/{self.image_id}/snap"
                 urls = [l["url"] for l in img.get("locations") or []]
                 check(want in urls, f"{site}: image via {url} lacks local location {want}: {urls}")
-                out.append(f"{site} -> {url} (default {site}, local location ok)")
+                out.append(f"{site} -> {url} ({option}; default {site}, local location ok)")
         return "; ".join(out)
 
     def reimport_step(self):
@@ -404,7 +412,7 @@ def parse(argv):
     p.add_argument("--edge-stores", nargs=2, action="append", metavar=("SITE", "IDS"),
                    help="stores the SITE Glance must list, comma-separated (default: SITE and --default)")
     p.add_argument("--nova-conf", nargs=2, action="append", metavar=("SITE", "PATH"),
-                   help="nova.conf (fragment) of SITE; [glance] api_servers must be its Glance")
+                   help="nova.conf of SITE; the Glance its [glance] api_servers, else endpoint_override, names must be its own")
     p.add_argument("--import-stores", help="glance-direct targets (default: default + first edge)")
     p.add_argument("--copy-stores", help="copy-image targets (default: the other stores)")
     p.add_argument("--cow-site", help="site for the rbd clone (default: first edge)")

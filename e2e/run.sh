@@ -33,8 +33,8 @@
 # generated glance-key.sh with that cluster's admin conf alone; its one client keyring shipped to
 # central's work dir; a rerun gives the same key, a user with other caps is refused), ceph-clients
 # (the generated script with the admin confs and keyrings hidden: central's work dir holds the
-# shipped client keyrings only), configure (the generated configure.sh of central, of the first edge, and of the
-# negative Glance), verify-clients, glance-start, acceptance (e2e/acceptance.py), negative
+# shipped client keyrings only), configure (the generated configure.sh of central and of the
+# negative Glance; the edge's confs are TripleO's, see step tripleo), verify-clients, glance-start, acceptance (e2e/acceptance.py), negative
 # (the last edge's glance keyring removed, a separate Glance must report it broken), cow (the
 # heat targets: e2e/specs/cow.yaml built for ussuri, wallaby and tht-18; wallaby's Glances as
 # TripleO renders them from the generated fragments and env files (glance_conf.py): two central
@@ -271,7 +271,7 @@ done < <(q stores "$central_fragment")
 central_cluster=${store_cluster[$central_store]}
 for d in "$OUT"/stacks/*/; do
     d=${d%/}
-    [[ $d != "$central_stack" && -f $d/configure.sh ]] || continue
+    [[ $d != "$central_stack" && -f $d/glance-key.sh ]] || continue
     edge_stack[$(q get "$d/glance-api.conf" glance_store default_backend)]=$d
 done
 edges=()
@@ -326,7 +326,11 @@ step clusters
 # --- TripleO's part: what each stack's deploy would have done ---------------------------
 # client.openstack on every cluster, its keyring where the generated confs look for it; the
 # central conf on central's Glance host, the edge's conf on the edge Glance host (one host
-# here); Glance's database; and the glance-api.conf / nova.conf that configure.sh then edits.
+# here); Glance's database; central's glance-api.conf that its configure.sh then edits; and the
+# edge's glance-api.conf and nova.conf as TripleO renders them from the edge's env files
+# (GlanceApiEdge, THT 12.7.0 deployment/glance/glance-api-edge-container-puppet.yaml:83 sets
+# nova's endpoint_override; no THT release sets its api_servers): the generated review fragments
+# merged over the bases.
 step tripleo
 install -d -m 0755 "$CONF_DIR"
 "$here/pg.sh" start "$ROOT/pg"
@@ -364,7 +368,11 @@ render_glance "$ROOT/$edge/glance" "$edge_port" "$db_url"
 if ((negative)); then
     render_glance "$ROOT/negative/glance" "$NEGATIVE_PORT" "$negative_db_url"
 fi
-sed "s#@CENTRAL_GLANCE@#http://127.0.0.1:$central_port#" "$here/base-nova.conf.in" >"$nova_conf"
+cp "$here/base-nova.conf.in" "$nova_conf"
+# tripleo_render BASE FRAGMENT: FRAGMENT's options (its comment lines dropped) merged into BASE
+tripleo_render() { grep -v '^#' "$2" | crudini --merge "$1"; }
+tripleo_render "$edge_conf" "${edge_stack[$edge]}/glance-api.conf"
+tripleo_render "$nova_conf" "${edge_stack[$edge]}/nova.conf"
 find "$CONF_DIR" -type f -printf '%m %p\n' | sort -k2
 
 # --- the external-central topology: external-ceph.sh against the central cluster ----------
@@ -483,8 +491,6 @@ DCNC_GLANCE_API_CONF=$central_conf DCNC_GLANCE_RESTART=true bash "$central_stack
 if ((negative)); then
     DCNC_GLANCE_API_CONF=$negative_conf DCNC_GLANCE_RESTART=true bash "$central_stack/configure.sh"
 fi
-DCNC_GLANCE_API_CONF=$edge_conf DCNC_NOVA_CONF=$nova_conf DCNC_RESTART=true \
-    bash "${edge_stack[$edge]}/configure.sh"
 # what the central configure.sh says it does: registry_host and the single-store
 # [glance_store] are gone
 for opt in "DEFAULT registry_host" "glance_store default_store"; do
@@ -493,7 +499,7 @@ for opt in "DEFAULT registry_host" "glance_store default_store"; do
         die "$central_conf still has [${opt% *}] ${opt#* } after configure.sh"
     fi
 done
-echo "central: $(q get "$central_conf" DEFAULT enabled_backends); $edge: $(q get "$edge_conf" DEFAULT enabled_backends), nova -> $(q get "$nova_conf" glance api_servers)"
+echo "central: $(q get "$central_conf" DEFAULT enabled_backends); $edge: $(q get "$edge_conf" DEFAULT enabled_backends), nova -> $(q get "$nova_conf" glance endpoint_override)"
 
 # --- every store's client files work, before any Glance starts --------------------------
 step verify-clients

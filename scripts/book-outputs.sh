@@ -199,7 +199,7 @@ run targets-order-ussuri 0 'ussuri/deploy-all.sh --list'
 run targets-diff-tree 1 'diff <(cd wallaby && find . -type f | sort) <(cd ussuri && find . -type f | sort)'
 run targets-diff-glance-api 1 'diff wallaby/stacks/control-plane/glance-api.conf ussuri/stacks/control-plane/glance-api.conf'
 run targets-dcn0-env-files 1 "diff <(sed -n '/^ENV_FILES=(/,/^)\$/p' wallaby/stacks/dcn0/deploy.sh) <(sed -n '/^ENV_FILES=(/,/^)\$/p' ussuri/stacks/dcn0/deploy.sh)"
-run targets-ussuri-dcn0-configure 0 'cat ussuri/stacks/dcn0/configure.sh'
+run targets-ussuri-dcn0-nova 0 'cat ussuri/stacks/dcn0/nova.conf'
 run targets-ussuri-ceph-clients-head 0 "sed -n '4,/^set -euo/p' ussuri/stacks/control-plane/ceph-clients.sh"
 run targets-ussuri-configure-head 0 "sed -n '4,/^set -euo/p' ussuri/stacks/control-plane/configure.sh"
 

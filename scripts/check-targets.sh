@@ -2,30 +2,44 @@
 # Verifies dcnc's release-target tables (`dcnc targets --format json`) against the real
 # tripleo-heat-templates release each target names: every environment file exists and its
 # resource_registry resolves inside the templates, every role exists, the DCN environment enables the
-# edge services where the table says so, and each role's GlanceApiEdge, CephOSD, HAproxyEdge and NovaCompute
+# edge services exactly where the table says so, the nova.conf option is the one GlanceApiEdge sets
+# (endpoint_override), and each role's GlanceApiEdge, CephOSD, HAproxyEdge and NovaCompute
 # flags match its THT services, and what Nova and Glance do with images (the store Nova copies
 # into, the download guard, the image conversion rule) is what THT renders; the Ceph tool is the
 # one the Ceph environment's CephOSD service runs, and ceph-ansible's default OSD disks are THT's. Only the TripleO
 # targets (`heat`): rhoso-18 is checked by scripts/check-rhoso.sh.
-# Usage: scripts/check-targets.sh [DCNC_BINARY]
+# The edge facts are checked both ways: a table that says false where THT says true fails too.
+# Usage: scripts/check-targets.sh [--self-test] [DCNC_BINARY]
+#   --self-test  the check on copies of the tables with one fact flipped (ussuri-poc and wallaby
+#                without edge services, ussuri-poc's Nova on api_servers, ussuri's
+#                DistributedComputeHCI without GlanceApiEdge): each must fail naming that fact,
+#                and the tables as they are must pass.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=scripts/lib/dcnc-bin.sh
 . "$ROOT/scripts/lib/dcnc-bin.sh"
+self_test=0
+if [ "${1:-}" = --self-test ]; then
+  self_test=1
+  shift
+fi
 DCNC="${1:-$(dcnc_default_bin "$ROOT")}"
 FETCH="$ROOT/scripts/consumers/fetch-tht.sh"
 PY="$("$FETCH" --python)"
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 
-"$DCNC" targets --format json >"$WORK/targets.json"
-fail=0
+# check_tables TARGETS_JSON: every TripleO target of TARGETS_JSON against its THT release; FAIL
+# lines and a summary on stdout, status 1 on any problem.
+check_tables() {
+local json=$1 fail=0 id version tht
 while read -r id version; do
   tht="$("$FETCH" "$version")"
-  "$PY" "$ROOT/scripts/consumers/tht_check.py" --tht "$tht" --dump-index >"$WORK/index.json"
-  if ! "$PY" - "$WORK/targets.json" "$id" "$tht" "$WORK/index.json" <<'PY'; then
-import json, os, sys
+  [ -f "$WORK/index-$version.json" ] \
+    || "$PY" "$ROOT/scripts/consumers/tht_check.py" --tht "$tht" --dump-index >"$WORK/index-$version.json"
+  if ! "$PY" - "$json" "$id" "$tht" "$WORK/index-$version.json" <<'PY'; then
+import json, os, re, sys
 import yaml
 targets, target_id, tht, index = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
 t = next(t for t in json.load(open(targets)) if t["id"] == target_id)
@@ -45,10 +59,24 @@ for f in envs:
             if not real.startswith(os.path.realpath(tht) + os.sep) or not os.path.isfile(real):
                 problems.append(f"{f}: {name} -> {ref} does not resolve inside the templates")
 registry = (yaml.safe_load(open(os.path.join(tht, t["dcn_environment"]))) or {}).get("resource_registry") or {}
+# Both ways: a table that says false where THT registers both services would make dcnc edit by hand
+# what TripleO already sets per node (audit finding 10: ussuri-poc on 12.7.0's dcn-hci.yaml).
+enabled = {}
 for service in ("GlanceApiEdge", "HAproxyEdge"):
     ref = registry.get(f"OS::TripleO::Services::{service}")
-    if t["edge_services"] and not (isinstance(ref, str) and ref.endswith(".yaml")):
+    enabled[service] = ref if isinstance(ref, str) and ref.endswith(".yaml") else None
+    if t["edge_services"] and not enabled[service]:
         problems.append(f"edge_services is true, but {t['dcn_environment']} does not enable {service}")
+if not t["edge_services"] and all(enabled.values()):
+    problems.append(f"edge_services is false, but {t['dcn_environment']} registers GlanceApiEdge and HAproxyEdge")
+# The nova.conf option: GlanceApiEdge's template sets nova's endpoint_override per node
+# (nova::glance_endpoint_override in 12.7.0, nova::glance::endpoint_override in 14.3.0 and 18.0.0);
+# an api_servers beside it wins in Nova and points every node at one address.
+edge_tpl = os.path.join(os.path.dirname(os.path.join(tht, t["dcn_environment"])), enabled["GlanceApiEdge"] or "")
+if enabled["GlanceApiEdge"] and os.path.isfile(edge_tpl):
+    sets = re.search(r"^\s*(nova::glance(?:_|::)endpoint_override):", open(edge_tpl).read(), re.M)
+    if sets and t["nova_glance_option"] != "endpoint_override":
+        problems.append(f"nova_glance_option is {t['nova_glance_option']}, but {os.path.relpath(os.path.realpath(edge_tpl), os.path.realpath(tht))} sets {sets.group(1)} (Nova prefers api_servers over it)")
 # The tool that deploys a stack's own cluster is the one the Ceph environment's CephOSD service
 # runs, and the disks ceph-ansible gets when the spec names none are THT's default.
 ceph_env = os.path.join(tht, t["ceph_environment"])
@@ -95,6 +123,56 @@ sys.exit(1 if problems else 0)
 PY
     fail=1
   fi
-done < <("$PY" -c 'import json,sys; [print(t["id"], t["tht_version"]) for t in json.load(open(sys.argv[1])) if t["heat"]]' "$WORK/targets.json")
+done < <("$PY" -c 'import json,sys; [print(t["id"], t["tht_version"]) for t in json.load(open(sys.argv[1])) if t["heat"]]' "$json")
 echo "check-targets: $([ "$fail" = 0 ] && echo ok || echo FAILED)"
 [ "$fail" = 0 ]
+}
+
+"$DCNC" targets --format json >"$WORK/targets.json"
+if [ "$self_test" = 0 ]; then
+  check_tables "$WORK/targets.json"
+  exit
+fi
+
+# --self-test: each case is TARGET FIELD VALUE, FIELD `roles.ROLE.FLAG` for a role's flag.
+bad=0
+if ! check_tables "$WORK/targets.json" >"$WORK/unflipped.log"; then
+  cat "$WORK/unflipped.log"
+  echo "FAIL: self-test: the tables as they are fail"
+  bad=1
+fi
+while read -r target field value; do
+  "$PY" - "$WORK/targets.json" "$target" "$field" "$value" >"$WORK/flipped.json" <<'PY'
+import json, sys
+path, target, field, value = sys.argv[1:]
+tables = json.load(open(path))
+t = next(t for t in tables if t["id"] == target)
+if field.startswith("roles."):
+    _, role, flag = field.split(".")
+    r = next(r for r in t["roles"] if r["name"] == role)
+    assert flag in r, flag
+    r[flag] = json.loads(value)
+else:
+    assert field in t, field
+    t[field] = json.loads(value)
+json.dump(tables, sys.stdout)
+PY
+  name="${field##*.}"
+  if check_tables "$WORK/flipped.json" >"$WORK/flipped.log"; then
+    echo "FAIL: self-test: $target with $field=$value passes"
+    bad=1
+  elif ! grep -q "^FAIL: target $target .*$name" "$WORK/flipped.log"; then
+    cat "$WORK/flipped.log"
+    echo "FAIL: self-test: $target with $field=$value fails without naming $name"
+    bad=1
+  else
+    echo "ok: $target with $field=$value fails: $(grep -m1 "^FAIL: target $target .*$name" "$WORK/flipped.log")"
+  fi
+done <<'CASES'
+ussuri-poc edge_services false
+ussuri-poc nova_glance_option "api_servers"
+wallaby edge_services false
+ussuri roles.DistributedComputeHCI.edge_glance false
+CASES
+echo "check-targets self-test: $([ "$bad" = 0 ] && echo ok || echo FAILED)"
+[ "$bad" = 0 ]

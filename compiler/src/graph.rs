@@ -297,7 +297,10 @@ impl Builder<'_> {
     /// Each edge's deploy (and, out of band, configure) step; returns the deploys.
     fn edges(&mut self, export_c: NodeIndex) -> Vec<NodeIndex> {
         let d = self.d;
-        let configure = d.topology == Topology::Multistore && !self.by_heat;
+        // Only where TripleO has no edge Glance services to point each node's Nova at its Glance
+        // (`Target::edge_services`): no current table, since THT 12.7.0 has them too.
+        let configure =
+            d.topology == Topology::Multistore && !self.by_heat && !d.target.edge_services;
         let mut edge_deploys = Vec::new();
         for (i, e) in d.sites.iter().enumerate().skip(1) {
             let n = self.add(

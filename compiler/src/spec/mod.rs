@@ -429,10 +429,10 @@ pub struct Edge {
     /// 6789 as a msgr2 port: give a mon's v2 port (3300 by default), no port for both defaults,
     /// or Ceph's `v1:`/`v2:` prefix to name the protocol (`v1:172.16.11.1:16789`).
     pub mons: Located<Vec<Located<String>>>,
-    /// Address (IP or `IP:port`) of the site's local Glance API, which the site's Nova asks.
-    /// Needed by targets without TripleO's edge services (`ussuri-poc`, whose configure.sh points
-    /// Nova at it); elsewhere GlanceApiEdge points each node's Nova at the Glance on the node
-    /// itself, and this address is only shown in the nova.conf for review (none without it).
+    /// Address (IP or `IP:port`) of the site's local Glance API, which the site's Nova asks. On
+    /// the TripleO targets GlanceApiEdge points each node's Nova at the Glance on the node itself,
+    /// and this address is only shown in the nova.conf for review (none without it) and checked by
+    /// verify-addresses.sh; `rhoso-18` needs it (the edge GlanceAPI's LoadBalancer address).
     #[schemars(example = &"172.16.13.212")]
     pub glance_api: Option<Located<String>>,
     /// Availability zone of Nova and Cinder. Default: the site name.

@@ -160,7 +160,10 @@ pub struct Target {
     /// Where a stack's config download goes (shell, with `$WORK` and `$STACK` set).
     pub config_download_dir: &'static str,
     /// The nova.conf `[glance]` option that points an edge's Nova at its Glance: what puppet-nova
-    /// writes for GlanceApiEdge (`endpoint_override`), or the proof of concept's `api_servers`.
+    /// writes for GlanceApiEdge's `nova::glance_endpoint_override` (`endpoint_override`; THT
+    /// 12.7.0 `deployment/glance/glance-api-edge-container-puppet.yaml:83`), or `api_servers`,
+    /// which Nova prefers where both are set. Where THT sets the endpoint override,
+    /// `scripts/check-targets.sh` fails on `api_servers`: it would override the per-node endpoint.
     pub nova_glance_option: &'static str,
     /// The edge environment sets `NovaDisableImageDownloadToRbd: true`, which the glance-cache
     /// topology (images not in the site's Ceph) must turn off.
@@ -191,7 +194,9 @@ pub struct Target {
     pub external_ceph_environment: &'static str,
     /// The edge environment registers the edge services GlanceApiEdge and HAproxyEdge, so THT
     /// points every edge node's Nova at the site's Glance (through HAproxyEdge on nodes without
-    /// one). Otherwise generated configure steps do it by hand (the proof of concept).
+    /// one); `scripts/check-targets.sh` fails where this disagrees with the THT release, either
+    /// way. Otherwise a generated configure step per edge does it by hand (no current table: THT
+    /// 12.7.0 has them too, so `ussuri-poc` keeps only the proof of concept's central steps).
     pub edge_services: bool,
     pub flow: DeployFlow,
     pub ceph_tool: CephTool,

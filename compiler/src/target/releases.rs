@@ -115,6 +115,16 @@ const CLIENT_13_7: Client = Client {
     export_from_deploy: false,
 };
 
+/// The proof of concept's flow on THT 12.7.0: central Glance learns the edge stores from generated
+/// scripts (`ceph-clients.sh`, `configure.sh`) and each edge makes central's least-privilege key on
+/// its own cluster (`glance-key.sh`), as the seed did. The edge itself is TripleO's, as on `USSURI`:
+/// 12.7.0's `environments/dcn-hci.yaml:46-47` registers GlanceApiEdge and HAproxyEdge,
+/// `roles/DistributedComputeHCI.yaml:43` (and `DistributedCompute.yaml:33`) run GlanceApiEdge,
+/// and `deployment/glance/glance-api-edge-container-puppet.yaml:83` sets
+/// `nova::glance_endpoint_override` to the node's own Glance (`haproxy-edge-container-puppet.yaml:142`
+/// on nodes without one). 12.7.0 never sets Nova's `[glance] api_servers`, which Nova prefers
+/// over `endpoint_override`: the seed's single-address `api_servers` edit would override the
+/// per-node endpoint (audit finding 10), so no step edits an edge's confs.
 pub static USSURI_POC: Target = Target {
     name: TargetName::UssuriPoc,
     platform: Platform::TripleO,
@@ -131,7 +141,7 @@ pub static USSURI_POC: Target = Target {
     edges_get_central_store: false,
     default_client_user: "{cluster}.glance",
     config_download_dir: "$WORK/$STACK/config-download",
-    nova_glance_option: "api_servers",
+    nova_glance_option: "endpoint_override",
     nova_download_guard: false,
     nova_download_guard_by_hiera: true,
     nova_copies_to_store: false,
@@ -139,7 +149,7 @@ pub static USSURI_POC: Target = Target {
     show_locations_parameter: true,
     edge_glance_port: 9292,
     external_ceph_environment: "environments/ceph-ansible/ceph-ansible-external.yaml",
-    edge_services: false,
+    edge_services: true,
     flow: DeployFlow::Classic,
     ceph_tool: CephTool::CephAnsible,
     ceph_ansible_default_devices: &["/dev/vdb"],

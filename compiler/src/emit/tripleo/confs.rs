@@ -1,5 +1,6 @@
 //! The glance-api.conf and nova.conf a stack gets (TripleO renders them from the env files, or
-//! `configure.sh` applies them), and an edge's `configure.sh` (the proof of concept's flow).
+//! `configure.sh` applies them), and an edge's `configure.sh` (where the target has no edge Glance
+//! services: no current table).
 //! The options themselves are the shared ones: `common/glance.j2`, `common/nova.j2`.
 
 use minijinja::context;

@@ -61,6 +61,8 @@ fn base_context(d: &Deployment, f: &Facts) -> Value {
         conf_dir => &d.ceph_conf_dir,
         glance => v(&d.glance),
         by_heat => f.by_heat,
+        // TripleO points each edge node's Nova at its Glance (GlanceApiEdge, HAproxyEdge)
+        edge_services => d.target.edge_services,
         client_mount_timeout => d.client_mount_timeout,
         config_download_dir => d.target.config_download_dir,
         nova_glance_option => d.target.nova_glance_option,
@@ -235,6 +237,7 @@ fn external_key_file(d: &Deployment) -> String {
 /// The step that applies `file` of `stack`'s directory (see [`super::owner`]).
 pub(super) fn owner(d: &Deployment, stack: StackRef, file: &str) -> StepKind {
     let by_heat = d.target.multistore_by_heat;
+    let configured = !by_heat && !d.target.edge_services;
     let StackRef::Site(index) = stack else {
         return StepKind::DeployCompute;
     };
@@ -249,7 +252,7 @@ pub(super) fn owner(d: &Deployment, stack: StackRef, file: &str) -> StepKind {
         }
     } else {
         match file {
-            "configure.sh" | "glance-api.conf" | "nova.conf" if !by_heat => {
+            "configure.sh" | "glance-api.conf" | "nova.conf" if configured => {
                 StepKind::ConfigureEdge(index)
             }
             "glance-key.sh" => StepKind::MakeEdgeKey(index),

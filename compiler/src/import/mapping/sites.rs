@@ -220,7 +220,10 @@ impl Mapper<'_> {
                     s.loc,
                     format!("{}: the address of the site's Glance API", s.name),
                 )
-                .detail("target ussuri-poc's configure.sh points Nova at it: add `glance_api`"),
+                .detail(format!(
+                    "target {}'s configure.sh points Nova at it: add `glance_api`",
+                    self.target.id
+                )),
             );
         }
     }
