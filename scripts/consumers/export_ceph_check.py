@@ -26,6 +26,15 @@ deploys with (its deploy.sh),
                 $HOME/overcloud-deploy/S/ceph_client.yml (what `openstack
                 overcloud ceph deploy --stack S` writes in its working dir)
 with a made-up client.openstack key per stack (and a client.radosgw decoy).
+An edge stack whose deploy.sh makes central Glance's own user (CephExtraKeys:
+glance.client_user other than openstack) first runs that deploy.sh twice with
+no phase (DCNC_STEPS=none): its deploy-time key file and the CephExtraKeys env
+it writes must be mode 0600 and the same key both times; those keys join the
+stack's keys as the deploy makes them (ceph-ansible: in group_vars' keys, THT
+14.3.0 deployment/ceph-ansible/ceph-base.yaml:580-591; cephadm: in the export
+of the overcloud deploy, at CephClientConfigVars, default the playbook
+directory's cephadm/ceph_client.yml, THT 18.0.0 deployment/cephadm/
+ceph-base.yaml:270-271 -- not in the one `overcloud ceph deploy` wrote before).
 Then stacks/<central>/export.sh and export-edges.sh run with bash (the latter
 only when it calls `openstack overcloud export ceph`, not when it writes the
 keys of the spec itself).  The `openstack` first on their PATH is this file
@@ -38,8 +47,9 @@ parse_args, run() (-> take_action) in the caller's cwd and environment.  Any
 other `openstack` command is only recorded (exit 0).
 
 Checked: $WORK/edge-ceph-export.yaml has one CephExternalMultiConfig entry per
-edge stack with its own cluster (cluster, fsid, mon IPs, the stack's
-client.openstack key, keyring path), $WORK/central-ceph-export.yaml the
+edge stack with its own cluster (cluster, fsid, mon IPs, the key of the user
+central's glance-multistore.yaml reads that cluster with (CephClientUserName;
+client.openstack or central Glance's own) and only that key, keyring path), $WORK/central-ceph-export.yaml the
 central stack's, both mode 0600.  When the real code fails, the report names
 the stack and the paths it read or tried (resolved through the scripts'
 links).  --self-test also runs the first tree with one edge's files laid out
@@ -94,6 +104,7 @@ if __name__ == "__main__" and len(sys.argv) > 1 and sys.argv[1] == "--shim":
 # ---------------------------------------------------------------- the rest: heavier imports
 import argparse  # noqa: E402
 import base64  # noqa: E402
+import copy  # noqa: E402
 import hashlib  # noqa: E402
 import io  # noqa: E402
 import re  # noqa: E402
@@ -109,6 +120,8 @@ import yaml  # noqa: E402
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tripleoclient_check as tc  # noqa: E402
 
+# a cephx key as ceph-validate takes it (tht_check.py's CEPHX_KEY)
+CEPHX_KEY = re.compile(r"^[a-zA-Z0-9+/]{38}==$")
 CAPS = {"mgr": "allow *", "mon": "profile rbd",
         "osd": "profile rbd pool=vms, profile rbd pool=volumes, profile rbd pool=images"}
 
@@ -303,6 +316,11 @@ class Stack:
                 self.mons = [mon_ip(a) for a in conf_value(conf, "mon host").split(",")]
                 self.key = fake_key(tree, name, "openstack")
                 self.decoy = fake_key(tree, name, "radosgw")
+                self.client_vars = pd.get("CephClientConfigVars")
+        # the user central Glance reads this cluster with (set by check_tree from central's
+        # glance-multistore.yaml) and the CephExtraKeys its deploy.sh makes (make_extra_keys)
+        self.user = "openstack"
+        self.extra_keys = []
 
     def expand(self, home, work):
         s = self.config_download
@@ -312,12 +330,75 @@ class Stack:
             raise Fail("stacks/%s/deploy.sh: cannot expand CONFIG_DOWNLOAD=%s" % (self.name, self.config_download))
         return s
 
-    def keys(self):
+    def keys(self, extra=True):
+        """The stack's keys; extra: with its CephExtraKeys (made by the overcloud deploy)."""
         return [
             {"name": "client.openstack", "key": self.key, "mode": "0600", "caps": dict(CAPS)},
             {"name": "client.radosgw", "key": self.decoy, "mode": "0600",
              "caps": {"mgr": "allow *", "mon": "allow rw", "osd": "allow rwx"}},
-        ]
+        ] + (copy.deepcopy(self.extra_keys) if extra else [])
+
+    def user_key(self):
+        """The key of client.<user> this stack's deploy makes."""
+        if self.user == "openstack":
+            return self.key
+        for k in self.extra_keys:
+            if k.get("name") == "client." + self.user:
+                return k.get("key")
+        raise Fail("stack %s: central reads it as client.%s, but its deploy makes no such key (CephExtraKeys: %s)" % (
+            self.name, self.user, [k.get("name") for k in self.extra_keys]))
+
+    def client_vars_path(self, playbooks):
+        """Where the overcloud deploy's cephadm export goes (CephClientConfigVars), or None for
+        the default (the playbook directory's cephadm/ceph_client.yml)."""
+        if not self.client_vars:
+            return None
+        return os.path.normpath(self.client_vars.replace("{{ playbook_dir }}", playbooks))
+
+
+def make_extra_keys(tree, st, env, work):
+    """Runs stacks/S/deploy.sh with no phase, twice, when it makes CephExtraKeys: the key file
+    and the env it writes (mode 0600, the same key both times) give st.extra_keys."""
+    path = os.path.join(tree, "stacks", st.name, "deploy.sh")
+    if "CephExtraKeys" not in st.deploy:
+        return
+    got = []
+    for _ in range(2):
+        p = subprocess.run(["bash", path], cwd=os.path.dirname(work), env=dict(env, DCNC_STEPS="none"),
+                           capture_output=True, text=True, timeout=60)
+        if p.returncode != 0:
+            raise Fail("stacks/%s/deploy.sh (DCNC_STEPS=none, making its CephExtraKeys): exit %d: %s" % (
+                st.name, p.returncode, (p.stderr.strip().splitlines() or ["(no output)"])[-1]))
+        envf = os.path.join(work, st.name, "ceph-extra-keys.yaml")
+        if not os.path.exists(envf):
+            raise Fail("stacks/%s/deploy.sh wrote no $WORK/%s/ceph-extra-keys.yaml" % (st.name, st.name))
+        for f in [envf] + [os.path.join(work, st.name, n) for n in os.listdir(os.path.join(work, st.name))
+                           if n.endswith(".key")]:
+            mode = stat.S_IMODE(os.stat(f).st_mode)
+            if mode != 0o600:
+                raise Fail("stacks/%s/deploy.sh: $WORK/%s/%s is mode %o, want 600" % (
+                    st.name, st.name, os.path.basename(f), mode))
+        keys = ((read_yaml(envf) or {}).get("parameter_defaults") or {}).get("CephExtraKeys")
+        if not isinstance(keys, list) or not keys:
+            raise Fail("stacks/%s/deploy.sh: $WORK/%s/ceph-extra-keys.yaml has no CephExtraKeys list" % (st.name, st.name))
+        got.append(keys)
+    if got[0] != got[1]:
+        raise Fail("stacks/%s/deploy.sh made another CephExtraKeys on its rerun: %s, then %s" % (
+            st.name, [k.get("key") for k in got[0]], [k.get("key") for k in got[1]]))
+    for k in got[0]:
+        if not (isinstance(k, dict) and isinstance(k.get("key"), str) and CEPHX_KEY.match(k["key"])):
+            raise Fail("stacks/%s/deploy.sh: CephExtraKeys entry %s has no cephx key" % (st.name, k.get("name")))
+    st.extra_keys = got[0]
+
+
+def glance_users(tree, central):
+    """cluster -> the user central's Glance reads it with (glance-multistore.yaml)."""
+    path = os.path.join(tree, "stacks", central, "env", "glance-multistore.yaml")
+    if not os.path.exists(path):
+        return {}
+    ms = ((read_yaml(path) or {}).get("parameter_defaults") or {}).get("GlanceMultistoreConfig") or {}
+    return {v.get("CephClusterName"): v.get("CephClientUserName", "openstack")
+            for v in ms.values() if isinstance(v, dict)}
 
 
 def write_yaml(path, data):
@@ -353,17 +434,20 @@ def lay_out(st, home, work, broken=False, flat=False):
             "ceph_conf_overrides": {"global": {"osd_pool_default_size": 3}},
         })
     elif st.tool == "cephadm":
-        client = {
-            "tripleo_ceph_client_fsid": st.fsid,
-            "tripleo_ceph_client_cluster": st.cluster,
-            "external_cluster_mon_ips": ",".join(ip for ip, _ in st.mons),
-            "keys": [{k: v for k, v in key.items() if k != "mode"} for key in st.keys()],
-        }
+        def client(extra):
+            return {
+                "tripleo_ceph_client_fsid": st.fsid,
+                "tripleo_ceph_client_cluster": st.cluster,
+                "external_cluster_mon_ips": ",".join(ip for ip, _ in st.mons),
+                "keys": [{k: v for k, v in key.items() if k != "mode"} for key in st.keys(extra)],
+            }
         # broken: cephadm/ next to the stack's playbook directory, not in it
         base = os.path.join(cd if broken else playbooks, "cephadm")
-        write_yaml(os.path.join(base, "ceph_client.yml"), client)
+        # `overcloud ceph deploy` (before the stack: no CephExtraKeys yet) into its working dir
+        write_yaml(os.path.join(home, "overcloud-deploy", st.name, "ceph_client.yml"), client(False))
+        # the overcloud deploy's own export (tripleo_cephadm export.yaml, with the extra keys)
+        write_yaml(st.client_vars_path(playbooks) or os.path.join(base, "ceph_client.yml"), client(True))
         write_yaml(os.path.join(base, "ceph_spec.yaml"), {"service_type": "mon"})
-        write_yaml(os.path.join(home, "overcloud-deploy", st.name, "ceph_client.yml"), client)
     else:
         raise Fail("stacks/%s/deploy.sh deploys Ceph with neither ceph-ansible nor cephadm" % st.name)
 
@@ -375,8 +459,7 @@ def expected_entry(st):
         "cluster": st.cluster,
         "fsid": st.fsid,
         "external_cluster_mon_ips": ",".join(ip for ip, _ in st.mons),
-        "keys": [k for k in st.keys() if k["name"] == "client.openstack"],
-        "ceph_conf_overrides": {"client": {"keyring": "/etc/ceph/%s.client.openstack.keyring" % st.cluster}},
+        "ceph_conf_overrides": {"client": {"keyring": "/etc/ceph/%s.client.%s.keyring" % (st.cluster, st.user)}},
         "dashboard_enabled": False,
     }
 
@@ -388,10 +471,11 @@ def entry_problems(got, st):
         if got.get(k) != want[k]:
             problems.append("%s is %r, want %r" % (k, got.get(k), want[k]))
     keys = got.get("keys") or []
-    if [k.get("name") for k in keys] != ["client.openstack"]:
-        problems.append("keys are %s, want only client.openstack" % [k.get("name") for k in keys])
-    elif keys[0].get("key") != st.key:
-        problems.append("client.openstack key %s is not stack %s's (%s)" % (keys[0].get("key"), st.name, st.key))
+    name = "client." + st.user
+    if [k.get("name") for k in keys] != [name]:
+        problems.append("keys are %s, want only %s" % ([k.get("name") for k in keys], name))
+    elif keys[0].get("key") != st.user_key():
+        problems.append("%s key %s is not stack %s's (%s)" % (name, keys[0].get("key"), st.name, st.user_key()))
     return problems
 
 
@@ -466,19 +550,29 @@ def check_tree(name, tree, release, sock, shim_dir, verbose, broken_stack=None, 
         if len(central) != 1:
             raise Fail("%d stacks have an export.sh: %s" % (len(central), central))
         central = central[0]
+        calls = os.path.join(scratch, "calls.jsonl")
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("OS_", "OVERCLOUD_"))}
+        env.update({"HOME": home, "DCNC_WORK_DIR": work, "TMPDIR": tmp,
+                    "PATH": shim_dir + os.pathsep + env.get("PATH", "/usr/bin:/bin"),
+                    SOCKET_ENV: sock, CALLS_ENV: calls})
+        users = glance_users(tree, central)
+        edges_sh = os.path.join(tree, "stacks", central, "export-edges.sh")
+        exports_edges = False
+        if os.path.exists(edges_sh):
+            with open(edges_sh, encoding="utf-8") as f:
+                exports_edges = bool(re.search(r"^openstack overcloud export ceph", f.read(), re.M))
         for st in stacks.values():
             if st.cluster:
+                if st.name != central:
+                    st.user = users.get(st.cluster, "openstack")
+                if exports_edges:
+                    make_extra_keys(tree, st, env, work)
                 lay_out(st, home, work, broken=(st.name == broken_stack), flat=flat)
         # the control plane's export as python-tripleoclient 16.x's `overcloud deploy` writes it
         # (v1/overcloud_deploy.py:1462-1474, mode 0600), which wallaby's export.sh copies
         write_yaml(os.path.join(home, "overcloud-deploy", central, "%s-export.yaml" % central),
                    {"parameter_defaults": {"EndpointMapOverride": {}, "ExtraHostFileEntries": []}})
         os.chmod(os.path.join(home, "overcloud-deploy", central, "%s-export.yaml" % central), 0o600)
-        calls = os.path.join(scratch, "calls.jsonl")
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("OS_", "OVERCLOUD_"))}
-        env.update({"HOME": home, "DCNC_WORK_DIR": work, "TMPDIR": tmp,
-                    "PATH": shim_dir + os.pathsep + env.get("PATH", "/usr/bin:/bin"),
-                    SOCKET_ENV: sock, CALLS_ENV: calls})
         d = os.path.join(tree, "stacks", central)
         scripts = ["export.sh"]
         edges_sh = os.path.join(d, "export-edges.sh")
@@ -658,7 +752,77 @@ def self_test(trees, release, sock, shim_dir):
         return False
     print("self-test ok: %s with stack %s's Ceph files beside its playbook directory is reported:" % (name, victim))
     print("\n".join("  | " + ln.strip() for ln in lines if "stack %s:" % victim in ln))
-    return True
+    return self_test_own_user(trees, release, sock, shim_dir)
+
+
+def broken_copy(tree, edits):
+    """A copy of tree with edits: [(relative path, old, new)], each of which must apply."""
+    copy_dir = tempfile.mkdtemp(prefix="dcnc-export-ceph-broken.")
+    dst = os.path.join(copy_dir, "tree")
+    shutil.copytree(tree, dst, symlinks=True)
+    for rel, old, new in edits:
+        path = os.path.join(dst, rel)
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+        if old not in text:
+            shutil.rmtree(copy_dir)
+            return None
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text.replace(old, new))
+    return copy_dir
+
+
+def self_test_own_user(trees, release, sock, shim_dir):
+    """For a tree whose edges make central Glance's own user: exporting client.openstack instead
+    must fail, and so must (cephadm) the deploy's export left in the playbook directory, and a
+    deploy.sh that makes a new key on every run."""
+    for spec in trees:
+        name, _, tree = spec.partition("=")
+        tree = os.path.abspath(tree)
+        stacks = sorted(os.listdir(os.path.join(tree, "stacks")))
+        central = [n for n in stacks if os.path.exists(os.path.join(tree, "stacks", n, "export-edges.sh"))]
+        if not central:
+            continue
+        rel = os.path.join("stacks", central[0], "export-edges.sh")
+        with open(os.path.join(tree, rel), encoding="utf-8") as f:
+            m = re.search(r"^openstack overcloud export ceph .*--cephx-key-client-name (\S+)", f.read(), re.M)
+        if m and m.group(1) != "openstack":
+            break
+    else:
+        print("self-test (own user): no tree whose export-edges.sh exports a user other than openstack")
+        return True
+    user = m.group(1)
+    edges = [n for n in stacks if n != central[0] and Stack(tree, n).cluster]
+    victim = edges[0]
+    cases = [("`export ceph -k openstack` where central reads client.%s" % user,
+              [(rel, "--cephx-key-client-name %s" % user, "--cephx-key-client-name openstack")],
+              "want only client.%s" % user),
+             ("stack %s's deploy.sh making a new key on every run" % victim,
+              [(os.path.join("stacks", victim, "deploy.sh"), 'if [ ! -s "$EXTRA_KEY_FILE" ]; then', "if true; then")],
+              "made another CephExtraKeys on its rerun")]
+    if Stack(tree, victim).tool == "cephadm":
+        cases.append(("stack %s's deploy export left in its playbook directory (no CephClientConfigVars)" % victim,
+                      [(os.path.join("stacks", victim, "env", "ceph.yaml"), "CephClientConfigVars:", "NotCephClientConfigVars:")],
+                      "stack %s" % victim))
+    ok = True
+    for what, edits, expect in cases:
+        copy_dir = broken_copy(tree, edits)
+        if copy_dir is None:
+            print("self-test FAILED: %s: cannot make the case (%s)" % (name, what))
+            ok = False
+            continue
+        try:
+            good, lines = check_tree(name, os.path.join(copy_dir, "tree"), release, sock, shim_dir, False)
+        finally:
+            shutil.rmtree(copy_dir, ignore_errors=True)
+        text = "\n".join(lines)
+        if good or expect not in text:
+            print("self-test FAILED: %s with %s was not reported (%r):\n%s" % (name, what, expect, text))
+            ok = False
+        else:
+            print("self-test ok: %s with %s is reported:" % (name, what))
+            print("\n".join("  | " + ln.strip() for ln in lines[:3]))
+    return ok
 
 
 if __name__ == "__main__":

@@ -1,7 +1,9 @@
 //! Glance settings shared by every site: the pool, import methods, the cephx user and caps of
 //! central Glance on the edges, the staging share and image locations (the edge cache is
 //! `cache`). Owns DCN030 (pool), DCN024 (unknown import method), DCN031 (copy-image missing),
-//! DCN017 (client user), DCN018 (caps), DCN034 (staging), DCN038 (not in target) for
+//! DCN017 (client user), DCN066 (a user per cluster where one export names one user), DCN018
+//! (malformed or unused caps), DCN064 (caps wider than Glance needs), DCN065 (caps without the
+//! images pool), DCN034 (staging), DCN038 (not in target) for
 //! `show_multiple_locations`, and DCN053/DCN012 for the names of `distribute_images`.
 
 use super::text::{check_text, Kind};
@@ -36,7 +38,7 @@ pub(super) fn check_glance(
     );
     let import_methods = check_import_methods(c, g);
     let client_user = check_client_user(c, g, target);
-    let (caps_mon, caps_osd) = check_caps(c, g, pool.as_ref(), target);
+    let (caps_mon, caps_osd) = check_caps(c, g, pool.as_ref(), own_user(target, &client_user));
     let staging_nfs_share = g.staging_nfs_share.as_ref().map(|s| check_nfs_share(c, s));
     let show = g.show_multiple_locations.as_ref().is_none_or(|l| l.value);
     if let (Some(l), false) = (&g.show_multiple_locations, target.show_locations_parameter) {
@@ -173,23 +175,48 @@ fn check_client_user(c: &mut Checker, g: &spec::Glance, target: &Target) -> Stri
     } else {
         true
     };
-    if user_ok && target.multistore_by_heat && client_user != "openstack" {
-        c.error(
-            Code::BadClientUser,
-            user_span,
-            format!("target `{}` can only give central Glance the `openstack` user's key", target.id),
-        )
-        .help = Some("`openstack overcloud export ceph` exports the key of the user TripleO created (`openstack`); remove `client_user`".into());
+    if user_ok && target.multistore_by_heat {
+        if client_user.contains("{cluster}") {
+            // One `export ceph --cephx-key-client-name` names the user of every edge stack
+            // (python-tripleoclient 16.5.0 and 20.0.0 v1/overcloud_export_ceph.py:49-53, 106).
+            c.error(
+                Code::ClientUserPerCluster,
+                user_span,
+                format!("target `{}` exports one cephx user for every edge, not one per cluster", target.id),
+            )
+            .help = Some(format!(
+                "`openstack overcloud export ceph --cephx-key-client-name` takes one name for every stack it exports; name one user, e.g. `{}`",
+                client_user.replace("{cluster}.", "").replace(".{cluster}", "").replace("{cluster}", "glance")
+            ));
+        } else if TRIPLEO_USERS.contains(&client_user.as_str()) {
+            c.error(
+                Code::BadClientUser,
+                user_span,
+                format!("`{client_user}` is a cephx user TripleO makes for another service"),
+            )
+            .help = Some("CephExtraKeys would make a second key of that name with other caps; name a user of Glance's own, e.g. `glance`".into());
+        }
     }
     client_user
 }
 
-/// The mon and osd caps of that user, with defaults: `(mon, osd)`.
+/// Users TripleO's Ceph deploy makes itself besides `openstack` (THT 12.7.0 ceph-base.yaml
+/// CephKeyVars, 14.3.0 and 18.0.0 `ceph_keys`: manila, radosgw), and the admin.
+const TRIPLEO_USERS: &[&str] = &["admin", "manila", "radosgw"];
+
+/// Central Glance reads the edges with a user of its own: the caps are the key's. Else (heat
+/// targets with `openstack`) TripleO gives that user its own caps.
+fn own_user(target: &Target, client_user: &str) -> bool {
+    !target.multistore_by_heat || client_user != "openstack"
+}
+
+/// The mon and osd caps of that user, with defaults: `(mon, osd)`. `used`: the user is central
+/// Glance's own (else the caps are unused: DCN018).
 fn check_caps(
     c: &mut Checker,
     g: &spec::Glance,
     pool: Option<&PoolName>,
-    target: &Target,
+    used: bool,
 ) -> (String, String) {
     let (caps_mon, mon_span) = or_default(&g.caps.mon, defaults::mon_caps().to_string());
     let default_osd = format!(
@@ -197,33 +224,102 @@ fn check_caps(
         pool.map_or(defaults::pool(), |p| p.as_str())
     );
     let (caps_osd, osd_span) = or_default(&g.caps.osd, default_osd);
+    let mut well_formed = true;
     for (caps, span, kind) in [(&caps_mon, mon_span, "mon"), (&caps_osd, osd_span, "osd")] {
-        check_caps_string(c, caps, span, kind);
+        well_formed &= check_caps_string(c, caps, span, kind);
     }
-    if let Some(pool) = pool {
-        if g.caps.osd.is_some() && !caps_osd.contains(&format!("pool={pool}")) {
+    if !used {
+        if g.caps.mon.is_some() || g.caps.osd.is_some() {
             c.warning(
                 Code::BadCaps,
-                osd_span,
-                format!("osd caps do not grant the images pool `{pool}`"),
+                osd_span.or(mon_span),
+                "`glance.caps` are not used by the `openstack` user".into(),
             )
-            .help = Some(format!("glance needs e.g. `profile rbd pool={pool}`"));
+            .help = Some(
+                "TripleO creates the `openstack` user with its own caps; remove `glance.caps`, or give central Glance a user of its own (`glance.client_user`)".into(),
+            );
         }
-    }
-    if (g.caps.mon.is_some() || g.caps.osd.is_some()) && target.multistore_by_heat {
-        c.warning(
-            Code::BadCaps,
-            osd_span.or(mon_span),
-            format!("`glance.caps` are not used by target `{}`", target.id),
-        )
-        .help = Some(
-            "TripleO creates the `openstack` user with its own caps; remove `glance.caps`".into(),
-        );
+    } else if let (Some(pool), true) = (pool, well_formed) {
+        if g.caps.mon.is_some() {
+            check_mon_width(c, &caps_mon, mon_span);
+        }
+        if g.caps.osd.is_some() {
+            check_osd_width(c, &caps_osd, osd_span, pool);
+        }
     }
     (caps_mon, caps_osd)
 }
 
-fn check_caps_string(c: &mut Checker, caps: &str, span: Option<Span>, kind: &str) {
+/// DCN064 for the mon caps: Glance's rbd store needs `profile rbd` (read the maps, blocklist a
+/// dead client), nothing that writes the cluster's state.
+fn check_mon_width(c: &mut Checker, caps: &str, span: Option<Span>) {
+    for clause in caps.split(',').map(str::trim) {
+        let words: Vec<&str> = clause.split_whitespace().collect();
+        let wide = match words.as_slice() {
+            ["profile", p] => !["rbd", "rbd-read-only"].contains(p),
+            ["allow", perms] => perms.contains(['*', 'w', 'x']),
+            _ => clause.contains('*'),
+        };
+        if wide {
+            c.warning(
+                Code::CapsTooWide,
+                span,
+                format!("mon caps `{clause}` grant more than Glance needs"),
+            )
+            .help = Some("Glance's rbd store needs `profile rbd` on the mons".into());
+        }
+    }
+}
+
+/// DCN064 and DCN065 for the osd caps: every clause limited to a pool, the images pool among
+/// them, no other pool (central Glance's store on an edge is that one pool).
+fn check_osd_width(c: &mut Checker, caps: &str, span: Option<Span>, pool: &PoolName) {
+    let mut grants_pool = false;
+    for clause in caps.split(',').map(str::trim) {
+        let pools: Vec<&str> = clause
+            .split_whitespace()
+            .filter_map(|w| w.strip_prefix("pool="))
+            .collect();
+        if clause.contains('*') || pools.is_empty() {
+            c.warning(
+                Code::CapsTooWide,
+                span,
+                format!("osd caps `{clause}` reach every pool of the cluster"),
+            )
+            .help = Some(format!(
+                "limit it to the images pool: `profile rbd pool={pool}`"
+            ));
+            grants_pool = true;
+        }
+        for p in pools {
+            if p == pool.as_str() {
+                grants_pool = true;
+            } else {
+                c.warning(
+                    Code::CapsTooWide,
+                    span,
+                    format!("osd caps grant pool `{p}`, which no Glance store uses"),
+                )
+                .help = Some(format!(
+                    "central Glance's store on an edge is its pool `{pool}`; drop `{clause}`"
+                ));
+            }
+        }
+    }
+    if !grants_pool {
+        c.warning(
+            Code::CapsMissPool,
+            span,
+            format!("osd caps do not grant the images pool `{pool}`"),
+        )
+        .help = Some(format!(
+            "central Glance stores images there: add `profile rbd pool={pool}`"
+        ));
+    }
+}
+
+/// Whether the caps are well formed (else an error, DCN018).
+fn check_caps_string(c: &mut Checker, caps: &str, span: Option<Span>, kind: &str) -> bool {
     let trimmed = caps.trim_start();
     if let Some(prefix) = ["mon:", "osd:", "mgr:"]
         .iter()
@@ -238,11 +334,13 @@ fn check_caps_string(c: &mut Checker, caps: &str, span: Option<Span>, kind: &str
             "write only the capability, e.g. `{}`",
             trimmed[prefix.len()..].trim()
         ));
+        false
     } else if trimmed.is_empty() {
         c.error(Code::BadCaps, span, format!("{kind} caps are empty"))
             .help = Some("e.g. `profile rbd pool=images`".into());
+        false
     } else {
-        check_text(c, caps, span, &format!("glance.caps.{kind}"), Kind::Caps);
+        check_text(c, caps, span, &format!("glance.caps.{kind}"), Kind::Caps)
     }
 }
 

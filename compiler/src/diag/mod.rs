@@ -125,6 +125,9 @@ codes! {
     TooFewOsdHosts = "DCN060";
     OsdDevices = "DCN061";
     FillMeIn = "DCN063";
+    CapsTooWide = "DCN064";
+    CapsMissPool = "DCN065";
+    ClientUserPerCluster = "DCN066";
     BadNode = "DCN070";
     NodesNeeded = "DCN071";
     OperatorName = "DCN072";

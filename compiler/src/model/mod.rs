@@ -230,6 +230,12 @@ impl Deployment {
         }
     }
 
+    /// On a heat target, central Glance reads the edges with a user of its own (not TripleO's
+    /// `openstack`): each edge stack makes it with `CephExtraKeys`, and `export ceph` exports it.
+    pub fn edge_extra_key(&self) -> bool {
+        self.target.multistore_by_heat && self.glance.client_user != "openstack"
+    }
+
     /// The cephx user central Glance uses on `site`'s cluster.
     pub fn client_user(&self, site: &Site) -> String {
         match site.kind {

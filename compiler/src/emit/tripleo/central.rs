@@ -40,6 +40,8 @@ fn external_ceph(s: &Stack, tree: &mut Tree) {
         .collect();
     let ctx = context! {
         key => v(&s.site.key), key_file => external_key_file(d),
+        // central's cluster: TripleO's `openstack` user, with its caps
+        own_caps => false,
         key_users => key_users,
         edge_export => s.f.edges_use_central.then(|| central_ceph_export(d)),
         pools => [d.glance.pool.to_string(), "volumes".into(), "vms".into()],
@@ -71,6 +73,8 @@ fn edge_clients(s: &Stack, glance_conf: &str, tree: &mut Tree) {
         let ctx = context! {
             edges => edges, edge_export => EDGE_CEPH_EXPORT,
             keys_by_ref => d.edges().iter().any(|e| e.key.is_some()),
+            // central Glance's own user: the caps its edges made it with (CephExtraKeys)
+            own_caps => d.edge_extra_key(),
             client_user => &d.glance.client_user, ..s.ctx.clone()
         };
         s.put_file(

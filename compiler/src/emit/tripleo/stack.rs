@@ -50,7 +50,15 @@ pub(super) fn emit_stack(
 ) {
     let is_central = site.kind == SiteKind::Central;
     let external_ceph = !d.deploys_own_cluster(site);
+    // Central Glance's own user on this edge's cluster, made by CephExtraKeys (heat targets).
+    let extra_key = (site.kind == SiteKind::Edge && d.edge_extra_key()).then(|| {
+        context! {
+            user => d.client_user(site),
+            key => v(&site.key),
+        }
+    });
     let ctx = context! {
+        extra_key => extra_key,
         site => v(site), external_ceph => external_ceph,
         mon_ips => mon_list(site),
         ceph_ansible => d.target.ceph_tool == CephTool::CephAnsible,

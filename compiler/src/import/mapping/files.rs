@@ -16,7 +16,7 @@ use crate::import::tripleo::Op;
 /// A parameter that holds a secret: it never goes into the spec.
 fn secret_parameter(key: &str) -> Option<&'static str> {
     match key {
-        "CephExtraKeys" => Some("holds cephx keys: dcnc never writes a key into the spec or the tree. dcnc's heat targets give central Glance the `openstack` user's key through `openstack overcloud export ceph`; create extra keys outside the deploy"),
+        "CephExtraKeys" => Some("holds cephx keys: dcnc never writes a key into the spec or the tree. for central Glance's own user (`glance.client_user` other than `openstack`) dcnc makes the extra key itself, its key at deploy time; create other extra keys outside the deploy"),
         "CephClientKey" => Some("the key of an external cluster: dcnc reads it at deploy time from where `central.external.key` says (an environment variable or a file), never from the spec"),
         k if k.ends_with("Password") || k.ends_with("Secret") || k.ends_with("Key") && k.starts_with("Ceph") => {
             Some("looks like a secret: dcnc keeps secrets out of the spec; pass it in an environment file of your own (`environment_files`)")
