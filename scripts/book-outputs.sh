@@ -187,6 +187,8 @@ example keys-by-reference.yaml keys.yaml
 run rotate-plan 0 'dcnc plan dcn.yaml dcn.yaml'
 run rotate-keys-build 0 'dcnc build keys.yaml -o deploy'
 run rotate-keys-read 0 "grep -n -e '^key_' -e 'key: ' deploy/stacks/control-plane/export-edges.sh"
+example separate-glance-user.yaml own-user.yaml
+run rotate-own-user-key 0 "dcnc build own-user.yaml -o deploy-own-user >/dev/null 2>&1 && grep -n -e '^EXTRA_KEY' -e 'python3' -e 'CephExtraKeys:' -e '^    - name' -e '^        [a-z]*: ' -e 'key: ' -e 'ENV_FILES+=(-e \"\$EXTRA' deploy-own-user/stacks/dcn0/deploy.sh && grep -n -e 'cephx-key-client-name' deploy-own-user/stacks/control-plane/export-edges.sh"
 run rotate-ussuri-build 0 'dcnc build dcn.yaml -o deploy-ussuri --target ussuri-poc'
 run rotate-ussuri-keys 0 "grep -n -e 'get-or-create' deploy-ussuri/stacks/dcn0/glance-key.sh && grep -n -e '^client ' -e '^check ' deploy-ussuri/stacks/control-plane/ceph-clients.sh"
 

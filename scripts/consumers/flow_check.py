@@ -644,7 +644,10 @@ def run_playbook_effects(playbook, extra_vars, playbook_dir=None, workdir=None):
 def deploy_steps_effects(stack, playbook_dir):
     """The stack's deploy steps ran: its Ceph tooling leaves, in the playbook directory, what
     `export ceph` reads (THT's ceph-ansible external_deploy_tasks: ceph-ansible/; cephadm's:
-    cephadm/ceph_client.yml), as export_ceph_check.py lays them out."""
+    cephadm/ceph_client.yml, or where CephClientConfigVars says), as export_ceph_check.py lays
+    them out, with the stack's CephExtraKeys among the keys (the deploy makes them: THT 14.3.0
+    deployment/ceph-ansible/ceph-base.yaml:580-591, 18.0.0 deployment/cephadm/ceph-base.yaml:562;
+    cephadm generates a key an entry lacks, tripleo-ansible 6.0.0 ceph_key.py:313-314)."""
     st = stack_record(stack)
     tree = os.environ.get("DCNC_FLOW_TREE")
     if not (st and tree):
@@ -652,10 +655,20 @@ def deploy_steps_effects(stack, playbook_dir):
     s = ec.Stack(tree, stack)
     if not s.cluster:
         return
+    params = st.get("parameters") or {}
+    extra = params.get("CephExtraKeys") or []
+    s.extra_keys = [dict(k) for k in extra if isinstance(k, dict)]
     if st.get("ceph") == "ceph-ansible":
         lay_ceph_ansible(s, playbook_dir)
     elif st.get("ceph") == "cephadm":
-        write_yaml(os.path.join(playbook_dir, "cephadm", "ceph_client.yml"), {
+        for k in s.extra_keys:
+            k.setdefault("key", ec.fake_key(tree, stack, k.get("name")))
+        s.client_vars = params.get("CephClientConfigVars")
+        # tripleo_run_cephadm writes its variables there whatever CephClientConfigVars says
+        # (tripleo-ansible 6.0.0 roles/tripleo_run_cephadm/tasks/prepare.yml:95-97)
+        write_yaml(os.path.join(playbook_dir, "cephadm", "cephadm-extra-vars-ansible.yml"),
+                   {"tripleo_cephadm_keys": [k for k in s.keys() if k["name"] != "client.radosgw"]})
+        write_yaml(s.client_vars_path(playbook_dir) or os.path.join(playbook_dir, "cephadm", "ceph_client.yml"), {
             "tripleo_ceph_client_fsid": s.fsid, "tripleo_ceph_client_cluster": s.cluster,
             "external_cluster_mon_ips": ",".join(ip for ip, _ in s.mons),
             "keys": [{k: v for k, v in key.items() if k != "mode"} for key in s.keys()]})

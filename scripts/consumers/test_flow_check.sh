@@ -63,4 +63,18 @@ check "an export the edges do not read fails" 1 \
   "no earlier step wrote it" \
   -- "misplaced-export=$TMP/misplaced-export"
 
+# Central Glance's own user (fixtures/separate-glance-user.yaml) on tht-18 with the deploy's export
+# of its keys left in the playbook directory (no CephClientConfigVars): `export ceph` reads the one
+# `overcloud ceph deploy` wrote before the stack made client.glance, and finds no such key.
+"$DCNC" build "$ROOT/fixtures/separate-glance-user.yaml" --target tht-18 -o "$TMP/own-user" >/dev/null 2>&1 \
+  || die "dcnc build of separate-glance-user.yaml --target tht-18 failed"
+sed -i 's/^  CephClientConfigVars:/  NotCephClientConfigVars:/' "$TMP/own-user/stacks/dcn0/env/ceph.yaml"
+grep -q '^  NotCephClientConfigVars:' "$TMP/own-user/stacks/dcn0/env/ceph.yaml" \
+  || die "could not remove CephClientConfigVars from dcn0/env/ceph.yaml"
+check "an own Glance user's key exported where export ceph does not read fails" 1 \
+  "stacks/control-plane/export-edges.sh:" \
+  "--cephx-key-client-name glance" \
+  "UnboundLocalError: cannot access local variable 'cephx_keys'" \
+  -- "own-user=$TMP/own-user"
+
 finish

@@ -122,11 +122,15 @@ pub struct Glance {
     #[schemars(default = "defaults::show_multiple_locations")]
     pub show_multiple_locations: Option<Located<bool>>,
     /// The cephx user (without `client.`) that central Glance uses on each edge cluster.
-    /// `{cluster}` is replaced by the edge's cluster name. Default: `openstack` for wallaby,
-    /// `{cluster}.glance` for ussuri-poc.
+    /// `{cluster}` is replaced by the edge's cluster name (ussuri-poc only: on the heat targets one
+    /// `export ceph` names one user for every edge). On wallaby, ussuri and tht-18 a user other
+    /// than `openstack` is central Glance's own, separate and revocable: each edge stack makes it
+    /// with `CephExtraKeys` and `caps`, its key made at deploy time. Default: `openstack` for
+    /// wallaby, ussuri and tht-18, `{cluster}.glance` for ussuri-poc.
     #[schemars(example = &"openstack", regex(pattern = r"^[a-zA-Z0-9_.{}-]+$"))]
     pub client_user: Option<Located<String>>,
-    /// Capabilities of that user on each edge cluster.
+    /// Capabilities of that user on each edge cluster (not of `openstack`, which TripleO makes
+    /// with its own).
     #[serde(default)]
     pub caps: Caps,
     /// An NFS share (`host:/path`) mounted as the staging area of every central glance-api
