@@ -115,8 +115,9 @@ impl Variant {
             "CACHE" => self == Variant::Cache,
             "MULTI" => self != Variant::Cache,
             "EXT" => self == Variant::External,
-            // a cephx user of one's own for central Glance (the other targets take `openstack`)
-            "POC" => self == Variant::UssuriPoc,
+            // a cephx user of one's own for central Glance (the others take `openstack`): made at
+            // each edge by glance-key.sh (ussuri-poc) or by CephExtraKeys from deploy.sh (tht-18)
+            "POC" => matches!(self, Variant::UssuriPoc | Variant::Tht18),
             // renamed roles (`roles generate Base:Name`): the targets that generate roles files
             "RENAMED" => matches!(self, Variant::Wallaby | Variant::Tht18 | Variant::External),
             _ => panic!("unknown mark {mark}"),
@@ -206,7 +207,7 @@ const FIELDS: &[Field] = &[
         "profile rbd pool=images",
     ),
     field("glance.pool", "POOL", "", "images"),
-    field("glance.client_user", "CLIENT_USER", "", "openstack"),
+    field("glance.client_user", "CLIENT_USER", "", "glance"),
     field(
         "central.environment_files",
         "ENV_FILE",

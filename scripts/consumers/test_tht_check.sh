@@ -88,6 +88,8 @@ EOF
     --tht "$T" --roles-file "$TMP/dcn-roles-$v.yaml" "$TD/good/dcn0.yaml"
   check "$v: good env files, all THT roles" 0 "0 problem(s)" -- \
     --tht "$T" "$TD/good/central-glance.yaml" "$TD/good/dcn0.yaml"
+  check "$v: good CephExtraKeys, as an edge's deploy.sh writes them" 0 "0 problem(s)" -- \
+    --tht "$T" "$TD/good/ceph-extra-keys.yaml"
   # upstream's own DCN/ceph env files of this release must pass too
   up=()
   for e in dcn.yaml dcn-hci.yaml dcn-storage.yaml podman.yaml ceph-ansible/ceph-ansible.yaml \
