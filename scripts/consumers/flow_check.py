@@ -566,7 +566,7 @@ def config_download_files(out_dir, plan):
     return work
 
 
-def run_playbook_effects(playbook, extra_vars, playbook_dir=None, workdir=None):
+def run_playbook_effects(playbook, extra_vars, playbook_dir=None, workdir=None, extra_vars_file=None):
     name = os.path.basename(playbook)
     spec = PLAYBOOKS.get(name)
     if spec is None:
@@ -625,13 +625,20 @@ def run_playbook_effects(playbook, extra_vars, playbook_dir=None, workdir=None):
             f.write("http://overcloud/dashboard\n")
     elif name == "cli-deployed-ceph.yaml":
         # tripleo_cephadm: the cluster on the provisioned nodes; the heat environment for the
-        # stack goes to deployed_ceph_tht_path, the client variables to tripleo_ceph_client_vars
+        # stack goes to deployed_ceph_tht_path. The client variables go to tripleo_ceph_client_vars
+        # only when pools and keys were asked for (tripleo-ansible 6.0.0 cli-deployed-ceph.yaml:
+        # "Export configuration for tripleo_ceph_client" runs when tripleo_cephadm_pools and
+        # tripleo_cephadm_keys are set; tripleoclient 20.0.0 v2/overcloud_ceph.py:516-533 makes the
+        # keys only when --ansible-extra-vars names pools): else the overcloud deploy exports them,
+        # to CephClientConfigVars.
         stack = CURRENT.get("stack")
         need_nodes(stack, "playbook " + name)
         write_yaml(ev["deployed_ceph_tht_path"], {"parameter_defaults": {"DeployedCeph": True}})
         tree = os.environ.get("DCNC_FLOW_TREE")
         st = ec.Stack(tree, stack) if tree else None
-        if ev.get("tripleo_ceph_client_vars") and st is not None and st.cluster:
+        asked = dict(extra_vars_file or {}, **ev)
+        exports = bool(asked.get("tripleo_cephadm_pools")) and bool(asked.get("tripleo_cephadm_keys"))
+        if exports and ev.get("tripleo_ceph_client_vars") and st is not None and st.cluster:
             write_yaml(ev["tripleo_ceph_client_vars"], {
                 "tripleo_ceph_client_fsid": st.fsid, "tripleo_ceph_client_cluster": st.cluster,
                 "external_cluster_mon_ips": ",".join(ip for ip, _ in st.mons),
@@ -906,7 +913,8 @@ def patch_client(scratch):
     subprocess.Popen = popen
 
     def run_ansible_playbook(playbook, inventory, workdir, playbook_dir=None, *a, **kw):
-        run_playbook_effects(playbook, kw.get("extra_vars"), playbook_dir=playbook_dir, workdir=workdir)
+        run_playbook_effects(playbook, kw.get("extra_vars"), playbook_dir=playbook_dir, workdir=workdir,
+                             extra_vars_file=kw.get("extra_vars_file"))
     utils.run_ansible_playbook = run_ansible_playbook
 
     if hasattr(utils, "launch_heat"):

@@ -63,9 +63,21 @@ check "an export the edges do not read fails" 1 \
   "no earlier step wrote it" \
   -- "misplaced-export=$TMP/misplaced-export"
 
-# Central Glance's own user (fixtures/separate-glance-user.yaml) on tht-18 with the deploy's export
-# of its keys left in the playbook directory (no CephClientConfigVars): `export ceph` reads the one
-# `overcloud ceph deploy` wrote before the stack made client.glance, and finds no such key.
+# A cephadm stack whose deploy leaves its client export in the playbook directory (THT 18.0.0's
+# default CephClientConfigVars): `overcloud ceph deploy` exported nothing (dcnc gives it no pools:
+# tripleo-ansible 6.0.0 cli-deployed-ceph.yaml:239-247), so `export ceph` finds no
+# ~/overcloud-deploy/<stack>/ceph_client.yml (tripleoclient 20.0.0 export.py:212-218), for the
+# default user (central's export.sh) and for central Glance's own (an edge's, export-edges.sh).
+cp -r "$TMP/tht-18" "$TMP/client-vars"
+sed -i 's/^  CephClientConfigVars:/  NotCephClientConfigVars:/' "$TMP/client-vars/stacks/control-plane/env/ceph.yaml"
+grep -q '^  NotCephClientConfigVars:' "$TMP/client-vars/stacks/control-plane/env/ceph.yaml" \
+  || die "could not remove CephClientConfigVars from control-plane/env/ceph.yaml"
+check "a cephadm stack's client export left in the playbook directory fails" 1 \
+  "stacks/control-plane/export.sh:" \
+  "--cephx-key-client-name openstack" \
+  "No such file or directory: '/home/stack/ceph_client.yaml' (tripleoclient/export.py:218)" \
+  -- "client-vars=$TMP/client-vars"
+
 "$DCNC" build "$ROOT/fixtures/separate-glance-user.yaml" --target tht-18 -o "$TMP/own-user" >/dev/null 2>&1 \
   || die "dcnc build of separate-glance-user.yaml --target tht-18 failed"
 sed -i 's/^  CephClientConfigVars:/  NotCephClientConfigVars:/' "$TMP/own-user/stacks/dcn0/env/ceph.yaml"
@@ -74,7 +86,7 @@ grep -q '^  NotCephClientConfigVars:' "$TMP/own-user/stacks/dcn0/env/ceph.yaml" 
 check "an own Glance user's key exported where export ceph does not read fails" 1 \
   "stacks/control-plane/export-edges.sh:" \
   "--cephx-key-client-name glance" \
-  "UnboundLocalError: cannot access local variable 'cephx_keys'" \
+  "No such file or directory: '/home/stack/ceph_client.yaml' (tripleoclient/export.py:218)" \
   -- "own-user=$TMP/own-user"
 
 finish

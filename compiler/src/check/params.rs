@@ -57,6 +57,10 @@ const OWNED_PARAMETERS: &[(&str, &str)] = &[
         "`glance.cache.prefetcher_interval`",
     ),
     (
+        "CephClientConfigVars",
+        "the cluster (dcnc writes the deploy's client export where `openstack overcloud export ceph` reads it)",
+    ),
+    (
         "NovaDisableImageDownloadToRbd",
         "`topology` (dcnc turns it off for glance-cache edges)",
     ),

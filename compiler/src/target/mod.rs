@@ -260,6 +260,15 @@ fn heat_bool(v: &serde_json::Value) -> bool {
     }
 }
 
+/// `CephClientConfigVars` of a cephadm stack that deploys its own cluster: the deploy's export of
+/// the cluster's client keys goes to `~/overcloud-deploy/<stack>/ceph_client.yml` (the playbook
+/// directory is `~/overcloud-deploy/<stack>/config-download/<stack>`), where `openstack overcloud
+/// export ceph` reads it (python-tripleoclient 20.0.0 export.py:212-218). THT's default,
+/// `{{ playbook_dir }}/cephadm/ceph_client.yml` (18.0.0 deployment/cephadm/ceph-base.yaml:270-271),
+/// is not read, and `overcloud ceph deploy` writes no export without pools (tripleo-ansible 6.0.0
+/// cli-deployed-ceph.yaml:239-247).
+pub const CEPH_CLIENT_EXPORT: &str = "{{ playbook_dir }}/../../ceph_client.yml";
+
 /// Every target, in the order `dcnc targets` lists them.
 pub static ALL: [&Target; 5] = [&WALLABY, &USSURI_POC, &USSURI, &THT_18, &RHOSO_18];
 

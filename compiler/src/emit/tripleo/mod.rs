@@ -56,6 +56,7 @@ fn base_context(d: &Deployment, f: &Facts) -> Value {
         region => &d.region,
         target => d.target.id,
         tht_version => d.target.tht_version,
+        client_export => crate::target::CEPH_CLIENT_EXPORT,
         tht => &d.tht,
         work_dir => &d.work_dir,
         conf_dir => &d.ceph_conf_dir,

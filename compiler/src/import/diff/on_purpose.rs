@@ -1,6 +1,7 @@
 //! Why dcnc differs from the original on purpose: a change the import recorded
 //! (`Report::on_purpose`), dcnc's own hiera in `ExtraConfig`, a value the original sets only in
-//! its update, or an fsid pinned to what the cluster already has.
+//! its update, the deploy's client export where `export ceph` reads it, or an fsid pinned to
+//! what the cluster already has.
 
 use std::collections::BTreeMap;
 
@@ -60,6 +61,11 @@ pub(super) fn on_purpose(
             return Some(why);
         }
     }
+    if k == "CephClientConfigVars" && (av.is_none() || av == default) {
+        if let Some(why) = client_export(bv) {
+            return Some(why);
+        }
+    }
     let after = later?;
     only_in_update(imp, k, (av, bv), ty, default, after)
 }
@@ -92,6 +98,14 @@ fn own_hiera(
             "dcnc turns Nova's download guard on ({}) where THT has no parameter for it, so a boot at the edge of an image not yet in its store is refused instead of downloading the image and uploading it flat, not copy-on-write, on every boot, dcnc explain DCN050",
             added.join(", ")
         )
+    })
+}
+
+/// dcnc's `CephClientConfigVars` where the original leaves THT's default: the deploy's export of
+/// the cluster's client keys goes where `openstack overcloud export ceph` reads it.
+fn client_export(bv: Option<&Json>) -> Option<String> {
+    (bv?.as_str()? == crate::target::CEPH_CLIENT_EXPORT).then(|| {
+        "the deploy exports its cluster's client keys to ~/overcloud-deploy/<stack>/ceph_client.yml, where `openstack overcloud export ceph` reads them, not to THT's default in the playbook directory, where `overcloud ceph deploy` without pools writes none, dcnc explain DCN095".to_string()
     })
 }
 

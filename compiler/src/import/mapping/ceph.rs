@@ -104,6 +104,13 @@ impl Mapper<'_> {
                 .map(|(v, l)| (v, Some(l)))
         });
         s.claimed.insert("CephClusterFSID".into());
+        // dcnc's own export of the cluster's client keys (a tree dcnc built); any other value is
+        // refused as an owned parameter import cannot map.
+        if s.own_str("CephClientConfigVars")
+            .is_some_and(|(v, _)| v == crate::target::CEPH_CLIENT_EXPORT)
+        {
+            s.claimed.insert("CephClientConfigVars".into());
+        }
         let fsid = fsid.or_else(|| {
             let c = self.ceph_conf(cluster)?;
             c.fsid.map(|(v, l)| (v, Some(l)))
