@@ -386,7 +386,7 @@ fn against_compares_an_edited_spec_and_writes_nothing() {
     );
     let text = String::from_utf8(r.stdout).unwrap();
     assert!(
-        text.contains("0 differences in the parameters heat gets, and 9"),
+        text.contains("0 differences in the parameters heat gets, and 13"),
         "{text}"
     );
     let edited = fs::read_to_string(&spec)

@@ -239,6 +239,16 @@ PLAYBOOKS = {
     "cli-overcloud-node-unprovision.yaml": {"needs": ["baremetal", "network"]},
     "cli-overcloud-network-provision.yaml": {"needs": ["network"]},
     "cli-config-download.yaml": {"needs": ["orchestration"]},
+    # the plan in the undercloud's Swift (13.7.0 workflows/plan_management.py:67-115,134-165,
+    # workflows/deployment.py:34-68): the playbooks' tripleo-common modules read and write the
+    # plan's container (tripleo_passwords_rotate asks heat for a stack's passwords,
+    # tripleo_plan_deploy makes the stack from the plan)
+    "cli-create-deployment-plan.yaml": {"needs": ["object-store", "orchestration"]},
+    "cli-update-deployment-plan.yaml": {"needs": ["object-store", "orchestration"]},
+    "cli-deploy-deployment-plan.yaml": {"needs": ["object-store", "orchestration"]},
+    # tripleo_plan_parameters_update: the deploy's parameters into plan-environment.yaml
+    # (13.7.0 v1/overcloud_deploy.py:307-323)
+    "cli-update-params.yaml": {"needs": ["object-store", "orchestration"]},
     "cli-config-download-export.yaml": {"needs": ["orchestration"]},
     "cli-enable-ssh-admin.yaml": {"needs": [], "nodes": True},
     "cli-grant-local-access.yaml": {"needs": []},
@@ -351,7 +361,10 @@ class FakeStacks:
         return FakeStack(d)
 
     def environment(self, stack_id):
+        from heatclient import exc as heat_exc
         d = self._db().get(stack_id)
+        if d is None:
+            raise heat_exc.HTTPNotFound("Stack not found: %s" % stack_id)
         return {"parameter_defaults": dict(d["parameters"], AdminPassword="x")}
 
     def list(self, **kw):
@@ -367,6 +380,23 @@ class FakeStacks:
         return {"outputs": self._db()[stack_id]["outputs"]}
 
 
+class FakeResources:
+    """A stack's resources: the fake stacks have none (tripleo-common's generate_passwords asks
+    for the legacy password resources of an existing stack and skips the missing ones)."""
+
+    def __init__(self, heat):
+        self.heat = heat
+
+    def get(self, stack_id, resource_name, *a, **kw):
+        from heatclient import exc as heat_exc
+        self.heat.db()
+        raise heat_exc.HTTPNotFound("Resource %s of stack %s not found" % (resource_name, stack_id))
+
+    def list(self, *a, **kw):
+        self.heat.db()
+        return []
+
+
 class FakeHeat:
     """A heat: the undercloud's (its stacks in the state) or a deploy's ephemeral one (its stacks
     in the heat-launcher directory of the stack's working directory, as the real one keeps its
@@ -376,6 +406,7 @@ class FakeHeat:
         self.where = where
         self.db_path = db_path
         self.stacks = FakeStacks(self)
+        self.resources = FakeResources(self)
 
     def db(self):
         if self.where == "undercloud":
@@ -423,6 +454,118 @@ class Anything:
         return False
 
 
+class FakeSwift:
+    """The undercloud's Swift (swiftclient.client.Connection's methods the client and
+    tripleo-common call): a container is a directory under the scratch directory's swift/ (its
+    headers in a .headers file next to it), an object a file, kept between steps.  A missing
+    container or object raises swiftclient's ClientException with http_status 404."""
+
+    url = "http://192.168.24.1:8080/v1/AUTH_admin"
+    token = "x"
+
+    def __init__(self):
+        self.root = os.path.join(SCRATCH[0], "swift")
+        os.makedirs(self.root, exist_ok=True)
+
+    def request(self, method, url):
+        """tripleo-common's GET of an object by URL (utils/plan.py object_request)."""
+        if method != "GET" or not url.startswith(self.url + "/"):
+            raise Problem("the flow check does not model %s %s" % (method, url))
+        container, _, obj = url[len(self.url) + 1:].partition("/")
+        return self.get_object(container, obj.split("?", 1)[0])[1]
+
+    def _dir(self, container):
+        return os.path.join(self.root, container)
+
+    def _missing(self, what):
+        from swiftclient.exceptions import ClientException
+        return ClientException("%s not found" % what, http_status=404)
+
+    def _headers(self, container):
+        path = self._dir(container) + ".headers"
+        if not os.path.isdir(self._dir(container)):
+            raise self._missing("container " + container)
+        if os.path.exists(path):
+            with open(path, encoding="utf-8") as f:
+                return json.load(f)
+        return {}
+
+    def get_account(self, *a, **kw):
+        names = sorted(n for n in os.listdir(self.root) if os.path.isdir(os.path.join(self.root, n)))
+        return {}, [{"name": n} for n in names]
+
+    def head_container(self, container, *a, **kw):
+        return self._headers(container)
+
+    def put_container(self, container, headers=None, *a, **kw):
+        os.makedirs(self._dir(container), exist_ok=True)
+        h = self._headers(container)
+        h.update({k.lower(): v for k, v in (headers or {}).items()})
+        with open(self._dir(container) + ".headers", "w", encoding="utf-8") as f:
+            json.dump(h, f)
+
+    post_container = put_container
+
+    def get_container(self, container, prefix=None, full_listing=False, *a, **kw):
+        headers = self._headers(container)
+        base = self._dir(container)
+        names = []
+        for root, _, files in os.walk(base):
+            for n in files:
+                rel = os.path.relpath(os.path.join(root, n), base)
+                if prefix is None or rel.startswith(prefix):
+                    names.append(rel)
+        return headers, [{"name": n} for n in sorted(names)]
+
+    def delete_container(self, container, *a, **kw):
+        self._headers(container)
+        shutil.rmtree(self._dir(container))
+        if os.path.exists(self._dir(container) + ".headers"):
+            os.unlink(self._dir(container) + ".headers")
+
+    def get_object(self, container, obj, *a, **kw):
+        self._headers(container)
+        path = os.path.join(self._dir(container), obj)
+        if not os.path.isfile(path):
+            raise self._missing("object %s/%s" % (container, obj))
+        with open(path, "rb") as f:
+            return {}, f.read()
+
+    def head_object(self, container, obj, *a, **kw):
+        self.get_object(container, obj)
+        return {}
+
+    def put_object(self, container, obj, contents=None, query_string=None, *a, **kw):
+        self._headers(container)
+        base = self._dir(container)
+        if query_string and "extract-archive" in query_string:
+            import tarfile
+            with tarfile.open(fileobj=contents, mode="r:gz") as t:
+                t.extractall(base)
+            return ""
+        path = os.path.join(base, obj)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        if hasattr(contents, "read"):
+            contents = contents.read()
+        with open(path, "wb") as f:
+            f.write(contents.encode() if isinstance(contents, str) else (contents or b""))
+        return ""
+
+    def delete_object(self, container, obj, *a, **kw):
+        path = os.path.join(self._dir(container), obj)
+        if not os.path.isfile(path):
+            raise self._missing("object %s/%s" % (container, obj))
+        os.unlink(path)
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return Anything("swift." + name)
+
+
+SCRATCH = [None]
+
+
 class ClientWrapper:
     """tripleoclient's own client plugin (`clients.tripleoclient`)."""
 
@@ -432,7 +575,12 @@ class ClientWrapper:
     @property
     def object_store(self):
         need("object-store", "clients.tripleoclient.object_store")
-        return Anything("swift")
+        return FakeSwift()
+
+    def create_mistral_context(self):
+        """13.7.0 plugin.py:237-257: a context for tripleo-common's actions, run in the client
+        (no Mistral: each action asks the catalog for its own service, TripleOAction.get_*_client)."""
+        return argparse.Namespace(security=argparse.Namespace(project_id="admin", auth_token="x"))
 
     def messaging_websocket(self, *a, **kw):
         need("messaging-websocket", "clients.tripleoclient.messaging_websocket")
@@ -605,6 +753,22 @@ def run_playbook_effects(playbook, extra_vars, playbook_dir=None, workdir=None, 
         write_yaml(ev["vip_deployed_path"], {"parameter_defaults": {"VipPortMap": {}}})
     elif name == "cli-overcloud-network-provision.yaml":
         write_yaml(ev["deployed_networks_path"], {"parameter_defaults": {"DeployedNetworkEnvironment": {}}})
+    elif name in ("cli-create-deployment-plan.yaml", "cli-update-deployment-plan.yaml"):
+        plan_made(ev["container"], ev.get("generate_passwords", True))
+    elif name == "cli-update-params.yaml":
+        swift = FakeSwift()
+        penv = yaml.safe_load(swift.get_object(ev["container"], "plan-environment.yaml")[1]) or {}
+        penv.setdefault("parameter_defaults", {}).update(ev.get("parameters") or {})
+        swift.put_object(ev["container"], "plan-environment.yaml", yaml.safe_dump(penv))
+    elif name == "cli-deploy-deployment-plan.yaml":
+        plan = ev["container"]
+        env = CURRENT.get("plan_env")
+        pa = CURRENT.get("pa")
+        if env is None or pa is None:
+            raise Problem("playbook %s: the flow check saw no environment uploaded into plan %s" % (name, plan))
+        env_urls = ["file://" + os.path.abspath(f) for f in (getattr(pa, "environment_files", None) or [])]
+        stack_deployed(plan, FakeHeat("undercloud"), env.get("parameter_defaults") or {},
+                       env.get("resource_registry") or {}, bool(getattr(pa, "deployed_server", False)), env_urls)
     elif name in ("cli-config-download.yaml", "cli-config-download-export.yaml"):
         out = ev.get("output_dir") or ev.get("config_dir")
         config_download_files(out, ev["plan"])
@@ -646,6 +810,27 @@ def run_playbook_effects(playbook, extra_vars, playbook_dir=None, workdir=None, 
         STATE.d.setdefault("ceph", {})[stack] = "cephadm"
     elif spec.get("nodes"):
         need_nodes(CURRENT.get("stack"), "playbook " + name)
+
+
+def plan_made(container, generate_passwords, with_roledata=False):
+    """cli-create/update-deployment-plan.yaml, as their tripleo-common modules do it, with
+    tripleo-common's own functions on the fake Swift: the container is marked a plan
+    (x-container-meta-usage-tripleo), plan-environment.yaml gets the generated passwords
+    (tripleo_passwords_rotate: utils/plan.py generate_passwords; `overcloud export` reads them,
+    13.7.0 export.py:34-51) and the container image parameters (tripleo_image_params_prepare:
+    update_plan_environment_with_image_parameters, the public registry's defaults without a
+    ContainerImagePrepare), and the j2 templates are rendered in the container
+    (utils/template.py process_custom_roles; the client then downloads "missing (e.g j2
+    rendered) files from the plan", 13.7.0 v1/overcloud_deploy.py:433-435)."""
+    from tripleo_common.utils import plan as plan_utils
+    from tripleo_common.utils import template as template_utils
+    swift = FakeSwift()
+    swift.put_container(container, headers={"x-container-meta-usage-tripleo": "plan"})
+    heat = FakeHeat("undercloud")
+    if generate_passwords:
+        plan_utils.generate_passwords(swift, heat, container=container)
+    plan_utils.update_plan_environment_with_image_parameters(swift, container, with_roledata=with_roledata)
+    template_utils.process_custom_roles(swift, heat, container)
 
 
 def deploy_steps_effects(stack, playbook_dir):
@@ -727,6 +912,15 @@ def stack_deployed(stack_name, heat, params, registry, deployed_server, env_urls
         need("compute", "heat OS::Nova::Server (no --deployed-server)")
         need("baremetal", "heat OS::Nova::Server (no --deployed-server)")
         STATE.d.setdefault("nodes", {})[stack_name] = {"by": "nova (heat)", "user": "heat-admin", "ssh": True}
+    # the stack's servers: THT maps OS::TripleO::Server to OS::Nova::Server
+    # (overcloud-resource-registry-puppet.j2.yaml), environments/deployed-server-environment.yaml
+    # to deployed-server.yaml; 16.x's deploy adds that file with --deployed-server, 13.7.0's does not
+    server = registry.get("OS::TripleO::Server", "OS::Nova::Server")
+    if deployed_server and server == "OS::Nova::Server":
+        REC.problems.append(
+            "the deploy runs with --deployed-server, but the stack's OS::TripleO::Server is still "
+            "OS::Nova::Server (no -e environments/deployed-server-environment.yaml): heat asks the "
+            "undercloud's Nova for every server (%s)" % UNDERCLOUD["catalog"]["compute"]["why"])
     # the Ceph tooling of the stack's deploy steps (THT's CephMon, or CephExternal for a client)
     ceph = None
     for svc in ("OS::TripleO::Services::CephMon", "OS::TripleO::Services::CephExternal"):
@@ -909,11 +1103,17 @@ def patch_client(scratch):
         if len(argv) > 1 and str(argv[1]).endswith("tools/process-templates.py"):
             argv[0] = sys.executable
             return real_popen(argv, *a, **kw)
+        if argv[:1] == ["/usr/bin/tar"] and "-czf" in argv:
+            # tripleo-common utils/tarball.py create_tarball: the plan's templates, uploaded to
+            # swift with extract-archive (13.7.0 workflows/plan_management.py:38-45)
+            return real_popen(argv, *a, **kw)
         return FakePopen(args, *a, **kw)
     subprocess.Popen = popen
 
     def run_ansible_playbook(playbook, inventory, workdir, playbook_dir=None, *a, **kw):
-        run_playbook_effects(playbook, kw.get("extra_vars"), playbook_dir=playbook_dir, workdir=workdir,
+        ev = dict(kw.get("extra_vars") or {})
+        ev.update(kw.get("extra_vars_file") or {})
+        run_playbook_effects(playbook, ev, playbook_dir=playbook_dir, workdir=workdir,
                              extra_vars_file=kw.get("extra_vars_file"))
     utils.run_ansible_playbook = run_ansible_playbook
 
@@ -950,6 +1150,45 @@ def patch_client(scratch):
     import openstack
     openstack.connect = lambda *a, **kw: FakeConnection()
 
+    # tripleo-common's actions (run in the client with 13.7.0's mistral context): each makes its
+    # service's client from the catalog (tripleo_common/actions/base.py get_object_client,
+    # get_orchestration_client, ...)
+    try:
+        import tripleo_common.actions.base as tbase
+    except ImportError:
+        tbase = None
+    if tbase is not None and hasattr(tbase, "TripleOAction"):
+        def object_client(self, context):
+            need("object-store", "tripleo-common action %s" % type(self).__name__)
+            return FakeSwift()
+
+        def orchestration_client(self, context):
+            return FakeHeat("undercloud")
+
+        def typed(ctype):
+            def get(self, context, *a, **kw):
+                need(ctype, "tripleo-common action %s" % type(self).__name__)
+                return Anything(ctype)
+            return get
+        tbase.TripleOAction.get_object_client = object_client
+        from tripleo_common.utils import plan as plan_utils
+        plan_utils.object_request = lambda method, url, token=None: FakeSwift().request(method, url)
+        tbase.TripleOAction.get_orchestration_client = orchestration_client
+        for meth, ctype in (("get_compute_client", "compute"), ("get_baremetal_client", "baremetal"),
+                            ("get_image_client", "image"), ("get_workflow_client", "workflowv2")):
+            if hasattr(tbase.TripleOAction, meth):
+                setattr(tbase.TripleOAction, meth, typed(ctype))
+
+    # 13.7.0: the environment the deploy uploads into the plan (merged -e files), which the plan
+    # deploy (cli-deploy-deployment-plan.yaml) makes the stack with
+    if hasattr(od.DeployOvercloud, "_process_and_upload_environment"):
+        real_upload_env = od.DeployOvercloud._process_and_upload_environment
+
+        def process_and_upload_environment(self, container_name, env, *a, **kw):
+            CURRENT["plan_env"] = copy.deepcopy(env)
+            return real_upload_env(self, container_name, env, *a, **kw)
+        od.DeployOvercloud._process_and_upload_environment = process_and_upload_environment
+
     try:
         import tripleoclient.workflows.deployment as dep
     except ImportError:
@@ -984,6 +1223,8 @@ def worker(req, tables, scratch):
     os.chdir(req["cwd"])
     os.umask(req["umask"])
     STATE = State(os.path.join(scratch, "undercloud-state.json"))
+    SCRATCH[0] = scratch
+    tempfile.tempdir = None     # the step's TMPDIR (gettempdir() caches the first one)
     reads, writes = [], []
     in_hook = [False]
     roots = [os.path.realpath(scratch)]
@@ -1008,7 +1249,7 @@ def worker(req, tables, scratch):
                     in_hook[0] = True
                     try:
                         st = os.lstat(real) if os.path.exists(real) else None
-                        if st is not None and st.st_nlink > 1:     # a hard link into the cache
+                        if st is not None and st.st_nlink > 1 and not os.path.isdir(real):   # a hard link into the cache
                             with open(real, "rb") as fh:
                                 body = fh.read()
                             os.unlink(real)
@@ -1206,6 +1447,13 @@ def serve(sock_path, client, common, scratch, tables_ready):
 
 BASH_ENV = """\
 # flow_check.py: the programs whose steps are checked, with the script and line that runs them.
+# A step deploy-all.sh --list says runs on other hosts than the undercloud (ussuri-poc's
+# configure.sh, glance-key.sh, ceph-clients.sh) is not this check's: it ends here, named.
+if [ -n "${DCNC_FLOW_ELSEWHERE:-}" ] && [[ "$DCNC_FLOW_ELSEWHERE" == *"|$0="* ]]; then
+  _h="${DCNC_FLOW_ELSEWHERE#*"|$0="}"
+  echo "flow_check: $0 runs on ${_h%%|*}, not on the undercloud: not run here" >&2
+  exit 0
+fi
 # cat: the key files the spec names (operator prerequisites) are read from the scratch directory.
 cat() {
   local a out=()
@@ -1269,6 +1517,28 @@ def key_prerequisites(tree, scratch):
     return env, files
 
 
+class SwiftClientException(Exception):
+    """swiftclient.exceptions.ClientException (swiftclient is not installed: a stub module would
+    give every `except ClientException` a class of its own, which nothing raises)."""
+
+    def __init__(self, msg, http_status=None, **kw):
+        super().__init__(msg)
+        self.msg = msg
+        self.http_status = http_status
+
+
+def install_swiftclient_exceptions():
+    import types
+    exc = types.ModuleType("swiftclient.exceptions")
+    exc.ClientException = SwiftClientException
+    top = tc._StubModule("swiftclient")
+    top.__path__ = []
+    top.exceptions = exc
+    top.ClientException = SwiftClientException
+    sys.modules["swiftclient"] = top
+    sys.modules["swiftclient.exceptions"] = exc
+
+
 def check_tree(name, tree, client, common, tht, verbose):
     """Runs deploy-all.sh of tree; returns (ok, lines)."""
     scratch = tempfile.mkdtemp(prefix="dcnc-flow.")
@@ -1314,6 +1584,7 @@ def check_tree(name, tree, client, common, tht, verbose):
                 safe = tc._StubModule("tripleo_common.utils.safe_import")
                 safe.git = tc._StubModule("git")
                 sys.modules["tripleo_common.utils.safe_import"] = safe
+                install_swiftclient_exceptions()
                 finder = tc._StubFinder()
                 sys.meta_path.append(finder)
                 tables_fn = lambda: tables_for(client)  # noqa: E731
@@ -1373,6 +1644,9 @@ def check_tree(name, tree, client, common, tht, verbose):
             lines.append("  deploy-all.sh: step %s exits %d (%s); the check goes on with the next step "
                          "(deploy-all.sh --from)" % (step, rc, pretty(last, home, work, tht)))
         ok = problems == 0
+        if ELSEWHERE:
+            lines.insert(0, "  not run (deploy-all.sh says they run on other hosts than the undercloud): %s" % ", ".join(
+                "%s (%s)" % sh for sh in ELSEWHERE))
         if key_env or key_files:
             lines.insert(0, "  prerequisites supplied (the spec's keys): %s" % ", ".join(
                 ["env %s" % k for k in sorted(key_env)] + ["file %s" % k for k in sorted(key_files)]))
@@ -1382,6 +1656,9 @@ def check_tree(name, tree, client, common, tht, verbose):
         shutil.rmtree(scratch, ignore_errors=True)
 
 
+ELSEWHERE = []
+
+
 def run_all(tree, scratch, env):
     """deploy-all.sh; when a step fails, again --from the step after it, until every step ran.
     Returns the last run and [(failed step, exit status, its last stderr line)]."""
@@ -1389,6 +1666,11 @@ def run_all(tree, scratch, env):
     listed = subprocess.run(["bash", script, "--list"], cwd=scratch, env=env, capture_output=True,
                             text=True, timeout=60)
     order = re.findall(r"^\s*\d+\.\s+(\S+)", listed.stdout, re.M)
+    elsewhere = [(step, os.path.join(tree, path), host) for step, path, host in re.findall(
+        r"^\s*\d+\.\s+(\S+)\s+(\S+)\s+\(on (.*)\)$", listed.stdout, re.M) if host != "undercloud"]
+    if elsewhere:
+        env = dict(env, DCNC_FLOW_ELSEWHERE="|" + "|".join("%s=%s" % (p, h) for _, p, h in elsewhere) + "|")
+    ELSEWHERE[:] = [(step, host) for step, _, host in elsewhere]
     failed = []
     args = []
     while True:
@@ -1405,6 +1687,8 @@ def run_all(tree, scratch, env):
 
 
 def keep(path, scratch, tree):
+    if path.startswith(os.path.join(scratch, "swift")):
+        return False
     if "/.cache/python-entrypoints" in path or "/.tripleo/history" in path or \
             "/tripleo-heat-templates/" in path or path.startswith(
             os.path.join(scratch, "prefix")) or os.path.basename(path) in ("undercloud-state.json",

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # test_flow_check.sh: the tests of flow_check.py (through scripts/check-flow.sh --tree). The trees
 # dcnc wrote before issue #15 (testdata/flow/: wallaby's and ussuri's "Classic" flow) must FAIL,
-# naming the script, line, the client's source line and the missing service; the tht-18 tree dcnc
-# writes now must pass; and two broken copies of it (an edge without `node provision`, an export
-# written where the edges do not read it) must fail with the missing file.
+# naming the script, line, the client's source line and the missing service; the tht-18 and ussuri
+# trees dcnc writes now must pass; two broken copies of tht-18's (an edge without `node provision`,
+# an export written where the edges do not read it) must fail with the missing file, and ussuri's
+# without deployed-server-environment.yaml with the Nova it would need.
 # Usage: test_flow_check.sh [DCNC_BINARY]. Ends with "N passed, N failed".
 set -euo pipefail
 
@@ -19,8 +20,10 @@ DCNC="${1:-$(dcnc_default_bin "$ROOT")}"
 source "$HERE/test-lib.sh"
 CHECKER=(bash "$ROOT/scripts/check-flow.sh" --tree)
 
-"$DCNC" build "$ROOT/fixtures/seed-multistore.yaml" --target tht-18 -o "$TMP/tht-18" >/dev/null 2>&1 \
-  || die "dcnc build --target tht-18 failed"
+for t in tht-18 ussuri; do
+  "$DCNC" build "$ROOT/fixtures/seed-multistore.yaml" --target "$t" -o "$TMP/$t" >/dev/null 2>&1 \
+    || die "dcnc build --target $t failed"
+done
 
 # The classic wallaby flow on python-tripleoclient 16.5.0's undercloud (no Nova, no Heat).
 check "wallaby classic flow fails" 1 \
@@ -40,6 +43,20 @@ check "ussuri classic flow fails" 1 \
   -- "ussuri-classic=$TD/ussuri-classic"
 
 check "tht-18 tree passes" 0 "tht-18: ok" -- "tht-18=$TMP/tht-18"
+
+# ussuri's provisioned flow on 13.7.0's undercloud (heat and swift, no Nova): node provision, the
+# deploy with the plan in swift, config download and the inventory from the undercloud's heat.
+check "ussuri tree passes" 0 "ussuri: ok" -- "ussuri=$TMP/ussuri"
+
+# Without deployed-server-environment.yaml (13.7.0's deploy does not add it), every server of the
+# stack is still an OS::Nova::Server: --deployed-server alone provisions nothing.
+cp -r "$TMP/ussuri" "$TMP/no-deployed-server-env"
+sed -i '/deployed-server-environment.yaml")$/d' "$TMP/no-deployed-server-env/stacks/dcn0/deploy.sh"
+check "ussuri without deployed-server-environment.yaml fails" 1 \
+  "stacks/dcn0/deploy.sh:" \
+  "the stack's OS::TripleO::Server is still OS::Nova::Server (no -e environments/deployed-server-environment.yaml)" \
+  "enable_nova = False (tripleoclient/config/undercloud.py:78)" \
+  -- "no-deployed-server-env=$TMP/no-deployed-server-env"
 
 # dcn0 without `openstack overcloud node provision`: `ceph deploy` has no inventory (the real
 # client says which step should have written it), and the deploy no deployed-baremetal.yaml.

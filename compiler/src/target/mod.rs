@@ -32,16 +32,21 @@ pub struct RoleInfo {
 pub enum DeployFlow {
     /// Heat places nodes by flavor and scheduler hints (`Overcloud<Role>Flavor`,
     /// `<Role>SchedulerHints`), Ceph is deployed inside `openstack overcloud deploy`, and
-    /// `openstack overcloud config download` fetches the playbooks.
+    /// `openstack overcloud config download` fetches the playbooks. No release target uses it:
+    /// it needs the undercloud's Nova, which the default undercloud of every client dcnc
+    /// targets lacks (13.7.0 config/undercloud.py:78, 16.5.0 :79: `nova=False`;
+    /// `scripts/consumers/testdata/flow/` keeps such trees as the flow check's bad cases).
+    /// `dcnc import` still reads deployments made this way.
     Classic,
-    /// VIPs and nodes are provisioned first (`network vip provision`, `node provision` from a
-    /// baremetal deployment file, which sets `<Role>Count`), then `overcloud deploy
-    /// --stack-only`, which writes the playbooks and their inventory itself into
-    /// `~/overcloud-deploy/<stack>/config-download/<stack>/` (16.5.0
-    /// v1/overcloud_deploy.py:1291-1330, the cli-config-download.yaml playbook), then
-    /// `ansible-playbook` runs them. No step needs the undercloud's Nova or Heat, which the
-    /// default undercloud of 16.x and 20.x lacks (config/undercloud.py: `heat=False`,
-    /// `nova=False`; 16.5.0 :75-79). [`Client`] says what differs between releases.
+    /// Nodes are provisioned first (`node provision` from a baremetal deployment file, which
+    /// sets `<Role>Count`; VIPs by `network vip provision` where the client has it), then
+    /// `overcloud deploy --deployed-server --stack-only`, then `ansible-playbook` runs the
+    /// playbooks: where the deploy writes them with their inventory (16.5.0, 20.0.0:
+    /// `~/overcloud-deploy/<stack>/config-download/<stack>/`, v1/overcloud_deploy.py:1291-1330),
+    /// or as `openstack overcloud config download` and `tripleo-ansible-inventory` fetch them
+    /// from the undercloud's Heat (13.7.0). No step needs the undercloud's Nova, and only 13.7.0's
+    /// steps its Heat (the default undercloud of 16.x and 20.x has none: config/undercloud.py
+    /// `heat=False`, 16.5.0 :75-79). [`Client`] says what differs between releases.
     Provisioned,
 }
 
@@ -116,6 +121,39 @@ pub struct Client {
     /// undercloud's heat (16.5.0 v1/overcloud_export.py:89-90), which is not there. 20.0.0's
     /// reads the working directory (v1/overcloud_export.py take_action, export.py:69-110).
     pub export_from_deploy: bool,
+    /// The client has `overcloud network provision` and `overcloud network vip provision`, and
+    /// its `node provision` takes `--templates` and `--network-config` (16.5.0 setup.cfg,
+    /// v2/overcloud_node.py ProvisionNode). 13.7.0 has neither command (setup.cfg) and its
+    /// `node provision` only `--stack`, `-o`, `--overcloud-ssh-user`, `--overcloud-ssh-key`,
+    /// `--concurrency` and `--timeout` (v2/overcloud_node.py:224-255): its networks and VIPs
+    /// are heat's.
+    pub network_commands: bool,
+    /// `deploy.sh` passes THT's `environments/deployed-server-environment.yaml` itself
+    /// (`OS::TripleO::Server: deployed-server.yaml`; without it every role's server is an
+    /// `OS::Nova::Server`, THT 12.7.0 overcloud-resource-registry-puppet.j2.yaml:33-35): 13.7.0's
+    /// deploy does not add it (tripleo-docs `provisioning/baremetal_provision.rst`, "Deploying
+    /// the Overcloud"); 16.5.0's adds it with `--deployed-server` (v1/overcloud_deploy.py:313-317).
+    pub deployed_server_environment: bool,
+    /// `overcloud deploy` refuses `--deployed-server` without `--disable-validations` (13.7.0
+    /// v1/overcloud_deploy.py:622-626).
+    pub disable_validations: bool,
+    /// `overcloud deploy --stack-only` writes the playbooks and their inventory itself, into
+    /// `config_download_dir/<stack>/` (16.5.0 v1/overcloud_deploy.py:1291-1330). 13.7.0's creates
+    /// the stack only (`--stack-only` is `config_download = False`, :915-923, :1055): the
+    /// playbooks come from `openstack overcloud config download` (v1/overcloud_config.py, the
+    /// cli-config-download-export.yaml playbook, from the undercloud's heat) and the inventory
+    /// from `tripleo-ansible-inventory --stack`.
+    pub stack_only_writes_playbooks: bool,
+    /// The undercloud runs a Heat of its own, which keeps the stacks between commands, with the
+    /// plans in its Swift (13.7.0: no `enable_heat` option, `enable_swift` true;
+    /// workflows/plan_management.py create_plan_from_templates). 16.x and 20.x have none
+    /// (config/undercloud.py `heat=False`): the deploy runs an ephemeral one.
+    pub undercloud_heat: bool,
+    /// The user `node provision` makes on every node with the stack user's key, whom the
+    /// playbooks log in as: `--overcloud-ssh-user`'s default, `heat-admin` in 13.7.0
+    /// (v2/overcloud_node.py:238-241, as tripleo-ansible-inventory's default) and 16.5.0
+    /// (:243-244), `tripleo-admin` in 20.0.0 (:248-249).
+    pub ssh_user: &'static str,
 }
 
 /// Everything dcnc needs to know about one release target. `dcnc targets --format json` prints

@@ -104,15 +104,39 @@ pub static WALLABY: Target = Target {
         deployed_server: true,
         provision_yes: false,
         export_from_deploy: true,
+        network_commands: true,
+        deployed_server_environment: false,
+        disable_validations: false,
+        stack_only_writes_playbooks: true,
+        undercloud_heat: false,
+        // 16.5.0 v2/overcloud_node.py:243-244
+        ssh_user: "heat-admin",
     }),
 };
 
-/// python-tripleoclient 13.7.0, the last ussuri release: the undercloud's heat is there.
+/// python-tripleoclient 13.7.0, the last ussuri release. Its default undercloud has Heat, Swift,
+/// Ironic and Neutron but no Nova and no Glance (config/undercloud.py:73-83: `nova=False`; THT
+/// 12.7.0 environments/undercloud-enable-nova.yaml is what would add NovaApi and GlanceApi), so
+/// flavors and scheduler hints place nothing: the flow is [`DeployFlow::Provisioned`] as 13.7.0
+/// has it. `node provision` (v2/overcloud_node.py:219-290, the cli-overcloud-node-provision.yaml
+/// playbook: Ironic and Neutron) writes the deployed-server environment; `overcloud deploy
+/// --deployed-server --disable-validations -e deployed-server-environment.yaml -e <that output>
+/// --stack-only` (v1/overcloud_deploy.py:58-64 asks for no Nova with --deployed-server, :622-626)
+/// makes the plan in the undercloud's Swift and the stack in its Heat
+/// (workflows/plan_management.py:172-192, workflows/deployment.py:34-68); `overcloud config
+/// download` and `tripleo-ansible-inventory --stack` read them back; `ansible-playbook` runs the
+/// playbooks as `heat-admin`, whom node provision made (v2/overcloud_node.py:238-241).
 const CLIENT_13_7: Client = Client {
     version: "13.7.0",
     deployed_server: true,
     provision_yes: false,
     export_from_deploy: false,
+    network_commands: false,
+    deployed_server_environment: true,
+    disable_validations: true,
+    stack_only_writes_playbooks: false,
+    undercloud_heat: true,
+    ssh_user: "heat-admin",
 };
 
 /// The proof of concept's flow on THT 12.7.0: central Glance learns the edge stores from generated
@@ -150,7 +174,8 @@ pub static USSURI_POC: Target = Target {
     edge_glance_port: 9292,
     external_ceph_environment: "environments/ceph-ansible/ceph-ansible-external.yaml",
     edge_services: true,
-    flow: DeployFlow::Classic,
+    // node provision and the deploy as python-tripleoclient 13.7.0 has them (CLIENT_13_7)
+    flow: DeployFlow::Provisioned,
     ceph_tool: CephTool::CephAnsible,
     ceph_ansible_default_devices: &["/dev/vdb"],
     client: Some(CLIENT_13_7),
@@ -183,7 +208,8 @@ pub static USSURI: Target = Target {
     edge_glance_port: 9292,
     external_ceph_environment: "environments/ceph-ansible/ceph-ansible-external.yaml",
     edge_services: true,
-    flow: DeployFlow::Classic,
+    // as USSURI_POC (CLIENT_13_7)
+    flow: DeployFlow::Provisioned,
     ceph_tool: CephTool::CephAnsible,
     ceph_ansible_default_devices: USSURI_POC.ceph_ansible_default_devices,
     client: Some(CLIENT_13_7),
@@ -224,6 +250,13 @@ pub static THT_18: Target = Target {
         deployed_server: false,
         provision_yes: true,
         export_from_deploy: false,
+        network_commands: true,
+        deployed_server_environment: false,
+        disable_validations: false,
+        stack_only_writes_playbooks: true,
+        undercloud_heat: false,
+        // 20.0.0 v2/overcloud_node.py:248-249
+        ssh_user: "tripleo-admin",
     }),
 };
 

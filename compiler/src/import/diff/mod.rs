@@ -143,6 +143,14 @@ struct Build<'a> {
     index: Option<&'static params::Index>,
 }
 
+/// THT's environment that makes every server a deployed server, which `deploy.sh` passes itself
+/// where the client does not (`Client::deployed_server_environment`).
+pub(crate) const DEPLOYED_SERVER_ENVIRONMENT: &str =
+    "environments/deployed-server-environment.yaml";
+
+/// Why a dcnc tree passes it where the original does not (DCN095's "the nodes").
+const DEPLOYED_SERVER_WHY: &str = "dcnc passes it, the original does not: dcnc provisions the nodes with `openstack overcloud node provision` and deploys them as deployed servers, as the default undercloud of python-tripleoclient 13.7.0 has no Nova; heat replaces a server deployed through Nova, so do not switch a deployed stack, dcnc explain DCN095";
+
 /// The round trip so far: its text, its differences, and how many are losses and how many on
 /// purpose.
 #[derive(Default)]
@@ -329,6 +337,18 @@ impl Build<'_> {
             t.note(p, &format!("-e {f}"), None);
         }
         for f in only_mine {
+            if f == DEPLOYED_SERVER_ENVIRONMENT
+                && d.target
+                    .client
+                    .is_some_and(|c| c.deployed_server_environment)
+            {
+                let _ = writeln!(
+                    lines,
+                    "  -e {f}\n      dcnc differs on purpose: {DEPLOYED_SERVER_WHY}"
+                );
+                t.note(p, &format!("-e {f}"), Some(DEPLOYED_SERVER_WHY.to_string()));
+                continue;
+            }
             let _ = writeln!(lines, "  -e {f}: dcnc passes it, the original does not");
             t.note(p, &format!("-e {f}"), None);
         }

@@ -134,7 +134,15 @@ impl Mapper<'_> {
         }
         let mut keep: Vec<Doc> = Vec::new();
         let mut kept_files: Vec<FileId> = Vec::new();
-        let target_envs: Vec<&str> = self.target.environments(s.kind, self.external);
+        let mut target_envs: Vec<&str> = self.target.environments(s.kind, self.external);
+        // deploy.sh passes it itself where the client does not (or the client adds it)
+        if self
+            .target
+            .client
+            .is_some_and(|c| c.deployed_server_environment)
+        {
+            target_envs.push(crate::import::diff::DEPLOYED_SERVER_ENVIRONMENT);
+        }
         for e in &s.last.envs {
             if let Some((doc, id)) = self.env_file(s, e, &target_envs) {
                 kept_files.extend(id);
