@@ -88,10 +88,12 @@ pub fn owner(d: &Deployment, stack: StackRef, file: &str) -> StepKind {
 }
 
 /// Which step applies each file of a deployment's tree: what must run again when the file
-/// changes. The stacks are looked up by name once.
+/// changes. The stacks (and RHOSO's sites, by availability zone) are looked up by name once.
 pub struct Owners<'d> {
     d: &'d Deployment,
     stacks: HashMap<&'d str, StackRef>,
+    /// RHOSO: the site of each availability zone (`rhoso/sites/<az>/`).
+    site_of_az: HashMap<&'d str, usize>,
 }
 
 impl<'d> Owners<'d> {
@@ -100,7 +102,17 @@ impl<'d> Owners<'d> {
             .map(|(i, s)| (s.stack.as_str(), StackRef::Site(i)))
             .chain((d.central_compute.iter()).map(|s| (s.stack.as_str(), StackRef::Compute)))
             .collect();
-        Owners { d, stacks }
+        let site_of_az = match d.target.platform {
+            Platform::TripleO => HashMap::new(),
+            Platform::Rhoso => (d.sites.iter().enumerate())
+                .map(|(i, s)| (rhoso::az(s), i))
+                .collect(),
+        };
+        Owners {
+            d,
+            stacks,
+            site_of_az,
+        }
     }
 
     /// The step that applies the file at `path` of the tree, if one does. Files no step applies
@@ -112,7 +124,7 @@ impl<'d> Owners<'d> {
                 let (stack, file) = path.strip_prefix("stacks/")?.split_once('/')?;
                 Some(tripleo::owner(self.d, *self.stacks.get(stack)?, file))
             }
-            Platform::Rhoso => rhoso::owner(self.d, path),
+            Platform::Rhoso => rhoso::owner(&self.site_of_az, path),
         }
     }
 }

@@ -8,6 +8,8 @@
 //! graph and `distribute-images.sh`. Templates under `compiler/templates/rhoso/`; the service
 //! configs come from the shared `stores_of`, `nova_image_at` and `common/` macros.
 
+use std::collections::HashMap;
+
 use minijinja::{context, Value};
 use serde::Serialize;
 
@@ -74,7 +76,7 @@ struct SiteView<'a> {
 }
 
 /// The site's zone (checked: every site has one on this platform).
-fn az(site: &Site) -> &str {
+pub(super) fn az(site: &Site) -> &str {
     site.az.as_deref().unwrap_or(site.name.as_str())
 }
 
@@ -449,7 +451,7 @@ fn site_files(tree: &mut Tree, r: &Render, s: &SiteView) {
 /// `control-plane-dcn/`: once the sites exist, a change to it is applied by the update (applying
 /// `control-plane/` alone would take the sites' parts away again). The node set is applied by
 /// the pre-Ceph step (and again, with its Ceph secret, by the post-Ceph one: `plan` follows it).
-pub(super) fn owner(d: &Deployment, path: &str) -> Option<StepKind> {
+pub(super) fn owner(site_of_az: &HashMap<&str, usize>, path: &str) -> Option<StepKind> {
     let rest = path.strip_prefix("rhoso/")?;
     if rest.starts_with("control-plane/") || rest.starts_with("control-plane-dcn/") {
         return Some(StepKind::UpdateControlPlane);
@@ -458,7 +460,7 @@ pub(super) fn owner(d: &Deployment, path: &str) -> Option<StepKind> {
         return Some(StepKind::Secrets);
     }
     let (az, part) = rest.strip_prefix("sites/")?.split_once('/')?;
-    let i = d.sites.iter().position(|s| super::rhoso::az(s) == az)?;
+    let i = *site_of_az.get(az)?;
     match part.split_once('/')?.0 {
         "nodeset" | "pre-ceph" => Some(StepKind::PreCeph(i)),
         "services" | "post-ceph" => Some(StepKind::PostCeph(i)),
