@@ -12,12 +12,28 @@ fn keyed(key: u8) -> Options<'static> {
 
 /// The racy marks of the record beside `out` (`-`: trusted by its lstat).
 fn racy_marks(out: &Path) -> Vec<String> {
+    racy_by_path(out).into_iter().map(|(_, m)| m).collect()
+}
+
+/// The record's files (sorted by path: the manifest, `.dcnc-manifest`, first) with their marks.
+fn racy_by_path(out: &Path) -> Vec<(String, String)> {
     let names = swap::Names::new(out.parent().unwrap(), out.file_name().unwrap());
     let text = fs::read_to_string(names.stat()).unwrap();
     text.lines()
         .skip(3)
-        .map(|l| l.split(' ').nth(6).unwrap().to_string())
+        .map(|l| {
+            let f: Vec<&str> = l.splitn(8, ' ').collect();
+            (f[7].to_string(), f[6].to_string())
+        })
         .collect()
+}
+
+/// Whether the record makes `file` of `out` racy (checked by hash).
+fn is_racy(out: &Path, file: &str) -> bool {
+    let marks = racy_by_path(out);
+    let (_, m) = (marks.iter().find(|(p, _)| p == file))
+        .unwrap_or_else(|| panic!("{file} is not in the record: {marks:?}"));
+    m != "-"
 }
 
 /// Sets the mtime (and atime) of `p` to `t`, as `touch -r` or `cp -p` would.
@@ -227,16 +243,18 @@ fn files_linked_into_a_new_tree_are_hashed_until_a_no_op_build_finds_them_right(
             .map(|m| m != "-")
             .collect::<Vec<_>>()
     };
-    // (`b` and the manifest may be racy too: written in the clock tick the staging completed.)
-    assert!(racy(&out)[0], "a");
+    // (`b` and the manifest may be racy too: written in the clock tick the staging completed.
+    // The record is sorted by path, the manifest first: `a` is looked up by name, as a test
+    // that read the first line read the manifest's mark, which depends on the clock.)
+    assert!(is_racy(&out, "a"));
     // `build --check` reads and writes nothing: it hashes `a` and leaves the record as it is.
     assert!(check_unchanged(&out, &[2; 32]).is_some());
-    assert!(racy(&out)[0]);
+    assert!(is_racy(&out, "a"));
     // A no-op build a clock tick later hashes `a` right and then trusts its lstat.
     std::thread::sleep(std::time::Duration::from_millis(30));
     let fresh = |key: u8| unchanged(&out, &[key; 32], &Options::default()).unwrap();
     assert!(fresh(2).is_some());
-    assert_eq!(racy(&out), vec![false; 3], "a, b, the manifest");
+    assert_eq!(racy(&out), vec![false; 3], "the manifest, a, b");
     assert!(check_unchanged(&out, &[2; 32]).is_some());
     // Still, an edit that keeps size and mtime is found.
     let a = out.join("a");
@@ -248,7 +266,7 @@ fn files_linked_into_a_new_tree_are_hashed_until_a_no_op_build_finds_them_right(
     // A racy file whose bytes are wrong is never trusted, nor its record rewritten.
     fs::write(&a, "1").unwrap();
     write_tree_with(&tree(&[("a", "1"), ("b", "4")]), &out, &keyed(3)).unwrap();
-    assert!(racy(&out)[0]);
+    assert!(is_racy(&out, "a"));
     let record = swap::Names::new(dir.path(), std::ffi::OsStr::new("out")).stat();
     let text = fs::read_to_string(&record).unwrap();
     let before = scan::lstat(&a).unwrap().unwrap();
