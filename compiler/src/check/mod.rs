@@ -21,6 +21,7 @@ mod glance;
 mod globals;
 mod images;
 mod keys;
+mod networks;
 mod nodes;
 mod params;
 pub mod placeholder;

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 use super::fields::{check_common, check_ntp, check_path};
 use super::keys::{check_key, check_key_ref};
+use super::networks::{check_networks, NetworkFields};
 use super::params::{apply_shared, check_parameters, Shared, Stack};
 use super::roles::{check_roles, default_roles};
 use super::text::{check_text, Kind};
@@ -57,6 +58,18 @@ pub(super) fn check_central(
         .network_data
         .as_ref()
         .map(|p| check_path(c, p, "network_data"));
+    let (networks, network_config_template) = check_networks(
+        c,
+        &NetworkFields {
+            networks: s.networks.as_ref(),
+            template: s.network_config_template.as_ref(),
+            network_data: network_data.is_some(),
+            roles_file: roles_file.is_some(),
+        },
+        &stack,
+        &roles,
+        target,
+    );
     let site = Site {
         kind: SiteKind::Central,
         name: SiteName::parse(stack_name.as_ref()?.as_str())?,
@@ -76,6 +89,8 @@ pub(super) fn check_central(
         pool_size: None,
         roles_file,
         network_data,
+        networks,
+        network_config_template,
         environment_files,
         ntp,
         parameters,
@@ -205,6 +220,18 @@ pub(super) fn check_edge(
     };
     let (parameters, environment_files, network_data) =
         edge_pass_through(c, spec, e, (&this, shared));
+    let (networks, network_config_template) = check_networks(
+        c,
+        &NetworkFields {
+            networks: e.networks.as_ref(),
+            template: e.network_config_template.as_ref(),
+            network_data: network_data.is_some(),
+            roles_file: false,
+        },
+        &stack,
+        &roles,
+        target,
+    );
     let site = Site {
         kind: SiteKind::Edge,
         name: name?,
@@ -223,6 +250,8 @@ pub(super) fn check_edge(
         pool_size: None,
         roles_file: None,
         network_data,
+        networks,
+        network_config_template,
         environment_files,
         ntp: spec.central.ntp.iter().map(|n| n.value.clone()).collect(),
         parameters,
@@ -350,6 +379,18 @@ pub(super) fn check_compute(
         .network_data
         .as_ref()
         .map(|p| check_path(c, p, "network_data"));
+    let (networks, network_config_template) = check_networks(
+        c,
+        &NetworkFields {
+            networks: s.networks.as_ref(),
+            template: s.network_config_template.as_ref(),
+            network_data: network_data.is_some(),
+            roles_file: false,
+        },
+        &s.stack.value,
+        &roles,
+        target,
+    );
     let stack = stack?;
     Some(Site {
         kind: SiteKind::Compute,
@@ -369,6 +410,8 @@ pub(super) fn check_compute(
         pool_size: None,
         roles_file: None,
         network_data,
+        networks,
+        network_config_template,
         environment_files,
         ntp: ntp.iter().map(|n| n.value.clone()).collect(),
         parameters,

@@ -132,6 +132,9 @@ codes! {
     NodesNeeded = "DCN071";
     OperatorName = "DCN072";
     DiffersOnPurpose = "DCN095";
+    NetworksWithoutData = "DCN096";
+    NetworkNoRole = "DCN097";
+    BadNetworkName = "DCN098";
     UnsafeText = "DCN080";
     TooLarge = "DCN081";
     KeyInSpec = "DCN082";

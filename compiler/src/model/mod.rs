@@ -91,6 +91,16 @@ pub fn default_hostname(stack: &str, role: &str, index: u32) -> String {
     format!("{stack}-{}-{index}", role.to_lowercase())
 }
 
+/// A network of a stack's `network_data` and the subnet its nodes are on.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SiteNetwork {
+    /// THT's name (`InternalApi`), as roles files and network_data name it.
+    pub name: String,
+    /// Its Neutron name (`internal_api`), which `baremetal.yaml` names it by.
+    pub name_lower: String,
+    pub subnet: String,
+}
+
 /// One site: a heat stack with its own Ceph cluster, which is also one Glance store.
 #[derive(Clone, Debug, Serialize)]
 pub struct Site {
@@ -120,6 +130,10 @@ pub struct Site {
     pub pool_size: Option<u32>,
     pub roles_file: Option<String>,
     pub network_data: Option<String>,
+    /// The networks of `network_data` its nodes are on, in name order (none without it).
+    pub networks: Vec<SiteNetwork>,
+    /// The os-net-config template of its nodes (with `network_data` only).
+    pub network_config_template: Option<String>,
     pub environment_files: Vec<String>,
     pub ntp: Vec<String>,
     /// Extra heat parameters from the spec, already checked against what dcnc owns.

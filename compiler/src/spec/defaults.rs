@@ -98,3 +98,14 @@ pub(crate) fn rhoso_ansible_user() -> &'static str {
 pub(crate) fn rhoso_timeout() -> &'static str {
     "60m"
 }
+
+/// The os-net-config template of a stack with `network_data`: tripleo-ansible's
+/// `tripleo_network_config` role template that gives every network of the node an address on a
+/// VLAN of nic1 (6.0.0 `roles/tripleo_network_config/templates/single_nic_vlans/
+/// single_nic_vlans.j2`; THT names it for such roles in `environments/net-single-nic-with-vlans.j2.yaml`,
+/// 14.3.0 line 24, 18.0.0 line 20). Every variable it reads is in
+/// the inventory `node provision` makes from the nodes' ports (tripleo-common 18.0.0
+/// inventory.py:550-628), unlike `multiple_nics.j2`'s `role_tags`.
+pub fn network_config_template() -> &'static str {
+    "templates/single_nic_vlans/single_nic_vlans.j2"
+}

@@ -343,6 +343,22 @@ pub struct Central {
     pub roles_file: Option<Located<String>>,
     /// A network data file passed with `-n`.
     pub network_data: Option<Located<String>>,
+    /// The networks of `network_data` this stack's nodes are on (THT network names, as in the
+    /// roles file: `InternalApi`), each with its subnet at this site (a routed DCN site has its
+    /// own: `internal_api_dcn0`). `baremetal.yaml` gives every node a port on each network its
+    /// role has (THT's `roles/<Role>.yaml`), on that subnet (targets with `overcloud network
+    /// provision`: wallaby, tht-18), and `deploy.sh` puts the subnets into the generated roles
+    /// file. Default, with `network_data`: every network of the stack's roles on THT's subnet
+    /// `<name_lower>_subnet`. Only with `network_data`.
+    #[schemars(example = &network_example())]
+    pub networks: Option<BTreeMap<Located<String>, Located<String>>>,
+    /// The os-net-config template `node provision --network-config` applies to this stack's
+    /// nodes (`baremetal.yaml` `network_config.template`, a path of tripleo-ansible's
+    /// `tripleo_network_config` role or an absolute one). Default:
+    /// `templates/single_nic_vlans/single_nic_vlans.j2`, which configures every network of the
+    /// node (tripleo-ansible's own default, `templates/net_config_bridge.j2`, only the control
+    /// plane). Only with `network_data`.
+    pub network_config_template: Option<Located<String>>,
     /// Extra environment files passed with `-e` after the TripleO ones and before dcnc's.
     #[serde(default)]
     pub environment_files: Vec<Located<String>>,
@@ -381,6 +397,22 @@ pub struct CentralCompute {
     pub roles: Option<Vec<Role>>,
     /// A network data file passed with `-n`.
     pub network_data: Option<Located<String>>,
+    /// The networks of `network_data` this stack's nodes are on (THT network names, as in the
+    /// roles file: `InternalApi`), each with its subnet at this site (a routed DCN site has its
+    /// own: `internal_api_dcn0`). `baremetal.yaml` gives every node a port on each network its
+    /// role has (THT's `roles/<Role>.yaml`), on that subnet (targets with `overcloud network
+    /// provision`: wallaby, tht-18), and `deploy.sh` puts the subnets into the generated roles
+    /// file. Default, with `network_data`: every network of the stack's roles on THT's subnet
+    /// `<name_lower>_subnet`. Only with `network_data`.
+    #[schemars(example = &network_example())]
+    pub networks: Option<BTreeMap<Located<String>, Located<String>>>,
+    /// The os-net-config template `node provision --network-config` applies to this stack's
+    /// nodes (`baremetal.yaml` `network_config.template`, a path of tripleo-ansible's
+    /// `tripleo_network_config` role or an absolute one). Default:
+    /// `templates/single_nic_vlans/single_nic_vlans.j2`, which configures every network of the
+    /// node (tripleo-ansible's own default, `templates/net_config_bridge.j2`, only the control
+    /// plane). Only with `network_data`.
+    pub network_config_template: Option<Located<String>>,
     /// Extra environment files passed with `-e`.
     #[serde(default)]
     pub environment_files: Vec<Located<String>>,
@@ -462,6 +494,22 @@ pub struct Edge {
     pub pool_default_size: Option<Located<u32>>,
     /// A network data file passed with `-n`. Default: `edge_defaults.network_data`.
     pub network_data: Option<Located<String>>,
+    /// The networks of `network_data` this stack's nodes are on (THT network names, as in the
+    /// roles file: `InternalApi`), each with its subnet at this site (a routed DCN site has its
+    /// own: `internal_api_dcn0`). `baremetal.yaml` gives every node a port on each network its
+    /// role has (THT's `roles/<Role>.yaml`), on that subnet (targets with `overcloud network
+    /// provision`: wallaby, tht-18), and `deploy.sh` puts the subnets into the generated roles
+    /// file. Default, with `network_data`: every network of the stack's roles on THT's subnet
+    /// `<name_lower>_subnet`. Only with `network_data`.
+    #[schemars(example = &network_example())]
+    pub networks: Option<BTreeMap<Located<String>, Located<String>>>,
+    /// The os-net-config template `node provision --network-config` applies to this stack's
+    /// nodes (`baremetal.yaml` `network_config.template`, a path of tripleo-ansible's
+    /// `tripleo_network_config` role or an absolute one). Default:
+    /// `templates/single_nic_vlans/single_nic_vlans.j2`, which configures every network of the
+    /// node (tripleo-ansible's own default, `templates/net_config_bridge.j2`, only the control
+    /// plane). Only with `network_data`.
+    pub network_config_template: Option<Located<String>>,
     /// Extra environment files for this stack, after `edge_defaults.environment_files`.
     #[serde(default)]
     pub environment_files: Vec<Located<String>>,
@@ -479,4 +527,17 @@ pub struct KeyRef {
     pub env: Option<String>,
     /// Path of a file (on the undercloud) that holds the key.
     pub file: Option<String>,
+}
+
+/// The example of a site's `networks`: a routed edge site's own subnets.
+fn network_example() -> BTreeMap<String, String> {
+    [
+        ("InternalApi", "internal_api_dcn0"),
+        ("Storage", "storage_dcn0"),
+        ("StorageMgmt", "storage_mgmt_dcn0"),
+        ("Tenant", "tenant_dcn0"),
+    ]
+    .into_iter()
+    .map(|(n, s)| (n.to_string(), s.to_string()))
+    .collect()
 }

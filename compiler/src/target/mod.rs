@@ -24,6 +24,23 @@ pub struct RoleInfo {
     /// The role runs Nova compute: on RHOSO 18 its nodes are the site's data plane node set
     /// (the others are OpenShift's control plane, or Ceph nodes outside the operators).
     pub compute: bool,
+    /// Its networks in THT's roles file (`networks:`, by network `name`), which its nodes get
+    /// ports on where the stack names a `network_data` (`baremetal.yaml`'s `networks`).
+    pub networks: &'static [&'static str],
+    /// Its `default_route_networks` in THT's roles file; none: the control plane (ctlplane).
+    pub default_route_networks: &'static [&'static str],
+}
+
+/// The `name_lower` of a network (its Neutron name, which `baremetal.yaml` names it by): THT's
+/// own for the networks of `network_data_default.yaml` (14.3.0 and 18.0.0; 12.7.0's
+/// `network_data.yaml`), else the name in lower case, as THT's templates default it
+/// (`network.name_lower|default(network.name|lower)`, 14.3.0 network/networks.j2.yaml).
+pub fn name_lower(network: &str) -> String {
+    match network {
+        "InternalApi" => "internal_api".into(),
+        "StorageMgmt" => "storage_mgmt".into(),
+        other => other.to_lowercase(),
+    }
 }
 
 /// How a stack goes from nodes to a deployed overcloud.

@@ -26,44 +26,105 @@ const fn role(
         ceph_osd,
         edge_haproxy,
         compute,
+        networks: &[],
+        default_route_networks: &[],
     }
 }
 
-/// Roles of tripleo-heat-templates `roles/` that a DCN deployment uses (same in 12.x and 14.x).
+/// The networks of a role in THT's `roles/<Role>.yaml` (`networks:`, each on the subnet
+/// `<name_lower>_subnet`; the same in 12.7.0, 14.3.0 and 18.0.0), and its
+/// `default_route_networks` where it has them (Controller: `['External']`).
+const fn on(
+    mut r: RoleInfo,
+    networks: &'static [&'static str],
+    default_route: &'static [&'static str],
+) -> RoleInfo {
+    r.networks = networks;
+    r.default_route_networks = default_route;
+    r
+}
+
+/// The networks of THT's compute roles (`roles/Compute.yaml`, `DistributedCompute.yaml`,
+/// `DistributedComputeScaleOut.yaml`).
+const COMPUTE_NETS: &[&str] = &["InternalApi", "Tenant", "Storage"];
+/// The HCI roles' (`ComputeHCI.yaml`, `DistributedComputeHCI.yaml`,
+/// `DistributedComputeHCIScaleOut.yaml`): the compute networks and Ceph's StorageMgmt.
+const HCI_NETS: &[&str] = &["InternalApi", "Tenant", "Storage", "StorageMgmt"];
+/// The Ceph roles' (`CephStorage.yaml`, `CephAll.yaml`).
+const CEPH_NETS: &[&str] = &["Storage", "StorageMgmt"];
+
+/// Roles of tripleo-heat-templates `roles/` that a DCN deployment uses (same in 12.x, 14.x and
+/// 18.x, networks included: `scripts/check-targets.sh` compares them with each release).
 const ROLES: &[RoleInfo] = &[
-    role(("Controller", false, true, false, false, false, false)),
-    role(("Compute", false, true, false, false, false, true)),
-    role(("ComputeHCI", false, true, false, true, false, true)),
-    role(("CephStorage", false, true, false, true, false, false)),
-    role(("CephAll", false, true, true, true, false, false)),
-    role(("DistributedCompute", true, false, true, false, false, true)),
-    role((
-        "DistributedComputeHCI",
-        true,
-        false,
-        true,
-        true,
-        false,
-        true,
-    )),
-    role((
-        "DistributedComputeScaleOut",
-        false,
-        false,
-        true,
-        false,
-        true,
-        true,
-    )),
-    role((
-        "DistributedComputeHCIScaleOut",
-        false,
-        false,
-        true,
-        true,
-        true,
-        true,
-    )),
+    on(
+        role(("Controller", false, true, false, false, false, false)),
+        &["External", "InternalApi", "Storage", "StorageMgmt", "Tenant"],
+        &["External"],
+    ),
+    on(
+        role(("Compute", false, true, false, false, false, true)),
+        COMPUTE_NETS,
+        &[],
+    ),
+    on(
+        role(("ComputeHCI", false, true, false, true, false, true)),
+        HCI_NETS,
+        &[],
+    ),
+    on(
+        role(("CephStorage", false, true, false, true, false, false)),
+        CEPH_NETS,
+        &[],
+    ),
+    on(
+        role(("CephAll", false, true, true, true, false, false)),
+        CEPH_NETS,
+        &[],
+    ),
+    on(
+        role(("DistributedCompute", true, false, true, false, false, true)),
+        COMPUTE_NETS,
+        &[],
+    ),
+    on(
+        role((
+            "DistributedComputeHCI",
+            true,
+            false,
+            true,
+            true,
+            false,
+            true,
+        )),
+        HCI_NETS,
+        &[],
+    ),
+    on(
+        role((
+            "DistributedComputeScaleOut",
+            false,
+            false,
+            true,
+            false,
+            true,
+            true,
+        )),
+        COMPUTE_NETS,
+        &[],
+    ),
+    on(
+        role((
+            "DistributedComputeHCIScaleOut",
+            false,
+            false,
+            true,
+            true,
+            true,
+            true,
+        )),
+        HCI_NETS,
+        &[],
+    ),
 ];
 
 pub static WALLABY: Target = Target {

@@ -75,7 +75,7 @@ pub(super) fn emit_stack(
         ctx,
     };
     if d.target.flow == DeployFlow::Provisioned {
-        let ctx = context! { roles => baremetal_roles(site), ..s.ctx.clone() };
+        let ctx = context! { roles => baremetal_roles(d, site), ..s.ctx.clone() };
         s.put_file(
             tree,
             "baremetal.yaml",
@@ -224,7 +224,27 @@ struct BaremetalNode {
     ctlplane_ip: Option<String>,
 }
 
-fn baremetal_roles(site: &Site) -> Value {
+/// A network port of a role's nodes in `baremetal.yaml`: its Neutron name and the site's subnet.
+#[derive(Serialize)]
+struct BaremetalNetwork<'a> {
+    network: &'a str,
+    subnet: &'a str,
+}
+
+/// The roles of `baremetal.yaml`. With `network_data` (on a client with network provisioning),
+/// each role's `defaults` give its nodes a port on every network of its THT role that the stack
+/// is on, on the stack's subnet (tripleo-ansible 6.0.0 tripleo_overcloud_network_ports.py:309-345:
+/// `subnet` picks one of a routed network's subnets, a network with several fails without it;
+/// baremetal_deploy.py:369-385 merges `defaults.networks` into each instance, its own ctlplane
+/// `fixed_ip` kept), and the `network_config` that `node provision --network-config` applies
+/// (tripleo_generate_inventory_network_config.py:61-71: `template`, `default_route_network`,
+/// default `['ctlplane']`, which tags the port the default route goes through:
+/// tripleo_overcloud_network_ports.py:288-305, tripleo-common 18.0.0 inventory.py:175-179).
+/// That is the file `openstack overcloud node extract provisioned` writes of a deployed stack
+/// (python-tripleoclient 16.5.0 v1/overcloud_node.py:566-614, 20.0.0 :613-666).
+fn baremetal_roles(d: &Deployment, site: &Site) -> Value {
+    let ports = site.network_data.is_some()
+        && d.target.client.is_some_and(|c| c.network_commands);
     let roles: Vec<Value> = (site.roles.iter())
         .filter(|r| r.count > 0)
         .map(|r| {
@@ -235,7 +255,35 @@ fn baremetal_roles(site: &Site) -> Value {
                     ctlplane_ip: (r.nodes.get(i as usize)).map(|n| n.ctlplane_ip.to_string()),
                 })
                 .collect();
-            context! { name => &r.name, count => r.count, nodes => v(&nodes) }
+            let info = d.target.role(r.tht_role());
+            let role_nets = info.map_or(&[][..], |i| i.networks);
+            let networks: Vec<BaremetalNetwork> = (site.networks.iter())
+                .filter(|n| role_nets.contains(&n.name.as_str()))
+                .map(|n| BaremetalNetwork {
+                    network: &n.name_lower,
+                    subnet: &n.subnet,
+                })
+                .collect();
+            // The role's default route network, where the stack is on it; else the control plane.
+            let mut default_route: Vec<String> = (info.map_or(&[][..], |i| i.default_route_networks))
+                .iter()
+                .filter_map(|dr| site.networks.iter().find(|n| n.name == *dr))
+                .map(|n| n.name_lower.clone())
+                .collect();
+            if default_route.is_empty() {
+                default_route.push("ctlplane".into());
+            }
+            let network_config = ports.then(|| {
+                context! {
+                    template => &site.network_config_template,
+                    default_route => default_route,
+                }
+            });
+            context! {
+                name => &r.name, count => r.count, nodes => v(&nodes),
+                networks => ports.then(|| v(&networks)),
+                network_config => network_config,
+            }
         })
         .collect();
     Value::from(roles)
