@@ -10,6 +10,9 @@
 # templates fetch-tht.sh's. Trees of a release run one per process, two processes at a time; the
 # rendered templates and parsed YAML are cached for the run (DCNC_FLOW_CACHE, a scratch dir).
 #
+# The spec's own input files (a stack's network_data, relative to where deploy-all.sh runs) are the
+# fixtures' fixtures/inputs/, copied where the steps run.
+#
 # Usage: scripts/check-flow.sh [-v] [DCNC_BINARY]    (-v: every step's services and files)
 #        DCNC_FLOW_TARGETS="wallaby tht-18" scripts/check-flow.sh ...   only these targets' trees
 #        (named, and counted in the last line: nothing is left out silently)
@@ -81,7 +84,7 @@ pids=()
 while read -r -u 3 tht client t; do
   n=$((n + 1))
   "$PY" "$CHECK" "${VERBOSE[@]}" --client "${CLIENT_DIR[$client]}" --common "${COMMON_DIR[$client]}" \
-    --tht "${THT_DIR[$tht]}" "$t" </dev/null >"$WORK/.out.$n" 2>&1 &
+    --tht "${THT_DIR[$tht]}" --inputs "$ROOT/fixtures/inputs" "$t" </dev/null >"$WORK/.out.$n" 2>&1 &
   pids+=("$n:$!")
   if [ "${#pids[@]}" -ge 2 ]; then
     p="${pids[0]}"

@@ -55,24 +55,34 @@ while read -r name target out; do
           fi
         fi
       done
+      # The site's own subnets, as deploy.sh puts them into the roles file it generates.
+      grep -E "^sed -i '[^']*' \"\\\$ROLES_FILE\"$" "$stack/deploy.sh" | ROLES_FILE="$roles_file" bash
       if ! (cd "$out" && "$PY" "$ROOT/scripts/consumers/tht_check.py" --tht "$tht" \
         --roles-file "$roles_file" "${stack#"$out"/}"/env/*.yaml \
         --deploy-sh "${stack#"$out"/}/deploy.sh"); then
         echo "FAIL: $name/$target: $(basename "$stack") does not fit tripleo-heat-templates $version" >&2
         fail=1
       fi
-      rm -f "$roles_file"
       checked=$((checked + 1))
       if [ -n "${BAREMETAL_TA[$target]:-}" ]; then
         rel="${stack#"$out"/}"
         if [ -f "$stack/baremetal.yaml" ]; then
           bm_files+=("$rel/baremetal.yaml")
           bm_roles+=(--roles "$(basename "$stack")=$(IFS=,; echo "${roles[*]}")")
+          # With network_data (-n, a path of the spec relative to where deploy-all.sh runs: the
+          # fixtures' are in fixtures/inputs/), the ports against that file and the roles file.
+          nd="$(sed -n 's/^    -n \(.*\) \\$/\1/p' "$stack/deploy.sh" | tr -d "'")"
+          if [ -n "$nd" ]; then
+            cp "$roles_file" "$WORK/$name-$target-$(basename "$stack")-roles.yaml"
+            bm_roles+=(--roles-data "$(basename "$stack")=$WORK/$name-$target-$(basename "$stack")-roles.yaml"
+                       --network-data "$(basename "$stack")=$ROOT/fixtures/inputs/$nd")
+          fi
         else
           echo "FAIL: $name/$target: $rel/baremetal.yaml is missing (target $target places nodes with it)" >&2
           fail=1
         fi
       fi
+      rm -f "$roles_file"
     done
     if [ -n "${BAREMETAL_TA[$target]:-}" ] && [ "${#bm_files[@]}" -gt 0 ]; then
       ta="$("$FETCH" --tripleo-ansible "${BAREMETAL_TA[$target]}")"

@@ -31,7 +31,17 @@ expanded result:
     pins none (a spec role with `hint: ""`) takes free nodes by design, which is only noted;
   - hostnames and capabilities.node are unique, in the file and across all files given;
   - with --roles STACK=Role,Role: every role of that stack's file is one of those roles (a
-    renamed `Base:Name`, as `roles generate` takes it, is role Name).
+    renamed `Base:Name`, as `roles generate` takes it, is role Name);
+  - with --network-data STACK=FILE and --roles-data STACK=FILE (what the stack's `overcloud
+    deploy` gets with -n and -r): every expanded instance of a role has a port on exactly the
+    networks the deploy puts that role on, the role's `networks` in the roles file that the
+    network data has (THT 14.3.0 overcloud.j2.yaml:970-1019 `role_networks`; a role network
+    without a port gets THT's network/ports/noop.yaml, the ctlplane address, so its services
+    silently bind there), each named by the network's name_lower (its Neutron name, which
+    tripleo_overcloud_network_ports.py:457-465 looks up) and on the role's subnet (the one THT
+    reads the role's cidr, gateway and routes from, overcloud.j2.yaml:972-977), which the
+    network data must have; and with such networks, `network_config.template` is set (the
+    default, templates/net_config_bridge.j2, configures the control plane only).
 
 Note: Ansible's argument spec of tripleo_baremetal_expand_roles (count: int) would convert a
 string count like '2' to 2 before expand() sees it; this checker, calling expand() directly, rejects
@@ -145,7 +155,68 @@ def run_theirs(fn, problems, what):
     return None
 
 
-def check_file(bd, path, stack, roles_allowed, seen_hostnames, seen_nodes, notes):
+def load_yaml_arg(what, path):
+    try:
+        with open(path, encoding='utf-8') as f:
+            return yaml.safe_load(f)
+    except (OSError, yaml.YAMLError) as e:
+        usage_error('%s %s: %s' % (what, path, str(e).replace('\n', ' ')))
+
+
+def deploy_networks(roles_data, network_data):
+    """Per role: {name_lower: subnet} of the networks the deploy puts it on, and the subnets of
+    each network of the network data ({name_lower: set})."""
+    nets = {}
+    for n in network_data or []:
+        if n.get('enabled', True) is False:
+            continue
+        lower = n.get('name_lower') or n['name'].lower()
+        nets[n['name']] = (lower, set((n.get('subnets') or {}).keys()))
+    want = {}
+    for r in roles_data or []:
+        rn = r.get('networks') or {}
+        role = want[r['name']] = {}
+        for name in rn:
+            if name not in nets:
+                continue
+            lower = nets[name][0]
+            subnet = (rn[name] or {}).get('subnet', '%s_subnet' % lower) if isinstance(rn, dict) \
+                else '%s_subnet' % lower
+            role[lower] = subnet
+    return want, {lower: subnets for lower, subnets in nets.values()}
+
+
+def check_networks(instances, hostname_role_map, want, subnets, problems):
+    for exp in instances:
+        role = hostname_role_map.get(exp.get('hostname'), '?')
+        if role not in want:
+            problems.append('%s: role %s is not in the deploy\'s roles file' % (exp.get('hostname'), role))
+            continue
+        got = {n['network']: n.get('subnet') for n in exp.get('networks') or []
+               if n.get('network') != 'ctlplane'}
+        host = exp.get('hostname')
+        for net, subnet in sorted(want[role].items()):
+            if net not in got:
+                problems.append('%s: %s instance %s has no port on network %s, which the deploy puts the '
+                                'role on (roles file and network_data): its services would bind to the '
+                                'ctlplane address' % (role, role, host, net))
+            elif got[net] != subnet:
+                problems.append('%s: %s instance %s is on subnet %s of network %s, the deploy\'s roles file '
+                                'puts the role on %s' % (role, role, host, got[net], net, subnet))
+        for net, subnet in sorted(got.items()):
+            if net not in want[role]:
+                problems.append('%s: %s instance %s has a port on network %s, which the deploy does not put '
+                                'the role on' % (role, role, host, net))
+            elif net in subnets and subnet is not None and subnet not in subnets[net]:
+                problems.append('%s: %s instance %s: subnet %s is not a subnet of network %s in network_data '
+                                '(%s)' % (role, role, host, subnet, net, ', '.join(sorted(subnets[net]))))
+        if got and not (exp.get('network_config') or {}).get('template'):
+            problems.append('%s: %s instance %s has ports on %s but no network_config.template: '
+                            'node provision --network-config configures only the control plane '
+                            '(templates/net_config_bridge.j2)' % (role, role, host, ', '.join(sorted(got))))
+
+
+def check_file(bd, path, stack, roles_allowed, seen_hostnames, seen_nodes, notes, nets=None):
     problems = []
     try:
         with open(path, encoding='utf-8') as f:
@@ -192,6 +263,9 @@ def check_file(bd, path, stack, roles_allowed, seen_hostnames, seen_nodes, notes
             if node is not None and got_node != node:
                 problems.append('%s: capabilities.node %r expanded to %r' % (where, node, got_node))
 
+    if nets is not None:
+        check_networks(instances, hostname_role_map, nets[0], nets[1], problems)
+
     pinning = {hostname_role_map.get(i.get('hostname'), '?') for i in instances
                if (i.get('capabilities') or {}).get('node') is not None}
     for exp in instances:
@@ -224,6 +298,10 @@ def main():
                     help='unpacked tripleo-ansible sdist (fetch-tht.sh --tripleo-ansible 6.0.0)')
     ap.add_argument('--roles', action='append', default=[], metavar='STACK=Role,Role',
                     help='the roles of a stack (its roles_data); repeatable')
+    ap.add_argument('--roles-data', action='append', default=[], metavar='STACK=FILE',
+                    help='the roles file the stack\'s deploy gets (-r); with --network-data')
+    ap.add_argument('--network-data', action='append', default=[], metavar='STACK=FILE',
+                    help='the network data file the stack\'s deploy gets (-n); with --roles-data')
     ap.add_argument('files', nargs='*', metavar='baremetal.yaml',
                     help='stacks/<stack>/baremetal.yaml; the stack is the directory name')
     args = ap.parse_args()
@@ -239,13 +317,26 @@ def main():
             usage_error('--roles wants STACK=Role,Role, got %r' % r)
         roles[stack] = {n.split(':')[-1] for n in names.split(',') if n}
 
+    files_of = {}
+    for what, given in (('--roles-data', args.roles_data), ('--network-data', args.network_data)):
+        for r in given:
+            stack, sep, path = r.partition('=')
+            if not sep or not stack or not path:
+                usage_error('%s wants STACK=FILE, got %r' % (what, r))
+            files_of.setdefault(stack, {})[what] = load_yaml_arg(what, path)
+    nets_of = {}
+    for stack, given in files_of.items():
+        if len(given) != 2:
+            usage_error('stack %s: give both --roles-data and --network-data' % stack)
+        nets_of[stack] = deploy_networks(given['--roles-data'], given['--network-data'])
+
     bd, version = load_baremetal_deploy(args.tripleo_ansible)
     seen_hostnames, seen_nodes, notes = {}, {}, []
     n_problems = n_roles = n_instances = 0
     for f in args.files:
         stack = os.path.basename(os.path.dirname(os.path.abspath(f)))
         problems, nr, ni = check_file(bd, f, stack, roles.get(stack), seen_hostnames, seen_nodes,
-                                      notes)
+                                      notes, nets_of.get(stack))
         n_roles += nr
         n_instances += ni
         for p in problems:

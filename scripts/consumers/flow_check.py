@@ -5,8 +5,12 @@ that release installs by default, and fail when a step needs a service that unde
 reads a file that no earlier step wrote.
 
 Usage:
-  flow_check.py --client DIR --common DIR --tht DIR [-v] NAME=TREE...
+  flow_check.py --client DIR --common DIR --tht DIR [--inputs DIR] [-v] NAME=TREE...
   flow_check.py --shim PROG ARG...            (what the scripts call instead of PROG)
+
+--inputs DIR: the spec's own input files (a stack's `network_data`, a path relative to where
+deploy-all.sh runs), operator prerequisites like the keys: DIR's files are copied into the directory
+deploy-all.sh runs in (check-flow.sh passes fixtures/inputs/).
 
 DIR: an unpacked python-tripleoclient sdist (check-tripleoclient.sh --fetch), the tripleo-common
 sdist of the same series (--fetch-common: the client's take_action calls it: roles, passwords,
@@ -752,7 +756,14 @@ def run_playbook_effects(playbook, extra_vars, playbook_dir=None, workdir=None, 
     elif name == "cli-overcloud-network-vip-provision.yaml":
         write_yaml(ev["vip_deployed_path"], {"parameter_defaults": {"VipPortMap": {}}})
     elif name == "cli-overcloud-network-provision.yaml":
-        write_yaml(ev["deployed_networks_path"], {"parameter_defaults": {"DeployedNetworkEnvironment": {}}})
+        # reads network_data_path (tripleo-ansible 6.0.0 cli-overcloud-network-provision.yaml:34),
+        # writes network_deployed_path (python-tripleoclient 16.5.0 and 20.0.0 v2/overcloud_network.py:139-144)
+        with open(ev["network_data_path"], encoding="utf-8") as f:
+            networks = yaml.safe_load(f)
+        if not isinstance(networks, list) or not all(isinstance(n, dict) and n.get("name") for n in networks):
+            raise Problem("playbook %s: %s is no network data (a list of networks with names)"
+                          % (name, ev["network_data_path"]))
+        write_yaml(ev["network_deployed_path"], {"parameter_defaults": {"DeployedNetworkEnvironment": {}}})
     elif name in ("cli-create-deployment-plan.yaml", "cli-update-deployment-plan.yaml"):
         plan_made(ev["container"], ev.get("generate_passwords", True))
     elif name == "cli-update-params.yaml":
@@ -1554,11 +1565,13 @@ def install_swiftclient_exceptions():
     sys.modules["swiftclient.exceptions"] = exc
 
 
-def check_tree(name, tree, client, common, tht, verbose):
+def check_tree(name, tree, client, common, tht, verbose, inputs=None):
     """Runs deploy-all.sh of tree; returns (ok, lines)."""
     scratch = tempfile.mkdtemp(prefix="dcnc-flow.")
     lines = []
     try:
+        if inputs:
+            shutil.copytree(inputs, scratch, dirs_exist_ok=True)
         home, work, tmp = (os.path.join(scratch, d) for d in ("home", "work", "tmp"))
         for d in (home, work, tmp):
             os.makedirs(d)
@@ -1742,6 +1755,8 @@ def main():
     ap.add_argument("--client", required=True)
     ap.add_argument("--common", required=True)
     ap.add_argument("--tht", required=True)
+    ap.add_argument("--inputs", metavar="DIR", help="the spec's input files (network_data), copied "
+                    "into the directory deploy-all.sh runs in")
     ap.add_argument("-v", "--verbose", action="store_true")
     ap.add_argument("trees", nargs="+", metavar="NAME=TREE")
     args = ap.parse_args()
@@ -1750,7 +1765,7 @@ def main():
     for spec in args.trees:
         name, _, tree = spec.partition("=")
         good, lines = check_tree(name, os.path.abspath(tree), client, os.path.abspath(args.common), tht,
-                                 args.verbose)
+                                 args.verbose, args.inputs and os.path.abspath(args.inputs))
         ok &= good
         print("\n".join(lines))
         sys.stdout.flush()
