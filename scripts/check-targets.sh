@@ -98,6 +98,15 @@ for r in t["roles"]:
         has = service in services
         if has != r[field]:
             problems.append(f"role {r['name']}: table says {field}={r[field]}, THT says {service} {'is' if has else 'is not'} among its services")
+    # Its networks and default route networks, which baremetal.yaml gives its nodes ports on
+    # (emit/tripleo/stack.rs baremetal_roles): THT's roles/<Role>.yaml `networks:` and
+    # `default_route_networks`, each network on THT's `<name_lower>_subnet`.
+    rfile = yaml.safe_load(open(os.path.join(tht, "roles", r["name"] + ".yaml")))[0]
+    tht_nets = rfile.get("networks") or {}
+    if sorted(tht_nets) != sorted(r["networks"]):
+        problems.append(f"role {r['name']}: table says networks={r['networks']}, THT roles/{r['name']}.yaml has {sorted(tht_nets)}")
+    if sorted(rfile.get("default_route_networks") or []) != sorted(r["default_route_networks"]):
+        problems.append(f"role {r['name']}: table says default_route_networks={r['default_route_networks']}, THT roles/{r['name']}.yaml has {rfile.get('default_route_networks')}")
 # What Nova and Glance do with images (emit/nova.rs, Target::image_import).
 nova = open(os.path.join(tht, "deployment/nova/nova-compute-container-puppet.yaml")).read()
 has_store = "nova::compute::rbd::libvirt_images_rbd_glance_store_name:" in nova
@@ -173,6 +182,8 @@ ussuri-poc edge_services false
 ussuri-poc nova_glance_option "api_servers"
 wallaby edge_services false
 ussuri roles.DistributedComputeHCI.edge_glance false
+tht-18 roles.CephStorage.networks ["Storage", "StorageMgmt", "Tenant"]
+wallaby roles.Controller.default_route_networks []
 CASES
 echo "check-targets self-test: $([ "$bad" = 0 ] && echo ok || echo FAILED)"
 [ "$bad" = 0 ]

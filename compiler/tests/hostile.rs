@@ -221,6 +221,12 @@ const FIELDS: &[Field] = &[
         "@ROOT@/net/network_data.yaml",
     ),
     field(
+        "central.network_config_template",
+        "NET_TEMPLATE",
+        "",
+        "templates/single_nic_vlans/base.j2",
+    ),
+    field(
         "central.roles_file",
         "ROLES_FILE",
         "@ROOT@/roles/",
@@ -325,6 +331,7 @@ central:
     description: {CENTRAL_DESC}
   environment_files: [{ENV_FILE}]
   network_data: {NETWORK_DATA}
+  network_config_template: {NET_TEMPLATE}
   roles_file: {ROLES_FILE}
 @EXT@  external:
 @EXT@    key: {file: {CENTRAL_KEY_FILE}}

@@ -33,7 +33,8 @@ fn network_name(n: &str) -> bool {
 fn subnet_name(n: &str) -> bool {
     n.len() <= 64
         && n.starts_with(|c: char| c.is_ascii_alphanumeric())
-        && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        && n.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
 /// The stack's networks (name order) and its os-net-config template; empty and `None` without
@@ -45,7 +46,9 @@ pub(super) fn check_networks(
     roles: &[RoleCount],
     target: &Target,
 ) -> (Vec<SiteNetwork>, Option<String>) {
-    let template = f.template.map(|t| check_path(c, t, "network_config_template"));
+    let template = f
+        .template
+        .map(|t| check_path(c, t, "network_config_template"));
     if !f.network_data {
         if let Some(span) = f
             .networks

@@ -58,7 +58,13 @@ const CEPH_NETS: &[&str] = &["Storage", "StorageMgmt"];
 const ROLES: &[RoleInfo] = &[
     on(
         role(("Controller", false, true, false, false, false, false)),
-        &["External", "InternalApi", "Storage", "StorageMgmt", "Tenant"],
+        &[
+            "External",
+            "InternalApi",
+            "Storage",
+            "StorageMgmt",
+            "Tenant",
+        ],
         &["External"],
     ),
     on(

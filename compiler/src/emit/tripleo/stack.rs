@@ -243,8 +243,7 @@ struct BaremetalNetwork<'a> {
 /// That is the file `openstack overcloud node extract provisioned` writes of a deployed stack
 /// (python-tripleoclient 16.5.0 v1/overcloud_node.py:566-614, 20.0.0 :613-666).
 fn baremetal_roles(d: &Deployment, site: &Site) -> Value {
-    let ports = site.network_data.is_some()
-        && d.target.client.is_some_and(|c| c.network_commands);
+    let ports = site.network_data.is_some() && d.target.client.is_some_and(|c| c.network_commands);
     let roles: Vec<Value> = (site.roles.iter())
         .filter(|r| r.count > 0)
         .map(|r| {
@@ -265,11 +264,12 @@ fn baremetal_roles(d: &Deployment, site: &Site) -> Value {
                 })
                 .collect();
             // The role's default route network, where the stack is on it; else the control plane.
-            let mut default_route: Vec<String> = (info.map_or(&[][..], |i| i.default_route_networks))
-                .iter()
-                .filter_map(|dr| site.networks.iter().find(|n| n.name == *dr))
-                .map(|n| n.name_lower.clone())
-                .collect();
+            let mut default_route: Vec<String> = (info
+                .map_or(&[][..], |i| i.default_route_networks))
+            .iter()
+            .filter_map(|dr| site.networks.iter().find(|n| n.name == *dr))
+            .map(|n| n.name_lower.clone())
+            .collect();
             if default_route.is_empty() {
                 default_route.push("ctlplane".into());
             }
