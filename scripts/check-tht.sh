@@ -56,7 +56,7 @@ while read -r name target out; do
         fi
       done
       # The site's own subnets, as deploy.sh puts them into the roles file it generates.
-      grep -E "^sed -i '[^']*' \"\\\$ROLES_FILE\"$" "$stack/deploy.sh" | ROLES_FILE="$roles_file" bash
+      { grep -E "^sed -i '[^']*' \"\\\$ROLES_FILE\"$" "$stack/deploy.sh" || true; } | ROLES_FILE="$roles_file" bash
       if ! (cd "$out" && "$PY" "$ROOT/scripts/consumers/tht_check.py" --tht "$tht" \
         --roles-file "$roles_file" "${stack#"$out"/}"/env/*.yaml \
         --deploy-sh "${stack#"$out"/}/deploy.sh"); then
