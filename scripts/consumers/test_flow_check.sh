@@ -106,4 +106,16 @@ check "an own Glance user's key exported where export ceph does not read fails" 
   "No such file or directory: '/home/stack/ceph_client.yaml' (tripleoclient/export.py:218)" \
   -- "own-user=$TMP/own-user"
 
+# network_data: the networks, the nodes' ports and their config, from the spec's own input files
+# (fixtures/inputs/, which check-flow.sh copies where the steps run).
+"$DCNC" build "$ROOT/fixtures/network-data.yaml" --target tht-18 -o "$TMP/nets" >/dev/null 2>&1 \
+  || die "dcnc build of network-data.yaml --target tht-18 failed"
+check "a tree with network_data passes" 0 "nets: ok" -- "nets=$TMP/nets"
+cp -a "$TMP/nets" "$TMP/nets-missing"
+sed -i 's|network-data/dcn0.yaml|network-data/nope.yaml|' "$TMP/nets-missing/stacks/dcn0/deploy.sh"
+check "a network_data no one supplied fails" 1 \
+  "stacks/dcn0/deploy.sh:49: openstack overcloud network provision --stack dcn0" \
+  "Network configuration file does not exist: network-data/nope.yaml" \
+  -- "nets-missing=$TMP/nets-missing"
+
 finish
