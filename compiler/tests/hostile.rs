@@ -182,6 +182,12 @@ const FIELDS: &[Field] = &[
     field("tht", "THT", "@ROOT@/tht/", "@ROOT@/tht/base"),
     field("work_dir", "WORK", "@ROOT@/work/", "@ROOT@/work/base"),
     field(
+        "container_images",
+        "CONTAINERS",
+        "@ROOT@/containers/",
+        "@ROOT@/containers/containers-prepare-parameter.yaml",
+    ),
+    field(
         "ceph.conf_dir",
         "CONF_DIR",
         "@ROOT@/ceph/",
@@ -308,6 +314,7 @@ topology: {TOPOLOGY}
 region: {REGION}
 tht: {THT}
 work_dir: {WORK}
+container_images: {CONTAINERS}
 glance:
   import_methods: [web-download, copy-image]
   distribute_images: [{IMAGE}]
@@ -500,7 +507,7 @@ case "$name" in
     if [ "${1:-} ${2:-}" = "stack show" ]; then echo CREATE_COMPLETE; fi
     prev="" stack=""
     for a in "$@"; do
-      if [ "$prev" = --output-file ]; then printf 'parameter_defaults: {}\n' >"$a"; fi
+      if [ "$prev" = --output-file ] || [ "$prev" = --output-env-file ]; then printf 'parameter_defaults: {}\n' >"$a"; fi
       if [ "$prev" = --stack ]; then stack="$a"; fi
       prev="$a"
     done

@@ -107,6 +107,7 @@ import signal  # noqa: E402
 import subprocess  # noqa: E402
 import tempfile  # noqa: E402
 import traceback  # noqa: E402
+import types  # noqa: E402
 
 import yaml  # noqa: E402
 
@@ -959,8 +960,11 @@ def stack_deployed(stack_name, heat, params, registry, deployed_server, env_urls
 # ---------------------------------------------------------------- the worker: one command, real code
 
 class App:
-    def __init__(self):
+    def __init__(self, argv=()):
         self.stdin, self.stdout, self.stderr = sys.stdin, sys.stdout, sys.stderr
+        # osc_lib.shell.OpenStackShell.run: the command line (container_image.py's
+        # build_env_file writes it into the file's header)
+        self.command_options = list(argv)
         self.options = argparse.Namespace(debug=False, verbose_level=1, cloud="undercloud")
         self.client_manager = ClientManager()
         self.command_manager = argparse.Namespace(namespace="openstack.cli")
@@ -1348,7 +1352,7 @@ def run_openstack(argv, tables):
         raise Problem("`openstack %s` is not a command of this release" % " ".join(argv[:3]))
     name, target, owner, rest = found
     cls = tc.load_class(target)
-    app = App()
+    app = App(argv)
     cmd = cls(app, app.options, cmd_name=name)
     parser = cmd.get_parser("openstack " + name)
     parsed = parser.parse_args(rest)
@@ -1612,6 +1616,13 @@ def check_tree(name, tree, client, common, tht, verbose, inputs=None):
                 safe = tc._StubModule("tripleo_common.utils.safe_import")
                 safe.git = tc._StubModule("git")
                 sys.modules["tripleo_common.utils.safe_import"] = safe
+                # tripleo_common.utils.locks.processlock starts a multiprocessing.Manager server
+                # when imported (its class body; tripleoclient v1/container_image.py imports it
+                # for the uploads, which `tripleo container image prepare default` does not do):
+                # that process would inherit the step's connection and hold it open.
+                plock = types.ModuleType("tripleo_common.utils.locks.processlock")
+                plock.ProcessLock = lambda: None
+                sys.modules["tripleo_common.utils.locks.processlock"] = plock
                 install_swiftclient_exceptions()
                 finder = tc._StubFinder()
                 sys.meta_path.append(finder)

@@ -2,8 +2,9 @@
 # test_flow_check.sh: the tests of flow_check.py (through scripts/check-flow.sh --tree). The trees
 # dcnc wrote before issue #15 (testdata/flow/: wallaby's and ussuri's "Classic" flow) must FAIL,
 # naming the script, line, the client's source line and the missing service; the tht-18 and ussuri
-# trees dcnc writes now must pass; two broken copies of tht-18's (an edge without `node provision`,
-# an export written where the edges do not read it) must fail with the missing file, and ussuri's
+# trees dcnc writes now must pass; three broken copies of tht-18's (an edge without `node provision`,
+# an export written where the edges do not read it, no step writing the containers-prepare file)
+# must fail with the missing file, and ussuri's
 # without deployed-server-environment.yaml with the Nova it would need.
 # Usage: test_flow_check.sh [DCNC_BINARY]. Ends with "N passed, N failed".
 set -euo pipefail
@@ -71,6 +72,22 @@ check "an edge without node provision fails" 1 \
   "\$WORK/dcn0/deployed-baremetal.yaml" \
   -- "no-provision=$TMP/no-provision"
 
+# No step writes the container images' ContainerImagePrepare (`container_images: prepare`
+# without its `tripleo container image prepare default`): the first deploy misses it.
+cp -r "$TMP/tht-18" "$TMP/no-containers"
+for f in "$TMP"/no-containers/stacks/*/deploy.sh; do
+  # shellcheck disable=SC2016 # the sed pattern matches deploy.sh's text, `$CONTAINERS` as written
+  sed -i '/^if has_step heat && \[ ! -s "\$CONTAINERS" \]; then$/,/^fi$/d' "$f"
+done
+if grep -q 'container image prepare' "$TMP"/no-containers/stacks/*/deploy.sh; then
+  die "could not remove the container image prepare from the deploy scripts"
+fi
+check "a deploy passing containers-prepare-parameter.yaml no step wrote fails" 1 \
+  "stacks/control-plane/deploy.sh:" \
+  "The following files were not found: \$WORK/containers-prepare-parameter.yaml (tripleoclient/v1/overcloud_deploy.py:118)" \
+  "no earlier step wrote it" \
+  -- "no-containers=$TMP/no-containers"
+
 # The control plane's export written under another name: every edge's deploy misses it.
 cp -r "$TMP/tht-18" "$TMP/misplaced-export"
 sed -i "s|/control-plane-export.yaml\"|/cp-export.yaml\"|" "$TMP/misplaced-export/stacks/control-plane/export.sh"
@@ -114,7 +131,7 @@ check "a tree with network_data passes" 0 "nets: ok" -- "nets=$TMP/nets"
 cp -a "$TMP/nets" "$TMP/nets-missing"
 sed -i 's|network-data/dcn0.yaml|network-data/nope.yaml|' "$TMP/nets-missing/stacks/dcn0/deploy.sh"
 check "a network_data no one supplied fails" 1 \
-  "stacks/dcn0/deploy.sh:49: openstack overcloud network provision --stack dcn0" \
+  "stacks/dcn0/deploy.sh:65: openstack overcloud network provision --stack dcn0" \
   "Network configuration file does not exist: network-data/nope.yaml" \
   -- "nets-missing=$TMP/nets-missing"
 

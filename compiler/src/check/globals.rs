@@ -1,13 +1,16 @@
-//! Settings of the whole deployment: `region`, `tht`, `work_dir`, `ceph.conf_dir` and
-//! `ceph.client_mount_timeout` and `ceph.pool_default_size`. Owns DCN003 (wrong type) for
-//! `ceph.conf_dir`, DCN037 (bad quantity) for the timeout and DCN081 (too large) for the
-//! timeout and the pool size; `text` checks the characters of the others.
+//! Settings of the whole deployment: `region`, `tht`, `work_dir`, `container_images`,
+//! `ceph.conf_dir` and `ceph.client_mount_timeout` and `ceph.pool_default_size`. Owns DCN003
+//! (wrong type) for `ceph.conf_dir`, DCN037 (bad quantity) for the timeout, DCN081 (too large)
+//! for the timeout and the pool size, DCN090 (`container_images` neither `prepare` nor an
+//! absolute file path) and DCN038 (not in target) for `container_images` on a target without
+//! TripleO's container images; `text` checks the characters of the others.
 
 use super::text::{check_abs_path, check_text, Kind};
 use super::{or_default, Checker};
 use crate::diag::Code;
-use crate::model::parse_duration;
+use crate::model::{parse_duration, AbsPath, ContainerImages};
 use crate::spec::{bounds, defaults, Spec};
+use crate::target::Target;
 
 /// The checked settings, with defaults applied.
 pub(super) struct Globals {
@@ -81,6 +84,54 @@ fn check_pool_size(c: &mut Checker, spec: &Spec) {
                 format!("a pool size of {} is not one Ceph takes", size.value),
             );
             d.help = Some(format!("Ceph keeps 1 to {} replicas", bounds::POOL_SIZE));
+        }
+    }
+}
+
+/// `container_images`: `prepare`, or the absolute path of a file on the undercloud that every
+/// stack's deploy passes with `-e` (quoted: no `~` or `$` expands). `None` after an error.
+pub(super) fn check_container_images(
+    c: &mut Checker,
+    spec: &Spec,
+    target: &Target,
+) -> Option<ContainerImages> {
+    let Some(v) = &spec.container_images else {
+        return Some(ContainerImages::Prepare);
+    };
+    if target.client.is_none() {
+        c.warning(
+            Code::NotInTarget,
+            Some(v.span),
+            format!("`container_images` has no effect in target `{}`", target.id),
+        )
+        .help = Some(
+            "its operators take their images from the OpenStackVersion resource; remove the setting or keep it for the TripleO targets".into(),
+        );
+    }
+    let value = v.value.as_str();
+    if value == defaults::container_images() {
+        return Some(ContainerImages::Prepare);
+    }
+    if !check_text(c, value, Some(v.span), "container_images", Kind::AbsPath) {
+        return None;
+    }
+    let help = if value.starts_with('~') {
+        "deploy.sh passes the path quoted, so `~` is not expanded: write the home directory out, e.g. `/home/stack/containers-prepare-parameter.yaml`"
+    } else if value.is_empty() || value.ends_with('/') {
+        "name the file, e.g. `/home/stack/containers-prepare-parameter.yaml`, or write `prepare`"
+    } else {
+        "write `prepare` (dcnc generates the file), or the absolute path of your containers-prepare-parameter.yaml on the undercloud: every stack's deploy.sh passes it, from whatever directory it runs in"
+    };
+    match AbsPath::parse(value).filter(|_| !value.ends_with('/')) {
+        Some(p) => Some(ContainerImages::File(p)),
+        None => {
+            c.error(
+                Code::ContainerImages,
+                Some(v.span),
+                format!("`container_images: {value}` is neither `prepare` nor the absolute path of a file"),
+            )
+            .help = Some(help.into());
+            None
         }
     }
 }

@@ -155,6 +155,7 @@ pub fn check(spec: &Spec, target: Option<TargetName>) -> (Option<Deployment>, Ve
     rhoso::check_operators(&mut c, spec, target, topology, &sites);
     let rhoso = rhoso::check_settings(&mut c, spec);
     let globals = globals::check_globals(&mut c, spec);
+    let container_images = globals::check_container_images(&mut c, spec, target);
 
     let mut diags = c.diags;
     crate::diag::sort(&mut diags);
@@ -175,6 +176,7 @@ pub fn check(spec: &Spec, target: Option<TargetName>) -> (Option<Deployment>, Ve
         sites,
         central_compute,
         rhoso,
+        container_images: container_images.expect("no errors means container_images is valid"),
     };
     (Some(deployment), diags)
 }

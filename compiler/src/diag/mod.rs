@@ -131,6 +131,7 @@ codes! {
     BadNode = "DCN070";
     NodesNeeded = "DCN071";
     OperatorName = "DCN072";
+    ContainerImages = "DCN090";
     DiffersOnPurpose = "DCN095";
     NetworksWithoutData = "DCN096";
     NetworkNoRole = "DCN097";

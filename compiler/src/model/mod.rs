@@ -217,6 +217,19 @@ pub struct Deployment {
     pub central_compute: Option<Site>,
     /// The rhoso-18 settings (checked for every target, used by that one).
     pub rhoso: RhosoSettings,
+    /// Where the stacks' container images come from (TripleO targets).
+    pub container_images: ContainerImages,
+}
+
+/// `container_images`: the `ContainerImagePrepare` environment every stack's deploy passes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContainerImages {
+    /// Generated once on the undercloud by `openstack tripleo container image prepare default
+    /// --local-push-destination`, into the work directory.
+    Prepare,
+    /// The user's own file on the undercloud.
+    File(AbsPath),
 }
 
 impl Deployment {

@@ -32,6 +32,11 @@ pub(crate) fn tht() -> &'static str {
 pub(crate) fn work_dir() -> &'static str {
     "$HOME/dcnc-work"
 }
+/// `container_images`: generate the release's default `ContainerImagePrepare` once
+/// (`openstack tripleo container image prepare default --local-push-destination`).
+pub(crate) fn container_images() -> &'static str {
+    "prepare"
+}
 pub(crate) fn pool() -> &'static str {
     "images"
 }

@@ -49,6 +49,24 @@ pub struct Spec {
     /// Directory on the undercloud where deploy scripts keep exports and other runtime files.
     #[schemars(default = "defaults::work_dir")]
     pub work_dir: Option<Located<String>>,
+    /// Where every stack's container images come from: `prepare`, or the absolute path of your
+    /// own containers-prepare-parameter.yaml on the undercloud.
+    ///
+    /// It is the `ContainerImagePrepare` environment each `deploy.sh` passes with `-e` (after the
+    /// target's TripleO environments, before the stack's own files). `prepare`: the first `deploy.sh` to run writes
+    /// `$DCNC_WORK_DIR/containers-prepare-parameter.yaml` with `openstack tripleo container image
+    /// prepare default --local-push-destination` (the release's defaults, served by the
+    /// undercloud's registry), and every stack and rerun passes that file; edit it there to change
+    /// the namespace or tag. Otherwise the absolute path of your own
+    /// containers-prepare-parameter.yaml on the undercloud, passed as it is. Without either, the
+    /// client fills in the public registry's images (tripleo-common `default_image_params`) and
+    /// every node pulls from there. TripleO targets only: `rhoso-18` ignores it (the operators'
+    /// images come from the OpenStackVersion resource).
+    #[schemars(
+        default = "defaults::container_images",
+        example = &"/home/stack/containers-prepare-parameter.yaml"
+    )]
+    pub container_images: Option<Located<String>>,
     /// Glance settings shared by every site.
     #[serde(default)]
     pub glance: Glance,

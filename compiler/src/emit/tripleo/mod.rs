@@ -14,7 +14,7 @@ use super::templates::{render, v};
 use super::{ceph, put, steps, stores, StackRef, Tree};
 use crate::graph::{self, Plan, StepKind};
 use crate::kinds::CopyImageBy;
-use crate::model::{Deployment, Site, SiteKind, Topology};
+use crate::model::{ContainerImages, Deployment, Site, SiteKind, Topology};
 use crate::target::{CephTool, DeployFlow};
 
 /// What the deployment and its plan say about the tree as a whole, looked up once.
@@ -72,6 +72,11 @@ fn base_context(d: &Deployment, f: &Facts) -> Value {
         show_locations_parameter => d.target.show_locations_parameter,
         provisioned => d.target.flow == DeployFlow::Provisioned,
         client => v(&d.target.client),
+        // `container_images`: the user's own file, or none (deploy.sh generates it)
+        container_images_file => match &d.container_images {
+            ContainerImages::File(p) => Some(p.as_str()),
+            ContainerImages::Prepare => None,
+        },
         // cephadm's `overcloud ceph deploy` runs before the stack (Target::ceph_tool)
         deployed_ceph => d.target.ceph_tool == CephTool::Cephadm,
         // `export ceph` finds each stack's playbooks without --config-download-dir there

@@ -119,8 +119,9 @@ fn run_command(
         return;
     }
     let words = c.texts();
-    // `cp [-OPTS] SRC DST`: DST holds what SRC holds (e.g. the export a deploy wrote)
-    if let ["cp", rest @ ..] = words.as_slice() {
+    // `cp [-OPTS] SRC DST`, `mv [-OPTS] SRC DST`: DST holds what SRC holds (e.g. the export a
+    // deploy wrote, the containers-prepare file deploy.sh writes beside it and moves in place)
+    if let ["cp" | "mv", rest @ ..] = words.as_slice() {
         let paths: Vec<&&str> = rest.iter().filter(|w| !w.starts_with('-')).collect();
         if let [src, dst] = paths.as_slice() {
             let (src, dst) = (absolute(src, dir), absolute(dst, dir));
