@@ -169,7 +169,17 @@ pub struct Client {
     /// The user `node provision` makes on every node with the stack user's key, whom the
     /// playbooks log in as: `--overcloud-ssh-user`'s default, `heat-admin` in 13.7.0
     /// (v2/overcloud_node.py:238-241, as tripleo-ansible-inventory's default) and 16.5.0
-    /// (:243-244), `tripleo-admin` in 20.0.0 (:248-249).
+    /// (:243-244), `tripleo-admin` in 20.0.0 (:248-249). No flow needs `openstack overcloud
+    /// admin authorize`: `--stack-only` skips the deploy's ssh admin setup
+    /// (`get_hosts_and_enable_ssh_admin` only with `--setup-only` or a full deploy: 16.5.0
+    /// v1/overcloud_deploy.py:1269-1282,1366-1375, 20.0.0 :1072-1077,1181-1190; 13.7.0 only with
+    /// config download, :1055-1064), but node provision already made this user with the stack
+    /// user's key (the client's `ssh_user_name` and `ssh_public_keys`, 13.7.0
+    /// v2/overcloud_node.py:264-276, 16.5.0 :306-320, 20.0.0 :323-333; tripleo-ansible 6.0.0
+    /// cli-overcloud-node-provision.yaml:101-108), and the playbooks' inventory logs in as the same
+    /// default user (16.5.0 `--overcloud-ssh-user` of the deploy, :780-781, into the inventory
+    /// `--stack-only` writes, :1305-1315; 20.0.0 :609-610; 13.7.0's tripleo-ansible-inventory,
+    /// tripleo-validations ussuri-eol scripts/tripleo-ansible-inventory:61-62).
     pub ssh_user: &'static str,
 }
 
