@@ -679,6 +679,12 @@ fn run(root: &Path, names: &[&str], values: &BTreeMap<&str, String>) -> Result<O
         fs::write(&path, STUB).unwrap();
         fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).unwrap();
     }
+    // The stack user's ssh key pair, as the undercloud install makes it (THT 14.3.0
+    // extraconfig/post_deploy/undercloud_post.sh:45-47): deploy.sh's playbooks log in with it.
+    let ssh = root.join("home/.ssh");
+    fs::create_dir_all(&ssh).unwrap();
+    fs::write(ssh.join("id_rsa"), "PRIVATE\n").unwrap();
+    fs::write(ssh.join("id_rsa.pub"), "ssh-ed25519 AAAA dcnc-hostile\n").unwrap();
     let etc = root.join("etc");
     fs::create_dir_all(&etc).unwrap();
     fs::write(etc.join("glance-api.conf"), "").unwrap();

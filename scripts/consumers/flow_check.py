@@ -692,6 +692,59 @@ def need_nodes(stack, by):
                       % (by, stack, n.get("user")))
 
 
+# ssh's identity files when none is given (ssh(1) -i: ~/.ssh/id_rsa, id_ecdsa, id_ecdsa_sk,
+# id_ed25519, id_ed25519_sk, id_dsa), all tried in turn.
+SSH_DEFAULT_IDENTITIES = ["id_rsa", "id_ecdsa", "id_ecdsa_sk", "id_ed25519", "id_ed25519_sk", "id_dsa"]
+# Ansible's boolean settings: ansible.module_utils.parsing.convert_bool BOOLEANS_FALSE.
+ANSIBLE_FALSE = {"n", "no", "off", "0", "false", "f"}
+
+
+def ssh_login(stack, by, argv):
+    """How ansible's ssh connection gets into the nodes of stack: with the private key whose public
+    half node provision gave the nodes' user (the client's extra var ssh_public_keys, from
+    utils.get_key(stack, needs_pair=True)), and past the host keys of nodes this undercloud has
+    never seen. The client's own playbook runs set ANSIBLE_PRIVATE_KEY_FILE to that key and turn
+    host key checking off (python-tripleoclient 13.7.0 utils.py:455-456,572,600; 16.5.0
+    :464-465,569,602; 20.0.0 :463-464,537,570); a bare ansible-playbook uses ssh's own default
+    identities and ansible's host_key_checking (on), so ssh stops at each new node's host key."""
+    n = nodes_of(stack)
+    opts = {}
+    i = 0
+    while i < len(argv):
+        a = argv[i]
+        for o in ("--private-key", "--key-file", "--ssh-common-args", "--ssh-extra-args"):
+            if a == o and i + 1 < len(argv):
+                opts[o] = argv[i + 1]
+                i += 1
+            elif a.startswith(o + "="):
+                opts[o] = a.split("=", 1)[1]
+        i += 1
+    installed = n.get("public_key")
+    if installed:
+        key = opts.get("--private-key") or opts.get("--key-file") or os.environ.get("ANSIBLE_PRIVATE_KEY_FILE")
+        home = os.environ.get("HOME", "")
+        tried = [os.path.expanduser(key)] if key else \
+            [os.path.join(home, ".ssh", k) for k in SSH_DEFAULT_IDENTITIES]
+        def pub(k):
+            try:
+                with open(k + ".pub", encoding="utf-8") as f:
+                    return f.read()
+            except OSError:
+                return None
+        if not any(os.path.exists(k) and pub(k) == installed for k in tried):
+            raise Problem("%s logs into the nodes of stack %s with %s, but node provision gave their "
+                          "user %s the public key of another pair (utils.get_key(stack, needs_pair=True))"
+                          % (by, stack, key or "ssh's default identities (no key given)", n.get("user")))
+    ssh_args = " ".join([os.environ.get("ANSIBLE_SSH_ARGS", ""), opts.get("--ssh-common-args", ""),
+                         opts.get("--ssh-extra-args", "")])
+    checking = os.environ.get("ANSIBLE_HOST_KEY_CHECKING", "true").strip().lower() not in ANSIBLE_FALSE
+    if checking and not re.search(r"StrictHostKeyChecking=(no|accept-new)\b", ssh_args):
+        raise Problem("%s: ssh stops at the host key of each node of stack %s (new to this machine: "
+                      "not in ~/.ssh/known_hosts), as ansible's host_key_checking is on: the client's own "
+                      "runs set ANSIBLE_HOST_KEY_CHECKING=False and StrictHostKeyChecking=no "
+                      "(tripleoclient/utils.py run_ansible_playbook)" % (by, stack))
+
+
 def stack_record(stack):
     """The heat stack as the last deploy left it (whichever heat it was in)."""
     return STATE.d.setdefault("stacks", {}).get(stack)
@@ -752,6 +805,7 @@ def run_playbook_effects(playbook, extra_vars, playbook_dir=None, workdir=None, 
             write_yaml(os.path.join(ev["working_dir"], "tripleo-ansible-inventory.yaml"), inventory)
         STATE.d.setdefault("nodes", {})[stack] = {"by": "node provision", "user": ev.get("ssh_user_name"),
                                                   "ssh": True, "output": ev["baremetal_deployed_path"],
+                                                  "public_key": ev.get("ssh_public_keys"),
                                                   "network_config": bool(ev.get("configure_networking"))}
         CURRENT["stack"] = stack
     elif name == "cli-overcloud-network-vip-provision.yaml":
@@ -1384,6 +1438,7 @@ def run_modelled(prog, argv):
         if st is None:
             raise Problem("ansible-playbook %s: no stack %s was deployed before" % (play, stack))
         need_nodes(stack, "ansible-playbook " + os.path.basename(play))
+        ssh_login(stack, "ansible-playbook " + os.path.basename(play), argv)
         deploy_steps_effects(stack, os.path.dirname(os.path.abspath(play)))
         return 0
     if prog == "tripleo-ansible-inventory":
@@ -1587,7 +1642,7 @@ def check_tree(name, tree, client, common, tht, verbose, inputs=None):
         with open(bash_env, "w", encoding="utf-8") as f:
             f.write(BASH_ENV)
         sock = os.path.join(scratch, "sock")
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("OS_", "OVERCLOUD_", "DCNC_"))}
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("OS_", "OVERCLOUD_", "DCNC_", "ANSIBLE_"))}
         env["PATH"] = refusing_bin(scratch) + os.pathsep + env.get("PATH", "/usr/bin:/bin")
         env.update({"HOME": home, "DCNC_WORK_DIR": work, "TMPDIR": tmp, "THT": tht, "BASH_ENV": bash_env,
                     "DCNC_FLOW_PY": sys.executable, "DCNC_FLOW_SELF": os.path.abspath(__file__),

@@ -5,7 +5,8 @@
 # trees dcnc writes now must pass; three broken copies of tht-18's (an edge without `node provision`,
 # an export written where the edges do not read it, no step writing the containers-prepare file)
 # must fail with the missing file, and ussuri's
-# without deployed-server-environment.yaml with the Nova it would need.
+# without deployed-server-environment.yaml with the Nova it would need; playbooks run with ssh's
+# host key check on, or with another key than the one node provision gave the nodes, must fail.
 # Usage: test_flow_check.sh [DCNC_BINARY]. Ends with "N passed, N failed".
 set -euo pipefail
 
@@ -131,8 +132,32 @@ check "a tree with network_data passes" 0 "nets: ok" -- "nets=$TMP/nets"
 cp -a "$TMP/nets" "$TMP/nets-missing"
 sed -i 's|network-data/dcn0.yaml|network-data/nope.yaml|' "$TMP/nets-missing/stacks/dcn0/deploy.sh"
 check "a network_data no one supplied fails" 1 \
-  "stacks/dcn0/deploy.sh:65: openstack overcloud network provision --stack dcn0" \
+  "stacks/dcn0/deploy.sh:81: openstack overcloud network provision --stack dcn0" \
   "Network configuration file does not exist: network-data/nope.yaml" \
   -- "nets-missing=$TMP/nets-missing"
+
+# The playbooks as a bare ansible-playbook runs them: ansible's host_key_checking is on, and no node
+# is in ~/.ssh/known_hosts (the client's own runs turn it off: utils.py run_ansible_playbook).
+cp -r "$TMP/tht-18" "$TMP/host-keys"
+sed -i '/export ANSIBLE_HOST_KEY_CHECKING=/d; /export ANSIBLE_SSH_ARGS=/d' "$TMP"/host-keys/stacks/*/deploy.sh
+if grep -q 'ANSIBLE_HOST_KEY_CHECKING\|ANSIBLE_SSH_ARGS=' "$TMP"/host-keys/stacks/*/deploy.sh; then
+  die "could not remove the host key settings from the tht-18 tree"
+fi
+check "playbooks run with ssh's host key check on fail" 1 \
+  "stacks/control-plane/deploy.sh:" \
+  "ssh stops at the host key of each node of stack control-plane" \
+  -- "host-keys=$TMP/host-keys"
+
+# The playbooks logging in with another key than the pair node provision gave the nodes' user.
+cp -r "$TMP/ussuri" "$TMP/other-key"
+# shellcheck disable=SC2016 # deploy.sh's text, as written
+sed -i 's|ANSIBLE_PRIVATE_KEY_FILE="$(ssh_key_pair)"|ANSIBLE_PRIVATE_KEY_FILE="$HOME/.ssh/id_ed25519"|' \
+  "$TMP"/other-key/stacks/*/deploy.sh
+grep -q 'id_ed25519' "$TMP/other-key/stacks/control-plane/deploy.sh" \
+  || die "could not change the playbooks' key in the ussuri tree"
+check "playbooks logging in with a key node provision did not give fail" 1 \
+  "stacks/control-plane/deploy.sh:" \
+  "logs into the nodes of stack control-plane with ~/.ssh/id_ed25519, but node provision gave their user heat-admin the public key of another pair" \
+  -- "other-key=$TMP/other-key"
 
 finish
