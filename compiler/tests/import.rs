@@ -513,6 +513,7 @@ const REBUILDS: &[&str] = &[
     "e2e-local",
     "five-edges",
     "glance-cache",
+    "network-data",
     "renamed-roles",
     "seed-multistore",
 ];

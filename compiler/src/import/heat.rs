@@ -111,6 +111,48 @@ pub struct RoleDef {
     pub count_default: Option<u32>,
     /// `OS::TripleO::Services::X` names, without the prefix.
     pub services: Vec<String>,
+    /// Its `networks:` (THT network name, the `subnet:` given, where), when it lists them: a
+    /// list (`- InternalApi`, THT 12.x) or a map (`InternalApi: {subnet: internal_api_subnet}`).
+    pub networks: Option<Vec<RoleNet>>,
+}
+
+/// A network of a role in a roles file.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RoleNet {
+    pub name: String,
+    pub subnet: Option<String>,
+    pub loc: Loc,
+}
+
+/// The `networks:` of a role of a roles file.
+fn role_networks(file: FileId, item: &Node) -> Option<Vec<RoleNet>> {
+    let n = item.get("networks")?;
+    let out = match &n.value {
+        Value::Seq(items) => items
+            .iter()
+            .filter_map(|i| {
+                Some(RoleNet {
+                    name: i.scalar_text()?,
+                    subnet: None,
+                    loc: Loc::new(file, i.span),
+                })
+            })
+            .collect(),
+        Value::Map(_) => n
+            .entries()
+            .iter()
+            .map(|(k, v)| {
+                let sub = v.get("subnet");
+                RoleNet {
+                    name: k.scalar_text().unwrap_or_default(),
+                    subnet: sub.and_then(Node::scalar_text),
+                    loc: Loc::new(file, sub.map_or(k.span, |x| x.span)),
+                }
+            })
+            .collect(),
+        _ => return None,
+    };
+    Some(out)
 }
 
 impl RoleDef {
@@ -156,6 +198,7 @@ pub fn read_roles(sources: &Sources, id: FileId) -> Result<Vec<RoleDef>, ImportE
             loc: Loc::new(id, name.span),
             count_default,
             services,
+            networks: role_networks(id, item),
         });
     }
     Ok(out)
@@ -169,6 +212,56 @@ pub struct BaremetalRole {
     pub count: Option<(u32, Loc)>,
     /// The `node:` capability of each instance that has one.
     pub tags: Vec<(String, Loc)>,
+    /// The ports of its nodes besides ctlplane (`defaults.networks`, where it is written).
+    pub networks: Option<(Vec<PortNet>, Loc)>,
+    /// Instances with `networks` of their own (merged over the defaults by tripleo-ansible
+    /// 6.0.0 baremetal_deploy.py:369-385): their ports besides ctlplane and where.
+    pub instance_networks: Vec<(Vec<PortNet>, Loc)>,
+    /// `network_config.template` of the defaults, then of each instance that sets one.
+    pub templates: Vec<(String, Loc)>,
+    /// Instances with a fixed ctlplane address: host name (if given), address, where.
+    pub nodes: Vec<(Option<String>, String, Loc)>,
+}
+
+/// A port of a baremetal deployment file: the Neutron network name (`internal_api`) and subnet.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PortNet {
+    pub network: String,
+    pub subnet: Option<String>,
+    pub loc: Loc,
+}
+
+/// The `networks:` of a baremetal `defaults` or instance, without ctlplane.
+fn ports(file: FileId, n: &Node) -> Option<(Vec<PortNet>, Loc)> {
+    let list = n.get("networks")?;
+    let out = list
+        .items()
+        .iter()
+        .filter_map(|p| {
+            let network = p.get("network")?.scalar_text()?;
+            (network != "ctlplane").then(|| PortNet {
+                network,
+                subnet: p.get("subnet").and_then(Node::scalar_text),
+                loc: Loc::new(file, p.span),
+            })
+        })
+        .collect();
+    Some((out, Loc::new(file, list.span)))
+}
+
+/// The host name and fixed ctlplane address of a baremetal instance that has one.
+fn fixed_ip(file: FileId, n: &Node) -> Option<(Option<String>, String, Loc)> {
+    let ctl = (n.get("networks")?.items().iter())
+        .find(|p| p.get("network").and_then(Node::scalar_text).as_deref() == Some("ctlplane"))?;
+    let ip = ctl.get("fixed_ip")?;
+    let host = n.get("hostname").and_then(Node::scalar_text);
+    Some((host, ip.scalar_text()?, Loc::new(file, ip.span)))
+}
+
+/// `network_config.template` of a baremetal `defaults` or instance.
+fn template(file: FileId, n: &Node) -> Option<(String, Loc)> {
+    let t = n.get("network_config")?.get("template")?;
+    Some((t.scalar_text()?, Loc::new(file, t.span)))
 }
 
 /// Reads a baremetal deployment file: a list of `{name, count, instances: [...]}`.
@@ -201,11 +294,24 @@ pub fn read_baremetal(sources: &Sources, id: FileId) -> Result<Vec<BaremetalRole
         if tags.is_empty() {
             tags.extend(item.get("defaults").and_then(tag_of));
         }
+        let defaults = item.get("defaults");
+        let instances = item.get("instances").map_or(&[][..], |i| i.items());
+        let templates = (defaults.into_iter().chain(instances))
+            .filter_map(|n| template(id, n))
+            .collect();
         out.push(BaremetalRole {
             name: name.scalar_text().unwrap_or_default(),
             loc: Loc::new(id, name.span),
             count,
             tags,
+            networks: defaults.and_then(|d| ports(id, d)),
+            // an instance's ctlplane only keeps the defaults' other ports
+            instance_networks: (instances.iter())
+                .filter_map(|i| ports(id, i))
+                .filter(|(p, _)| !p.is_empty())
+                .collect(),
+            templates,
+            nodes: instances.iter().filter_map(|i| fixed_ip(id, i)).collect(),
         });
     }
     Ok(out)

@@ -1,6 +1,8 @@
 //! The TripleO commands of a deploy script: `openstack overcloud deploy` and the commands around
 //! it (`roles generate`, `export`, `export ceph`, `node provision`, `ceph deploy`, node tagging
-//! with `openstack baremetal node set`, and `crudini` edits of glance-api.conf / nova.conf).
+//! with `openstack baremetal node set`, `crudini` edits of glance-api.conf / nova.conf, a `sed`
+//! that sets a network's subnet in a roles file, `openstack tripleo container image prepare
+//! default`).
 //!
 //! Options and their arity are python-tripleoclient's (`overcloud_deploy.py` get_parser of
 //! 13.x-20.x): `--templates` takes an optional directory; every other option below takes one
@@ -86,8 +88,32 @@ pub struct Crudini {
     pub value: Option<Word>,
 }
 
+/// `sed -i '/^    InternalApi:$/{n;s/^      subnet: .*$/      subnet: internal_api_dcn0/}' FILE`:
+/// the subnet of a network in a roles file (what dcnc's deploy.sh writes into the roles file
+/// `roles generate` made, as upstream's spine-leaf roles have it).
+#[derive(Clone, Debug)]
+pub struct SubnetEdit {
+    pub loc: Loc,
+    pub file: Word,
+    /// The THT network name (`InternalApi`).
+    pub network: String,
+    pub subnet: String,
+}
+
+/// `openstack tripleo container image prepare default ... --output-env-file FILE`: the
+/// ContainerImagePrepare environment of the release's defaults.
+#[derive(Clone, Debug)]
+pub struct ContainerPrepare {
+    pub loc: Loc,
+    pub output: Option<Word>,
+    /// `--local-push-destination`: the images go into the undercloud's registry.
+    pub local_push: bool,
+}
+
 #[derive(Clone, Debug)]
 pub enum Op {
+    SubnetEdit(SubnetEdit),
+    ContainerPrepare(ContainerPrepare),
     Deploy(Box<Deploy>),
     RolesGenerate(RolesGenerate),
     Export(Export),
@@ -233,9 +259,30 @@ pub fn recognize(c: &Command, file: FileId) -> Option<Op> {
         }
         return None;
     }
+    if c.words.first().is_some_and(|w| w.text == "sed") {
+        return subnet_edit(c, loc).map(Op::SubnetEdit);
+    }
     let args = openstack_args(c)?;
     let texts: Vec<&str> = args.iter().map(|w| w.text.as_str()).collect();
     match texts.as_slice() {
+        ["tripleo", "container", "image", "prepare", "default", ..] => {
+            let rest = &args[5..];
+            let mut output = None;
+            let mut i = 0;
+            while i < rest.len() {
+                let (opt, inline) = split_opt(&rest[i]);
+                if opt == "--output-env-file" {
+                    output = inline.or_else(|| rest.get(i + 1).cloned());
+                    i += 1;
+                }
+                i += 1;
+            }
+            Some(Op::ContainerPrepare(ContainerPrepare {
+                loc,
+                output,
+                local_push: texts.contains(&"--local-push-destination"),
+            }))
+        }
         ["overcloud", "deploy", ..] => Some(Op::Deploy(Box::new(deploy(&args[2..], loc)))),
         ["overcloud", "roles", "generate", ..] => {
             Some(Op::RolesGenerate(roles_generate(&args[3..], loc)))
@@ -251,6 +298,47 @@ pub fn recognize(c: &Command, file: FileId) -> Option<Op> {
         ["baremetal", "node", "set", ..] => node_tag(&args[3..], loc).map(Op::NodeTag),
         _ => None,
     }
+}
+
+/// `sed -i EXPR FILE` whose one expression sets the `subnet:` under a network of a roles file:
+/// `/^ +NAME:$/{n;s/^ +subnet: .*$/ +subnet: SUBNET/}` (the line after the network's line).
+fn subnet_edit(c: &Command, loc: Loc) -> Option<SubnetEdit> {
+    let words: Vec<&Word> = c.words[1..].iter().collect();
+    let [i, expr, file] = words.as_slice() else {
+        return None;
+    };
+    if i.text != "-i" {
+        return None;
+    }
+    let (head, tail) = expr.text.strip_prefix('/')?.split_once("/{n;s/")?;
+    let network = head
+        .trim_start_matches('^')
+        .trim_end_matches('$')
+        .trim()
+        .strip_suffix(':')?;
+    let mut parts = tail.split('/');
+    let (pattern, replacement, end) = (parts.next()?, parts.next()?, parts.next()?);
+    if end != "}"
+        || parts.next().is_some()
+        || !pattern
+            .trim_start_matches('^')
+            .trim()
+            .starts_with("subnet:")
+    {
+        return None;
+    }
+    let subnet = replacement.trim().strip_prefix("subnet:")?.trim();
+    let name = |n: &str| {
+        !n.is_empty()
+            && n.chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '-')
+    };
+    (name(network) && name(subnet)).then(|| SubnetEdit {
+        loc,
+        file: (*file).clone(),
+        network: network.to_string(),
+        subnet: subnet.to_string(),
+    })
 }
 
 fn deploy(args: &[Word], loc: Loc) -> Deploy {
@@ -522,5 +610,32 @@ mod tests {
             (c.section.as_str(), c.key.as_str()),
             ("glance_store", "default_backend")
         );
+    }
+
+    #[test]
+    fn subnet_edits_and_the_container_images_file() {
+        let o = ops(
+            "sed -i '/^    InternalApi:$/{n;s/^      subnet: .*$/      subnet: internal_api_dcn1/}' \"$R\"\n\
+             sed -i 's/foo/bar/' roles.yaml\n\
+             sed -i '/^    Storage:$/{n;s/^      vip: .*$/      vip: true/}' roles.yaml\n\
+             openstack tripleo container image prepare default --local-push-destination --output-env-file ~/c.yaml\n\
+             openstack tripleo container image prepare default --output-env-file=c2.yaml\n",
+        );
+        assert_eq!(o.len(), 3, "{o:?}");
+        let Op::SubnetEdit(e) = &o[0] else { panic!() };
+        assert_eq!(
+            (e.network.as_str(), e.subnet.as_str()),
+            ("InternalApi", "internal_api_dcn1")
+        );
+        let Op::ContainerPrepare(c) = &o[1] else {
+            panic!()
+        };
+        assert!(c.local_push);
+        assert!(c.output.as_ref().unwrap().text.ends_with("/c.yaml"));
+        let Op::ContainerPrepare(c) = &o[2] else {
+            panic!()
+        };
+        assert!(!c.local_push);
+        assert_eq!(c.output.as_ref().unwrap().text, "c2.yaml");
     }
 }

@@ -185,6 +185,7 @@ impl Read {
                 loc: d.loc,
                 services: None,
                 count_default: None,
+                networks: None,
             })
             .collect();
             return (roles, RolesSource::Default);
@@ -211,6 +212,7 @@ impl Read {
                         loc: Loc::new(*file, w.span),
                         services: None,
                         count_default: None,
+                        networks: None,
                     }
                 })
                 .collect();
@@ -239,5 +241,6 @@ fn role_in(d: RoleDef) -> RoleIn {
         loc: d.loc,
         services: Some(d.services),
         count_default: d.count_default,
+        networks: d.networks,
     }
 }

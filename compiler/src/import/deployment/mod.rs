@@ -110,6 +110,8 @@ pub struct RoleIn {
     /// Its services, when a roles file of the directory lists them.
     pub services: Option<Vec<String>>,
     pub count_default: Option<u32>,
+    /// Its networks, when a roles file of the directory lists them.
+    pub networks: Option<Vec<heat::RoleNet>>,
 }
 
 /// Where the roles of a stack come from.
@@ -190,6 +192,11 @@ impl Read {
     pub fn file_of(&self, script: FileId, w: &Word) -> Option<FileId> {
         let dir = script_dir(&self.sources, script, &self.options);
         find_file(&self.sources, &absolute(&w.text, &dir), &self.options.home)
+    }
+
+    /// The absolute path a path word of a script names.
+    pub fn abs_of(&self, script: FileId, w: &Word) -> String {
+        absolute(&w.text, &script_dir(&self.sources, script, &self.options))
     }
 
     /// The baremetal deployment file of a stack: its deploy's `--baremetal-deployment`, or the

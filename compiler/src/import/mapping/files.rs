@@ -118,7 +118,15 @@ impl Mapper<'_> {
     /// parameters of the others.
     pub(super) fn files(&mut self, s: &mut Stack, f: &mut MapBuilder) {
         if let Some(n) = &s.last.network_data {
-            f.field("network_data", Doc::str(&n.abs, Some(n.loc)));
+            // A relative path the directory does not hold is relative to where the script runs
+            // (as dcnc's deploy.sh passes a spec's relative `network_data`): kept as written.
+            let relative = !n.word.text.starts_with(['/', '~', '$']);
+            let path = if relative && matches!(n.res, Res::Missing) {
+                &n.word.text
+            } else {
+                &n.abs
+            };
+            f.field("network_data", Doc::str(path, Some(n.loc)));
             if matches!(n.res, Res::Missing) {
                 self.report.add(
                     Section::Note,
@@ -132,6 +140,7 @@ impl Mapper<'_> {
                 );
             }
         }
+        self.networks(s, f);
         let mut keep: Vec<Doc> = Vec::new();
         let mut kept_files: Vec<FileId> = Vec::new();
         let mut target_envs: Vec<&str> = self.target.environments(s.kind, self.external);

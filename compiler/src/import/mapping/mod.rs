@@ -11,12 +11,15 @@
 //! edge image cache), `ceph.rs` (clusters, fsids, mons, OSDs, the Ceph client confs, the
 //! external key), `sites.rs` (a site's names and zone, its Glance API and NTP, the central
 //! compute stack, `edge_defaults`), `stores.rs` (store ids, descriptions, the stores an edge
-//! Glance has), `roles.rs` (roles, counts, hints, flavors), `files.rs` (environment files,
+//! Glance has), `roles.rs` (roles, counts, hints, flavors), `networks.rs` (a stack's
+//! `networks` and `network_config_template`: its roles file's subnets, its nodes' ports),
+//! `files.rs` (environment files,
 //! pass-through parameters, secrets, edits outside TripleO, what is left).
 
 mod ceph;
 mod files;
 mod glance;
+mod networks;
 mod roles;
 mod sites;
 mod stacks;

@@ -106,6 +106,20 @@ impl Mapper<'_> {
         let bm = baremetal.and_then(|b| b.iter().find(|x| x.name == r.name));
         self.role_count(s, &r, bm, &mut role);
         self.role_hint(s, &r, bm, &mut role);
+        // the nodes with a fixed ctlplane address (baremetal.yaml's instances)
+        let nodes: Vec<Doc> = (bm.map_or(&[][..], |b| &b.nodes).iter())
+            .map(|(host, ip, l)| {
+                let mut n = MapBuilder::default();
+                if let Some(h) = host {
+                    n.field("hostname", Doc::str(h, Some(*l)));
+                }
+                n.field("ctlplane_ip", Doc::str(ip, Some(*l)));
+                n.build()
+            })
+            .collect();
+        if !nodes.is_empty() {
+            role.field("nodes", Doc::Seq(nodes));
+        }
         // flavor
         let flavor_key = format!("Overcloud{}Flavor", r.name);
         if let Some((fl, l)) = s.own_str(&flavor_key) {
