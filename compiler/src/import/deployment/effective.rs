@@ -155,6 +155,17 @@ impl Read {
                 set(out, &k, v, origin, "overwrite");
             }
         }
+        // `container image prepare default --output-env-file <this file>`: ContainerImagePrepare
+        if let Some((loc, push)) = self.container_prepare(&e.abs) {
+            let v = super::prepared_images(push);
+            set(
+                out,
+                "ContainerImagePrepare",
+                v,
+                Origin::Cli(loc),
+                "overwrite",
+            );
+        }
         // `ceph deploy --cluster X -o <this file>`: the file sets CephClusterName
         if let Some((name, loc)) = self.ceph_deploy_output(&e.abs) {
             set(

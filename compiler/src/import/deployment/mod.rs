@@ -34,6 +34,17 @@ use scripts::{run_script, script_dir};
 /// Where THT is installed on an undercloud, unless `--templates` says otherwise.
 pub const THT_ROOT: &str = "/usr/share/openstack-tripleo-heat-templates";
 
+/// What heat gets as `ContainerImagePrepare` from a file `openstack tripleo container image
+/// prepare default` wrote (the release's defaults: import does not run it), with and without
+/// `--local-push-destination`; both sides of the round trip give heat the same stand-in.
+pub fn prepared_images(local_push: bool) -> Json {
+    Json::String(if local_push {
+        "<the release's defaults, push_destination: true (openstack tripleo container image prepare default --local-push-destination)>".into()
+    } else {
+        "<the release's defaults (openstack tripleo container image prepare default)>".into()
+    })
+}
+
 /// What an import reads a directory as.
 #[derive(Clone, Debug)]
 pub struct Options {
@@ -192,6 +203,23 @@ impl Read {
     pub fn file_of(&self, script: FileId, w: &Word) -> Option<FileId> {
         let dir = script_dir(&self.sources, script, &self.options);
         find_file(&self.sources, &absolute(&w.text, &dir), &self.options.home)
+    }
+
+    /// The `openstack tripleo container image prepare default` that wrote `abs` (its
+    /// `--output-env-file`, or a file a script moved or copied it to): where, and whether it
+    /// pushes into the undercloud's registry.
+    pub fn container_prepare(&self, abs: &str) -> Option<(Loc, bool)> {
+        self.ops.iter().find_map(|(file, op)| match op {
+            Op::ContainerPrepare(c) => {
+                let out = self.abs_of(*file, c.output.as_ref()?);
+                let moved = self
+                    .copies
+                    .iter()
+                    .any(|(src, dst)| *src == out && dst == abs);
+                (out == abs || moved).then_some((c.loc, c.local_push))
+            }
+            _ => None,
+        })
     }
 
     /// The absolute path a path word of a script names.

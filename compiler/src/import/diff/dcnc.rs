@@ -153,6 +153,15 @@ pub(super) fn effective(
                     put(&mut out, &k, v, origin());
                 }
             }
+            DcncEnv::Runtime(t) if t.ends_with("/containers-prepare-parameter.yaml") => {
+                // what deploy.sh's `openstack tripleo container image prepare default
+                // --local-push-destination` writes there (`container_images: prepare`)
+                let origin = Origin::Tht(format!(
+                    "<dcnc>stacks/{stack}/deploy.sh (container image prepare)"
+                ));
+                let v = crate::import::deployment::prepared_images(true);
+                put(&mut out, "ContainerImagePrepare", v, origin);
+            }
             DcncEnv::Kept(_, None) | DcncEnv::Runtime(_) => {}
         }
     }

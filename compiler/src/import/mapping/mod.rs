@@ -13,10 +13,12 @@
 //! compute stack, `edge_defaults`), `stores.rs` (store ids, descriptions, the stores an edge
 //! Glance has), `roles.rs` (roles, counts, hints, flavors), `networks.rs` (a stack's
 //! `networks` and `network_config_template`: its roles file's subnets, its nodes' ports),
+//! `containers.rs` (`container_images`: a ContainerImagePrepare file, or dcnc's `prepare`),
 //! `files.rs` (environment files,
 //! pass-through parameters, secrets, edits outside TripleO, what is left).
 
 mod ceph;
+mod containers;
 mod files;
 mod glance;
 mod networks;
@@ -127,6 +129,7 @@ pub fn map(read: &Read, target: Option<TargetName>, report: &mut Report) -> Resu
     {
         top.field("tht", Doc::str(tht, None));
     }
+    m.container_images(&mut stacks, &mut top);
     let glance = m.glance(&mut stacks);
     if !glance.is_empty() {
         top.field("glance", glance.build());
