@@ -567,12 +567,19 @@ fn a_tree_dcnc_built_imports_to_a_spec_that_builds_it_again() {
             assert!(dcnc(&["build", s, "-o", f, "--target", &t])
                 .status
                 .success());
-            let r = dcnc(&["import", f, "-o", i, "--target", &t]);
+            let r = dcnc(&["import", f, "-o", i, "--target", &t, "--diff"]);
             assert_eq!(
                 r.status.code(),
                 Some(0),
                 "{name}/{t}: {}",
                 String::from_utf8_lossy(&r.stderr)
+            );
+            // and heat gets the same from both, nothing marked: the tree's own container images
+            // (`prepare`) are the spec's
+            let out = String::from_utf8_lossy(&r.stdout);
+            assert!(
+                out.ends_with("\n0 differences in the parameters heat gets.\n"),
+                "{name}/{t}: the round trip\n{out}"
             );
             let b = dcnc(&["build", i, "-o", a]);
             assert!(
