@@ -266,7 +266,11 @@ pub fn render(p: &ChangePlan) -> String {
         }
     }
     if !p.unchanged.is_empty() {
-        s.push_str(&format!("unchanged: {}\n", p.unchanged.join(", ")));
+        // the first few and a count: `--format json` lists every one
+        s.push_str(&format!(
+            "unchanged: {}\n",
+            crate::diag::name_list(&p.unchanged)
+        ));
     }
     for stack in &p.removed_stacks {
         s.push_str(&format!(
@@ -274,4 +278,31 @@ pub fn render(p: &ChangePlan) -> String {
         ));
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_plan_lists_a_few_unchanged_steps_and_counts_the_rest() {
+        let p = ChangePlan {
+            run: vec![Rerun {
+                step: "deploy-dcn3".into(),
+                command: "stacks/dcn3/deploy.sh".into(),
+                reasons: vec!["changed: stacks/dcn3/nova.conf".into()],
+            }],
+            unchanged: (0..1000).map(|i| format!("deploy-dcn{i}")).collect(),
+            removed_stacks: vec![],
+        };
+        let text = render(&p);
+        assert!(text.starts_with("1 of 1001 steps to run"), "{text}");
+        assert!(
+            text.contains(
+                "unchanged: deploy-dcn0, deploy-dcn1, deploy-dcn2, deploy-dcn3, deploy-dcn4, \
+                 deploy-dcn5, deploy-dcn6, deploy-dcn7 and 992 more\n"
+            ),
+            "{text}"
+        );
+    }
 }

@@ -8,7 +8,8 @@
 
 use std::collections::HashMap;
 
-use super::{name_list, Checker};
+use super::Checker;
+use crate::diag::name_list;
 use crate::diag::{Code, Span};
 use crate::model::{DevicePath, Site, SiteKind};
 use crate::spec::{self, Located, Spec};

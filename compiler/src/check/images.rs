@@ -3,7 +3,8 @@
 //! where it is stored. Owns DCN050 (a boot of an image not yet at the edge fails), DCN051 (the
 //! public Glance API shows image locations) and DCN052 (images not stored raw).
 
-use super::{name_list, Checker};
+use super::Checker;
+use crate::diag::name_list;
 use crate::diag::{Code, Span};
 use crate::model::{CopyImageBy, GlanceSettings, Site, SiteKind, Topology};
 use crate::spec::Spec;

@@ -7,6 +7,7 @@
 
 mod human;
 mod machine;
+mod names;
 pub mod source;
 
 pub use human::{render_human, Style};
@@ -14,6 +15,7 @@ pub use machine::{
     github_command, github_data, github_property, render_github, render_json, render_short,
     DiagnosticLine,
 };
+pub use names::name_list;
 
 /// A region of the spec file: 1-based line and column (in characters) plus a length in characters.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
