@@ -489,6 +489,82 @@ fn unchanged_builds_use_the_stat_record_and_still_find_an_edit_that_keeps_size_a
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
 }
 
+/// Issue 20: an unchanged build and `build --check` take the spec's warnings from the stat
+/// record instead of parsing the spec, and print them exactly as a build that compiles it does,
+/// in every message format and with `--deny-warnings`; another spec of the same size is built.
+#[test]
+fn unchanged_builds_print_the_warnings_a_compiling_build_prints() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = two_specs(tmp.path(), 3);
+    let out = tmp.path().join("out");
+    let record = tmp.path().join(".out.dcnc-stat");
+    let run = |spec: &Path, extra: &[&str]| {
+        dcnc()
+            .args(["build".as_ref(), spec.as_os_str()])
+            .args(["-o".as_ref(), out.as_os_str()])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    ok(&run(&a, &[]));
+    let formats: [&[&str]; 9] = [
+        &[],
+        &["--message-format", "json"],
+        &["--message-format", "short"],
+        &["--message-format", "github"],
+        &["--check"],
+        &["--check", "--message-format", "json"],
+        &["--check", "--message-format", "github"],
+        &["--deny-warnings"],
+        &["--check", "--deny-warnings", "--message-format", "json"],
+    ];
+    for f in formats {
+        // The record's warnings, with no parse of the spec ...
+        ok(&run(&a, &[]));
+        assert!(
+            fs::read_to_string(&record).unwrap().contains("\nnote [["),
+            "the record keeps the warnings"
+        );
+        let cached = run(&a, f);
+        // ... and the warnings of a build that compiles the spec (no record).
+        fs::remove_file(&record).unwrap();
+        let compiled = run(&a, f);
+        let said = |o: &Output| {
+            (
+                o.status.code(),
+                stderr(o),
+                String::from_utf8_lossy(&o.stdout).into_owned(),
+            )
+        };
+        assert_eq!(said(&cached), said(&compiled), "{f:?}");
+        assert!(
+            format!(
+                "{}{}",
+                stderr(&cached),
+                String::from_utf8_lossy(&cached.stdout)
+            )
+            .contains("DCN050"),
+            "{f:?}: {}",
+            stderr(&cached)
+        );
+        if f.contains(&"--deny-warnings") {
+            assert_eq!(cached.status.code(), Some(1), "{f:?}");
+        }
+    }
+    // Another spec (the same length) over that tree: built in full.
+    ok(&run(&a, &[]));
+    fs::write(
+        &b,
+        fs::read_to_string(&b)
+            .unwrap()
+            .replace("ntp: [2.pool.ntp.org]", "ntp: [3.pool.ntp.org]"),
+    )
+    .unwrap();
+    let o = run(&b, &[]);
+    ok(&o);
+    assert!(!stderr(&o).contains(" 0 files written"), "{}", stderr(&o));
+}
+
 fn git(dir: &Path, args: &[&str]) -> Output {
     let o = Command::new("git")
         .args([

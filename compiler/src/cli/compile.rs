@@ -34,25 +34,47 @@ pub fn build(
         Ok(t) => t,
         Err(code) => return r.finish(code, |_| {}),
     };
-    let compiled = crate::pipeline::compile(&text, report.target);
-    let compiled = match reported(&mut r, spec, &text, compiled, report) {
-        Ok(c) => c,
-        Err(code) => return r.finish(code, |_| {}),
+    // What the tree and the spec's diagnostics are a function of: the spec's bytes and the
+    // target asked for (`pipeline::compile`'s two arguments), with dcnc itself, which the key
+    // adds.
+    let asked = format!("{:?}", report.target);
+    let key = crate::write::inputs_key(&[text.as_bytes(), asked.as_bytes()]);
+    // The diagnostics of the last build of these very inputs, kept in its stat record: printed
+    // as compiling prints them, so an unchanged tree needs no parse or check at all.
+    let cached = key
+        .and_then(|k| crate::write::recorded_note(out, &k))
+        .and_then(|n| decode_diagnostics(&n));
+    let mut compiled = None;
+    let printed = match &cached {
+        Some(diags) => printed(&mut r, spec, &text, diags, report),
+        None => {
+            let c = crate::pipeline::compile(&text, report.target);
+            reported(&mut r, spec, &text, c, report).map(|c| compiled = Some(c))
+        }
     };
-    // What the tree is a function of: the spec's bytes and the target (with dcnc itself).
-    let key =
-        crate::write::inputs_key(&[text.as_bytes(), compiled.deployment.target.id.as_bytes()]);
-    let on_wait = |pid: Option<u32>| {
+    if let Err(code) = printed {
+        return r.finish(code, |_| {});
+    }
+    let note = match (&compiled, &cached) {
+        (Some(c), _) => encode_diagnostics(&c.diagnostics),
+        (None, Some(d)) => encode_diagnostics(d),
+        (None, None) => unreachable!("either compiled or cached"),
+    };
+    // The tree is not known unchanged: compile (the diagnostics are printed already, unless
+    // the record's were not this compile's).
+    let compile = |r: &mut Reporter, compiled: Option<Compiled>| match compiled {
+        Some(c) => Ok(c),
+        None => match crate::pipeline::compile(&text, report.target) {
+            Ok(c) if Some(&c.diagnostics) == cached.as_ref() => Ok(c),
+            c => reported(r, spec, &text, c, report),
+        },
+    };
+    let waiting = |r: &Reporter, pid: Option<u32>| {
         let pid = pid.map(|p| format!(" (pid {p})")).unwrap_or_default();
         r.note(&format!(
             "{}: waiting for another dcnc build of it{pid}",
             out.display()
         ));
-    };
-    let opts = crate::write::Options {
-        force,
-        on_wait: Some(&on_wait),
-        key,
     };
     if check {
         // The same note as the comparison's: what the tree is, not how it was found.
@@ -65,15 +87,39 @@ pub fn build(
                 s.extra = Some(0);
             });
         }
-        return check_build(r, &compiled.emit(), spec, out);
+        return match compile(&mut r, compiled) {
+            Ok(c) => check_build(r, &c.emit(), spec, out),
+            Err(code) => r.finish(code, |_| {}),
+        };
     }
     let fast = match key {
-        Some(k) => crate::write::unchanged(out, &k, &opts),
+        Some(k) => {
+            let on_wait = |pid| waiting(&r, pid);
+            let opts = crate::write::Options {
+                force,
+                on_wait: Some(&on_wait),
+                key,
+                note: &note,
+            };
+            crate::write::unchanged(out, &k, &opts)
+        }
         None => Ok(None),
     };
     let result = match fast {
         Ok(Some(w)) => Ok(w),
-        Ok(None) => crate::write::write_tree_with(&compiled.emit(), out, &opts),
+        Ok(None) => match compile(&mut r, compiled) {
+            Ok(c) => {
+                let on_wait = |pid| waiting(&r, pid);
+                let opts = crate::write::Options {
+                    force,
+                    on_wait: Some(&on_wait),
+                    key,
+                    note: &note,
+                };
+                crate::write::write_tree_with(&c.emit(), out, &opts)
+            }
+            Err(code) => return r.finish(code, |_| {}),
+        },
         Err(e) => Err(e),
     };
     match result {
@@ -330,7 +376,25 @@ fn reported(
     };
     r.diagnostics(&name, text, diags);
     let compiled = compiled.map_err(|_| 1)?;
-    if report.deny_warnings && !compiled.diagnostics.is_empty() {
+    denied(r, path, &compiled.diagnostics, report)?;
+    Ok(compiled)
+}
+
+/// Prints the warnings of a spec that compiles and applies `--deny-warnings`.
+fn printed(
+    r: &mut Reporter,
+    path: &Path,
+    text: &str,
+    diags: &[Diagnostic],
+    report: &Report,
+) -> Result<(), Failed> {
+    r.diagnostics(&path.display().to_string(), text, diags);
+    denied(r, path, diags, report)
+}
+
+/// `--deny-warnings` of a compiled spec's warnings.
+fn denied(r: &Reporter, path: &Path, diags: &[Diagnostic], report: &Report) -> Result<(), Failed> {
+    if report.deny_warnings && !diags.is_empty() {
         r.failure(&Failure::new(
             "denied-warnings",
             Some(path),
@@ -338,7 +402,45 @@ fn reported(
         ));
         return Err(1);
     }
-    Ok(compiled)
+    Ok(())
+}
+
+/// A compiled spec's warnings as one line of JSON, kept in the stat record of its build.
+fn encode_diagnostics(diags: &[Diagnostic]) -> String {
+    let one = |d: &Diagnostic| {
+        serde_json::json!([
+            d.code.as_str(),
+            d.severity,
+            d.message,
+            d.span.map(|s| [s.line, s.column, s.len]),
+            d.help,
+        ])
+    };
+    serde_json::Value::Array(diags.iter().map(one).collect()).to_string()
+}
+
+/// [`encode_diagnostics`] read back; `None` for anything else (the spec is then compiled).
+fn decode_diagnostics(note: &str) -> Option<Vec<Diagnostic>> {
+    type One = (
+        String,
+        crate::diag::Severity,
+        String,
+        Option<[u32; 3]>,
+        Option<String>,
+    );
+    let all: Vec<One> = serde_json::from_str(note).ok()?;
+    all.into_iter()
+        .map(|(code, severity, message, span, help)| {
+            let code = *Code::ALL.iter().find(|c| c.as_str() == code)?;
+            Some(Diagnostic {
+                code,
+                severity,
+                message,
+                span: span.map(|[l, c, n]| Span::new(l, c, n)),
+                help,
+            })
+        })
+        .collect()
 }
 
 enum ReadError {
@@ -410,6 +512,32 @@ mod tests {
         assert_eq!(end_position(""), (1, 1));
         assert_eq!(end_position("a\nbé"), (2, 3));
         assert_eq!(end_position("a\r\nb\rc"), (3, 2));
+    }
+
+    #[test]
+    fn diagnostics_kept_in_a_record_read_back_the_same_and_nothing_else_does() {
+        use super::{decode_diagnostics, encode_diagnostics};
+        use crate::diag::{Code, Diagnostic, Span};
+        let diags = vec![
+            Diagnostic::warning(Code::CopyOnBoot, None, "a \"quoted\"\nline\u{1b}")
+                .with_help("help: é"),
+            Diagnostic::warning(Code::PublicLocations, Span::new(3, 4, 5), "m"),
+            Diagnostic::error(Code::Syntax, Span::new(1, 1, 0), ""),
+        ];
+        let note = encode_diagnostics(&diags);
+        assert!(!note.contains('\n'), "{note}");
+        assert_eq!(decode_diagnostics(&note), Some(diags));
+        assert_eq!(decode_diagnostics("[]"), Some(vec![]));
+        for bad in [
+            "",
+            "x",
+            "{}",
+            r#"[["DCN999","warning","m",null,null]]"#,
+            r#"[["DCN050","note","m",null,null]]"#,
+            r#"[["DCN050","warning","m",[1,2],null]]"#,
+        ] {
+            assert_eq!(decode_diagnostics(bad), None, "{bad}");
+        }
     }
 
     #[test]

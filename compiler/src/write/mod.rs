@@ -78,6 +78,8 @@ pub struct Options<'a> {
     /// The key of the build's inputs ([`inputs_key`]): when given, the build leaves a record of
     /// the tree beside it, which [`unchanged`] and [`check_unchanged`] use (see `stamp`).
     pub key: Option<manifest::Hash>,
+    /// One line kept in that record with the key, a function of the key alone ([`note`]).
+    pub note: &'a str,
 }
 
 /// What a build did.
@@ -249,6 +251,15 @@ pub fn check_unchanged(out: &Path, key: &manifest::Hash) -> Option<usize> {
     Some(files.saturating_sub(1))
 }
 
+/// The note (`Options::note`) of the last build of `out` whose inputs had `key`, if its record
+/// is still there: a function of the key alone, whatever the tree holds now. Reads only the
+/// record.
+pub fn recorded_note(out: &Path, key: &manifest::Hash) -> Option<String> {
+    let out: &Path = &out.components().collect::<PathBuf>();
+    let (_, _, names) = names_of(out).ok()?;
+    stamp::note(&names.stat(), key)
+}
+
 /// [`write_tree`] with all its options.
 pub fn write_tree_with(tree: &Tree, out: &Path, opts: &Options) -> Result<Written, WriteError> {
     if let Some(bad) = tree.keys().find(|p| !safe_relative(p)) {
@@ -293,7 +304,8 @@ pub fn write_tree_with(tree: &Tree, out: &Path, opts: &Options) -> Result<Writte
     notes.extend(plan.notes.iter().cloned());
     if root.is_some() && plan.changes_nothing() && old_text.as_deref() == Some(&manifest_text) {
         if let (Some(key), Some(root)) = (&opts.key, &root) {
-            record_no_op(&record, key, root, tree, &found, &manifest_text, start);
+            let r = (record.as_path(), key, opts.note);
+            record_no_op(r, root, tree, &found, &manifest_text, start);
         }
         return Ok(Written {
             written: 0,
@@ -330,8 +342,7 @@ pub fn write_tree_with(tree: &Tree, out: &Path, opts: &Options) -> Result<Writte
     }
     if let (Some(key), Ok(Some(root))) = (&opts.key, scan::lstat(out)) {
         record_build(
-            &record,
-            key,
+            (&record, key, opts.note),
             &root,
             out,
             tree,
@@ -352,8 +363,7 @@ pub fn write_tree_with(tree: &Tree, out: &Path, opts: &Options) -> Result<Writte
 /// bytes after its `lstat`, so each is recorded as seen then (or the record is removed when a
 /// file is not a regular one).
 fn record_no_op(
-    record: &Path,
-    key: &manifest::Hash,
+    (record, key, note): (&Path, &manifest::Hash, &str),
     root: &Entry,
     tree: &Tree,
     found: &BTreeMap<PathBuf, Entry>,
@@ -373,7 +383,7 @@ fn record_no_op(
         ))
         .collect();
     match files {
-        Some(files) => stamp::write(record, key, root, &files),
+        Some(files) => stamp::write(record, key, note, root, &files),
         None => stamp::remove(record),
     }
 }
@@ -450,10 +460,8 @@ fn drain_old(
 /// The stat record of a build that changed the tree, written once the new tree is in place:
 /// each file as staged, or (hard-linked from the old tree, whose removal moved its ctime) as
 /// `lstat` sees it now.
-#[allow(clippy::too_many_arguments)]
 fn record_build(
-    record: &Path,
-    key: &manifest::Hash,
+    (record, key, note): (&Path, &manifest::Hash, &str),
     root: &Entry,
     out: &Path,
     tree: &Tree,
@@ -489,7 +497,7 @@ fn record_build(
         );
     }
     if whole {
-        stamp::write(record, key, root, &files);
+        stamp::write(record, key, note, root, &files);
     } else {
         stamp::remove(record);
     }

@@ -2,7 +2,9 @@
 //! an unchanged build or `build --check` finish without rendering or reading the tree.
 //!
 //! It holds the key of the build's inputs (the spec's bytes, the target, dcnc's version and
-//! executable: [`key`]), the output directory's inode, and per file dcnc wrote (the manifest
+//! executable: [`key`]), a note from the caller that is a function of the key alone (the CLI
+//! keeps the spec's warnings there, so an unchanged build need not parse the spec to print
+//! them: [`note`]), the output directory's inode, and per file dcnc wrote (the manifest
 //! included) its inode, size, mode, mtime and ctime. The tree is unchanged when the key is the
 //! same and every file still has exactly that `lstat`.
 //!
@@ -36,7 +38,7 @@ use sha2::{Digest, Sha256};
 use super::manifest::{sha256, Hash};
 use super::scan::{self, Entry, Kind};
 
-const HEADER: &str = "dcnc-stat 1\n";
+const HEADER: &str = "dcnc-stat 2\n";
 
 /// The largest record dcnc reads (a few hundred bytes per file).
 const MAX_RECORD: u64 = 64 << 20;
@@ -76,16 +78,21 @@ fn line(e: &Entry) -> String {
     )
 }
 
-/// Writes the record of `out` (its `lstat` after the build: `root`) and its files; a failure
-/// only costs the next build its shortcut, and leaves no stale record.
-pub fn write(path: &Path, key: &Hash, root: &Entry, files: &BTreeMap<&str, Seen>) {
+/// Writes the record of `out` (its `lstat` after the build: `root`) and its files, with the
+/// caller's `note` (one line, a function of `key` alone); a failure only costs the next build
+/// its shortcut, and leaves no stale record.
+pub fn write(path: &Path, key: &Hash, note: &str, root: &Entry, files: &BTreeMap<&str, Seen>) {
     let _ = fs::remove_file(path);
-    if files.keys().any(|p| p.contains('\n')) {
+    if note.contains('\n') || files.keys().any(|p| p.contains('\n')) {
         return;
     }
-    let mut s = String::with_capacity(64 + files.len() * 120);
+    let mut s = String::with_capacity(64 + note.len() + files.len() * 120);
     s.push_str(HEADER);
-    s.push_str(&format!("key {}\nout {}\n", hex(key), line(root)));
+    s.push_str(&format!(
+        "key {}\nnote {note}\nout {}\n",
+        hex(key),
+        line(root)
+    ));
     for (p, seen) in files {
         let racy = seen.racy.map_or_else(|| "-".to_string(), |h| hex(&h));
         s.push_str(&format!("{} {racy} {p}\n", line(&seen.entry)));
@@ -131,6 +138,26 @@ fn read(path: &Path) -> Option<String> {
     Some(s)
 }
 
+/// The note of the record at `path` when it was written for inputs with `key` (whatever the
+/// tree beside it holds now: the note is a function of the key alone). Reads no tree.
+pub fn note(path: &Path, key: &Hash) -> Option<String> {
+    let text = read(path)?;
+    let (note, _, _) = head(&text, key)?;
+    Some(note.to_string())
+}
+
+/// The record's key line checked against `key`: its note, its `out` line's fields, and the
+/// file lines after them.
+fn head<'t>(text: &'t str, key: &Hash) -> Option<(&'t str, &'t str, std::str::Lines<'t>)> {
+    let mut lines = text.strip_prefix(HEADER)?.lines();
+    if lines.next()? != format!("key {}", hex(key)) {
+        return None;
+    }
+    let note = lines.next()?.strip_prefix("note ")?;
+    let root = lines.next()?.strip_prefix("out ")?;
+    Some((note, root, lines))
+}
+
 /// A recorded `lstat`: device, inode, size, mode, mtime and ctime.
 type Stat = (u64, u64, u64, u32, (i64, i64), (i64, i64));
 
@@ -173,14 +200,7 @@ pub fn fresh(
     let Some(text) = read(path) else {
         return Ok(None);
     };
-    let Some(rest) = text.strip_prefix(HEADER) else {
-        return Ok(None);
-    };
-    let mut lines = rest.lines();
-    if lines.next() != Some(&format!("key {}", hex(key))) {
-        return Ok(None);
-    }
-    let Some(root) = lines.next().and_then(|l| l.strip_prefix("out ")) else {
+    let Some((note, root, lines)) = head(&text, key) else {
         return Ok(None);
     };
     let root_fields: Vec<&str> = root.split(' ').collect();
@@ -200,7 +220,7 @@ pub fn fresh(
     let mut upgraded = false;
     let mut kept = String::with_capacity(text.len());
     kept.push_str(HEADER);
-    kept.push_str(&format!("key {}\nout {root}\n", hex(key)));
+    kept.push_str(&format!("key {}\nnote {note}\nout {root}\n", hex(key)));
     for l in lines {
         let fields: Vec<&str> = l.splitn(8, ' ').collect();
         if fields.len() != 8 || !super::safe_relative(fields[7]) && fields[7] != super::MANIFEST {

@@ -20,7 +20,7 @@ fn racy_by_path(out: &Path) -> Vec<(String, String)> {
     let names = swap::Names::new(out.parent().unwrap(), out.file_name().unwrap());
     let text = fs::read_to_string(names.stat()).unwrap();
     text.lines()
-        .skip(3)
+        .skip(4)
         .map(|l| {
             let f: Vec<&str> = l.splitn(8, ' ').collect();
             (f[7].to_string(), f[6].to_string())
@@ -124,7 +124,7 @@ fn a_racy_record_is_checked_by_hash_and_a_bad_or_foreign_record_is_no_shortcut()
         .lines()
         .enumerate()
         .map(|(i, l)| {
-            if i < 3 {
+            if i < 4 {
                 return format!("{l}\n");
             }
             let mut f: Vec<&str> = l.splitn(8, ' ').collect();
@@ -158,9 +158,10 @@ fn a_racy_record_is_checked_by_hash_and_a_bad_or_foreign_record_is_no_shortcut()
     let good = fs::read_to_string(&record).unwrap();
     for bad in [
         "garbage".to_string(),
-        good.replace("dcnc-stat 1", "dcnc-stat 2"),
+        good.replace("dcnc-stat 2", "dcnc-stat 1"),
+        good.replacen("\nnote ", "\nnot ", 1),
         good.replacen(" - ", " x ", 1),
-        good.lines().take(3).collect::<Vec<_>>().join("\n") + "\n1 2 3\n",
+        good.lines().take(4).collect::<Vec<_>>().join("\n") + "\n1 2 3\n",
     ] {
         fs::write(&record, bad).unwrap();
         assert!(check_unchanged(&out, &[1; 32]).is_none());
