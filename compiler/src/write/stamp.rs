@@ -216,43 +216,97 @@ pub fn fresh(
         }
         _ => return Ok(None),
     }
-    let mut files = 0;
-    let mut upgraded = false;
-    let mut kept = String::with_capacity(text.len());
-    kept.push_str(HEADER);
-    kept.push_str(&format!("key {}\nnote {note}\nout {root}\n", hex(key)));
-    for l in lines {
-        let fields: Vec<&str> = l.splitn(8, ' ').collect();
-        if fields.len() != 8 || !super::safe_relative(fields[7]) && fields[7] != super::MANIFEST {
-            return Ok(None);
+    let lines: Vec<&str> = lines.collect();
+    // The `lstat`s are independent and the kernel's path walk is most of their cost: two
+    // threads halve it on two idle cores (`BENCHMARKS.md`); the verdict is the same.
+    let half = if lines.len() >= PARALLEL_FROM {
+        lines.len() / 2
+    } else {
+        lines.len()
+    };
+    let (first, second) = lines.split_at(half);
+    let check = |part: &[&str]| -> io::Result<Option<Vec<bool>>> {
+        let mut p = out.to_path_buf();
+        part.iter()
+            .map(|l| file_fresh(out, &mut p, l, trust_before))
+            .collect::<io::Result<Option<Vec<bool>>>>()
+    };
+    let (a, b) = if second.is_empty() {
+        (check(first)?, Some(Vec::new()))
+    } else {
+        std::thread::scope(|scope| {
+            let b = scope.spawn(|| check(second));
+            let a = check(first);
+            let b = b.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+            Ok::<_, io::Error>((a?, b?))
+        })?
+    };
+    let (Some(a), Some(b)) = (a, b) else {
+        return Ok(None);
+    };
+    if a.iter().chain(&b).any(|&up| up) {
+        let mut kept = String::with_capacity(text.len());
+        kept.push_str(HEADER);
+        kept.push_str(&format!("key {}\nnote {note}\nout {root}\n", hex(key)));
+        for (l, up) in lines.iter().zip(a.iter().chain(&b)) {
+            match l.splitn(8, ' ').collect::<Vec<_>>().as_slice() {
+                [stat @ .., _, name] if *up => {
+                    kept.push_str(&format!("{} - {name}\n", stat.join(" ")))
+                }
+                _ => {
+                    kept.push_str(l);
+                    kept.push('\n');
+                }
+            }
         }
-        let p = out.join(fields[7]);
-        let Some(e) = scan::lstat(&p)? else {
+        replace(path, &kept);
+    }
+    Ok(Some(lines.len()))
+}
+
+/// Below this many files, one thread.
+const PARALLEL_FROM: usize = 1024;
+
+/// Whether the file of record line `l` is as recorded (`None`: it is not); `Some(true)` when it
+/// was racy, hashed right, and is now trusted by its `lstat` (see [`fresh`]). `p`: a buffer for
+/// the file's path.
+fn file_fresh(
+    out: &Path,
+    p: &mut std::path::PathBuf,
+    l: &str,
+    trust_before: Option<(i64, i64)>,
+) -> io::Result<Option<bool>> {
+    let mut it = l.splitn(8, ' ');
+    let mut fields = [""; 8];
+    for f in &mut fields {
+        match it.next() {
+            Some(v) => *f = v,
+            None => return Ok(None),
+        }
+    }
+    let name = fields[7];
+    if !super::safe_relative(name) && name != super::MANIFEST {
+        return Ok(None);
+    }
+    p.as_mut_os_string().clear();
+    p.as_mut_os_string().push(out.as_os_str());
+    p.push(name);
+    (|| {
+        let Some(e) = scan::lstat(p)? else {
             return Ok(None);
         };
         if e.kind != Kind::File || !matches(&e, &fields[..6]) {
             return Ok(None);
         }
-        if fields[6] != "-" {
-            let hashed = scan::hash_file(&p, &e, super::MAX_FILE)?;
-            if hashed.map(|h| hex(&h)).as_deref() != Some(fields[6]) {
-                return Ok(None);
-            }
-            if trust_before.is_some_and(|before| e.ctime < before) {
-                upgraded = true;
-                kept.push_str(&format!("{} - {}\n", fields[..6].join(" "), fields[7]));
-                files += 1;
-                continue;
-            }
+        if fields[6] == "-" {
+            return Ok(Some(false));
         }
-        kept.push_str(l);
-        kept.push('\n');
-        files += 1;
-    }
-    if upgraded {
-        replace(path, &kept);
-    }
-    Ok(Some(files))
+        let hashed = scan::hash_file(p, &e, super::MAX_FILE)?;
+        if hashed.map(|h| hex(&h)).as_deref() != Some(fields[6]) {
+            return Ok(None);
+        }
+        Ok(Some(trust_before.is_some_and(|before| e.ctime < before)))
+    })()
 }
 
 /// The sha256 of `bytes` when the ctime of `e` is not older than `before` (see the module docs).

@@ -287,3 +287,31 @@ fn files_linked_into_a_new_tree_are_hashed_until_a_no_op_build_finds_them_right(
     assert_eq!(fresh(3), None);
     assert_eq!(fs::read_to_string(&record).unwrap(), forged);
 }
+
+#[test]
+fn a_large_tree_is_checked_in_two_halves_and_an_edit_in_either_is_found() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    // More files than `stamp` checks on one thread: the record's lines are split in two.
+    let names: Vec<String> = (0..1500).map(|i| format!("d{}/f{i:04}", i % 7)).collect();
+    let files: Vec<(&str, &str)> = names.iter().map(|n| (n.as_str(), "1234")).collect();
+    let t = tree(&files);
+    write_tree_with(&t, &out, &keyed(1)).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(30));
+    write_tree_with(&t, &out, &keyed(1)).unwrap();
+    let fresh = |key: u8| unchanged(&out, &[key; 32], &Options::default()).unwrap();
+    assert_eq!(fresh(1).map(|w| w.unchanged), Some(1500));
+    assert_eq!(check_unchanged(&out, &[1; 32]), Some(1500));
+    // The record is sorted by path: d0/... in the first half, d6/... in the second.
+    for edited in ["d0/f0000", "d6/f1497"] {
+        let x = out.join(edited);
+        let before = scan::lstat(&x).unwrap().unwrap();
+        fs::write(&x, "9999").unwrap();
+        set_mtime(&x, before.mtime);
+        assert!(check_unchanged(&out, &[1; 32]).is_none(), "{edited}");
+        assert_eq!(fresh(1), None, "{edited}");
+        fs::write(&x, "1234").unwrap();
+        write_tree_with(&t, &out, &keyed(1)).unwrap();
+        assert!(check_unchanged(&out, &[1; 32]).is_some(), "{edited}");
+    }
+}
