@@ -146,8 +146,9 @@ impl Site {
     pub fn osd_hosts(&self, target: &Target) -> u32 {
         (self.roles.iter())
             .filter(|r| target.role(r.tht_role()).is_some_and(|i| i.ceph_osd))
-            .map(|r| r.count)
-            .sum()
+            // Saturating: each count is bounded, their sum over many roles need not fit (the
+            // fuzzer's seed input overflowed it); the callers compare it with small minimums.
+            .fold(0u32, |n, r| n.saturating_add(r.count))
     }
 }
 
