@@ -611,6 +611,77 @@ fn a_tree_dcnc_built_imports_to_a_spec_that_builds_it_again() {
     assert!(done >= 10, "{done} trees");
 }
 
+/// A built tree whose spec names its own ContainerImagePrepare file (`container_images: <abs
+/// path>`): with that file where the tree's deploy.sh says (the imported directory stands for
+/// the home), the import reads it, maps it back to the same path and the rebuilt tree is the
+/// same; the file's name says nothing (it is not containers-prepare-parameter.yaml). Without the
+/// file import cannot tell what it holds: it stays an environment file.
+#[test]
+fn a_built_tree_with_a_containers_file_imports_back_to_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = fs::read_to_string(root().join("fixtures/seed-multistore.yaml")).unwrap();
+    let spec = tmp.path().join("spec.yaml");
+    fs::write(
+        &spec,
+        format!("{text}\ncontainer_images: /home/stack/images/mirror.yaml\n"),
+    )
+    .unwrap();
+    for t in ["wallaby", "tht-18"] {
+        let first = tmp.path().join(format!("{t}-first"));
+        let again = tmp.path().join(format!("{t}-again"));
+        let imported = tmp.path().join(format!("{t}.yaml"));
+        let (f, a, i) = (
+            first.to_str().unwrap(),
+            again.to_str().unwrap(),
+            imported.to_str().unwrap(),
+        );
+        let b = dcnc(&["build", spec.to_str().unwrap(), "-o", f, "--target", t]);
+        assert!(b.status.success(), "{}", String::from_utf8_lossy(&b.stderr));
+        fs::create_dir_all(first.join("images")).unwrap();
+        fs::write(
+            first.join("images/mirror.yaml"),
+            "parameter_defaults:\n  ContainerImagePrepare:\n    - push_destination: true\n      set: {namespace: mirror.example.com/tripleo}\n",
+        )
+        .unwrap();
+        let r = dcnc(&["import", f, "-o", i, "--target", t, "--diff"]);
+        assert_eq!(
+            r.status.code(),
+            Some(0),
+            "{t}: {}",
+            String::from_utf8_lossy(&r.stderr)
+        );
+        let out = String::from_utf8_lossy(&r.stdout);
+        assert!(
+            out.ends_with("\n0 differences in the parameters heat gets.\n"),
+            "{t}: the round trip\n{out}"
+        );
+        let got = fs::read_to_string(&imported).unwrap();
+        assert!(
+            got.contains("\ncontainer_images: /home/stack/images/mirror.yaml\n"),
+            "{t}\n{got}"
+        );
+        assert!(
+            !got.contains("mirror.yaml\n    -"),
+            "{t}: not an environment file\n{got}"
+        );
+        let b = dcnc(&["build", i, "-o", a]);
+        assert!(
+            b.status.success(),
+            "{t}: {}",
+            String::from_utf8_lossy(&b.stderr)
+        );
+        let diff = Command::new("diff")
+            .args(["-r", "-x", "images", f, a])
+            .output()
+            .unwrap();
+        assert!(
+            diff.status.success(),
+            "{t}: the rebuilt tree differs\n{}",
+            String::from_utf8_lossy(&diff.stdout)
+        );
+    }
+}
+
 /// What import writes from the names it reads (the directory, stack and cluster names in the
 /// spec's comments) stays on its line: a directory named with a newline, a carriage return, a
 /// line separator and a terminal escape gives the spec one comment line with them escaped, and
