@@ -35,6 +35,7 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "tripleo/export-edges.sh.j2",
     "tripleo/external-ceph.sh.j2",
     "tripleo/baremetal.yaml.j2",
+    "tripleo/vip_data.yaml.j2",
     "tripleo/osd-spec.yaml.j2",
     "tripleo/initial-ceph.conf.j2",
     "tripleo/ceph-clients.sh.j2",

@@ -12,7 +12,7 @@ use super::super::templates::{render, v};
 use super::super::{put, Tree};
 use super::EDGE_CEPH_EXPORT;
 use super::{central, central_ceph_export, central_export, confs, external_key_file, hiera, Facts};
-use crate::model::{Deployment, Site, SiteKind};
+use crate::model::{Deployment, Site, SiteKind, SiteNetwork};
 use crate::target::{CephTool, DeployFlow};
 
 /// One stack being emitted, with what its files share.
@@ -81,6 +81,10 @@ pub(super) fn emit_stack(
             "baremetal.yaml",
             render("tripleo/baremetal.yaml.j2", ctx),
         );
+        if let Some(nets) = vip_networks(d, site) {
+            let ctx = context! { vip_networks => v(&nets), ..s.ctx.clone() };
+            s.put_file(tree, "vip_data.yaml", render("tripleo/vip_data.yaml.j2", ctx));
+        }
     }
     let own_files = env_files(&s, tree);
     let configured = match site.kind {
@@ -222,6 +226,22 @@ struct BaremetalNode {
     hostname: String,
     tag: Option<String>,
     ctlplane_ip: Option<String>,
+}
+
+/// The networks with a VIP in THT's network isolation (network-data-samples/
+/// default-network-isolation.yaml `vip: true`, 14.3.0 and 18.0.0 alike; Tenant has none).
+const VIP_NETWORKS: [&str; 4] = ["External", "InternalApi", "Storage", "StorageMgmt"];
+
+/// The stack's networks that get a VIP in its `vip_data.yaml` (besides ctlplane), on the site's
+/// subnets; `None` when the stack keeps THT's `vip_data_default.yaml` (no `network_data`, whose
+/// default networks have only the ctlplane VIP, or a client without `network vip provision`).
+pub(crate) fn vip_networks<'a>(d: &Deployment, site: &'a Site) -> Option<Vec<&'a SiteNetwork>> {
+    let provisions = d.target.client.is_some_and(|c| c.network_commands);
+    (site.network_data.is_some() && provisions).then(|| {
+        (site.networks.iter())
+            .filter(|n| VIP_NETWORKS.contains(&n.name.as_str()))
+            .collect()
+    })
 }
 
 /// A network port of a role's nodes in `baremetal.yaml`: its Neutron name and the site's subnet.
