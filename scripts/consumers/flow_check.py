@@ -809,7 +809,7 @@ def run_playbook_effects(playbook, extra_vars, playbook_dir=None, workdir=None, 
                                                   "network_config": bool(ev.get("configure_networking"))}
         CURRENT["stack"] = stack
     elif name == "cli-overcloud-network-vip-provision.yaml":
-        write_yaml(ev["vip_deployed_path"], {"parameter_defaults": {"VipPortMap": {}}})
+        vip_provision(name, ev)
     elif name == "cli-overcloud-network-provision.yaml":
         # reads network_data_path (tripleo-ansible 6.0.0 cli-overcloud-network-provision.yaml:34),
         # writes network_deployed_path (python-tripleoclient 16.5.0 and 20.0.0 v2/overcloud_network.py:139-144)
@@ -818,6 +818,17 @@ def run_playbook_effects(playbook, extra_vars, playbook_dir=None, workdir=None, 
         if not isinstance(networks, list) or not all(isinstance(n, dict) and n.get("name") for n in networks):
             raise Problem("playbook %s: %s is no network data (a list of networks with names)"
                           % (name, ev["network_data_path"]))
+        # tripleo_composable_network (6.0.0 tripleo_composable_network.py:410-480) creates or
+        # updates each network and its subnets in the undercloud's Neutron, which every stack
+        # shares: subnets only accumulate (none is deleted), the network's tags are the last data's.
+        neutron = STATE.d.setdefault("neutron", {})
+        for n in networks:
+            lower = n.get("name_lower") or n["name"].lower()
+            net = neutron.setdefault(lower, {"subnets": [], "by": []})
+            for sub in (n.get("subnets") or {}):
+                if sub not in net["subnets"]:
+                    net["subnets"].append(sub)
+            net["by"].append(ev.get("stack_name") or CURRENT.get("stack") or "?")
         write_yaml(ev["network_deployed_path"], {"parameter_defaults": {"DeployedNetworkEnvironment": {}}})
     elif name in ("cli-create-deployment-plan.yaml", "cli-update-deployment-plan.yaml"):
         plan_made(ev["container"], ev.get("generate_passwords", True))
@@ -876,6 +887,51 @@ def run_playbook_effects(playbook, extra_vars, playbook_dir=None, workdir=None, 
         STATE.d.setdefault("ceph", {})[stack] = "cephadm"
     elif spec.get("nodes"):
         need_nodes(CURRENT.get("stack"), "playbook " + name)
+
+
+def ctlplane_subnets():
+    """The undercloud's ctlplane subnets (undercloud.conf `subnets`, default `ctlplane-subnet`:
+    python-tripleoclient config/undercloud.py SUBNETS_DEFAULT); a routed DCN undercloud has one per
+    site, which DCNC_FLOW_CTLPLANE_SUBNETS (comma-separated) models."""
+    given = os.environ.get("DCNC_FLOW_CTLPLANE_SUBNETS", "")
+    return [x for x in given.split(",") if x] or ["ctlplane-subnet"]
+
+
+def vip_provision(name, ev):
+    """cli-overcloud-network-vip-provision.yaml (tripleo-ansible 6.0.0): loads vip_data_path, then
+    tripleo_overcloud_network_vip_provision checks each VIP against the networks in Neutron
+    (validate_vip_nets_in_net_map, tripleo_overcloud_network_vip_provision.py:179-189) and makes
+    its port (create_port_def, :127-152: a VIP with neither `subnet` nor `ip_address` on a network
+    with several subnets fails); tripleo_overcloud_network_vip_populate_environment writes the
+    environment (VipPortMap, ControlPlaneVipData) to vip_deployed_path.  The networks are what the
+    network provision steps made from network data (STATE neutron) and the undercloud's ctlplane."""
+    path = ev["vip_data_path"]
+    with open(path, encoding="utf-8") as f:
+        vips = yaml.safe_load(f)
+    if not isinstance(vips, list) or not all(isinstance(x, dict) and x.get("network") for x in vips):
+        raise Problem("playbook %s: %s is no VIP data (a list of VIPs, each with a network)" % (name, path))
+    nets = {k: list(v["subnets"]) for k, v in STATE.d.get("neutron", {}).items()}
+    nets["ctlplane"] = ctlplane_subnets()
+    ports = {}
+    for vip in vips:
+        net = vip["network"]
+        where = "Error provisioning Virtual IPs for overcloud stack %s: " % ev.get("stack_name")
+        if net not in nets:
+            raise Problem("playbook %s: %sNetwork %s for Virtual IP not found. (%s; Neutron has %s, from the "
+                          "network data of the stacks provisioned so far and the undercloud's ctlplane)"
+                          % (name, where, net, path, ", ".join(sorted(nets))))
+        subnet = vip.get("subnet")
+        if subnet and subnet not in nets[net]:
+            raise Problem("playbook %s: %sSubnet %s for Virtual IP not found on network %s. (%s; it has %s)"
+                          % (name, where, subnet, net, path, ", ".join(nets[net]) or "none"))
+        if not subnet and not vip.get("ip_address") and len(nets[net]) != 1:
+            raise Problem("playbook %s: %sNetwork %s has multiple subnets, please add a subnet or an ip_address "
+                          "for the vip on this network. (%s; it has %s)"
+                          % (name, where, net, path, ", ".join(nets[net])))
+        ports[net] = subnet or (nets[net][0] if len(nets[net]) == 1 else vip.get("ip_address"))
+    write_yaml(ev["vip_deployed_path"], {"parameter_defaults": {
+        "VipPortMap": {k: {"subnet": v} for k, v in ports.items() if k != "ctlplane"},
+        "ControlPlaneVipData": {"subnet": ports.get("ctlplane")}}})
 
 
 def plan_made(container, generate_passwords, with_roledata=False):
@@ -1649,6 +1705,8 @@ def check_tree(name, tree, client, common, tht, verbose, inputs=None):
                     SOCKET_ENV: sock, "DCNC_FLOW_TREE": tree, "USER": "stack", "PYTHONWARNINGS": "ignore"})
         # external-ceph.sh's check of the live external cluster is e2e/run.sh's (on a real Ceph)
         env["DCNC_SKIP_CEPH_CHECK"] = "1"
+        if os.environ.get("DCNC_FLOW_CTLPLANE_SUBNETS"):
+            env["DCNC_FLOW_CTLPLANE_SUBNETS"] = os.environ["DCNC_FLOW_CTLPLANE_SUBNETS"]   # ctlplane_subnets()
         key_env, key_files = key_prerequisites(tree, scratch)
         env.update(key_env)
         if key_files:

@@ -4,7 +4,9 @@
 # naming the script, line, the client's source line and the missing service; the tht-18 and ussuri
 # trees dcnc writes now must pass; three broken copies of tht-18's (an edge without `node provision`,
 # an export written where the edges do not read it, no step writing the containers-prepare file)
-# must fail with the missing file, and ussuri's
+# must fail with the missing file; with network_data, VIPs on a routed ctlplane (THT's
+# vip_data_default.yaml fails, the stacks' vip_data.yaml pass) and a VIP on a subnet no network
+# data made (fails); and ussuri's
 # without deployed-server-environment.yaml with the Nova it would need; playbooks run with ssh's
 # host key check on, or with another key than the one node provision gave the nodes, must fail.
 # Usage: test_flow_check.sh [DCNC_BINARY]. Ends with "N passed, N failed".
@@ -135,6 +137,25 @@ check "a network_data no one supplied fails" 1 \
   "stacks/dcn0/deploy.sh:81: openstack overcloud network provision --stack dcn0" \
   "Network configuration file does not exist: network-data/nope.yaml" \
   -- "nets-missing=$TMP/nets-missing"
+# VIPs (tripleo-ansible 6.0.0 tripleo_overcloud_network_vip_provision.py): on an undercloud with a
+# ctlplane subnet per site (routed DCN), THT's vip_data_default.yaml (ctlplane, no subnet) fails;
+# each stack's vip_data.yaml names its subnets and passes; a VIP on a subnet no network data made fails.
+export DCNC_FLOW_CTLPLANE_SUBNETS=ctlplane-subnet,dcn0,dcn1
+check "routed ctlplane: the stacks' vip_data.yaml pass" 0 "nets: ok" -- "nets=$TMP/nets"
+cp -a "$TMP/nets" "$TMP/nets-vip-default"
+# shellcheck disable=SC2016 # deploy.sh's literal $HERE and $THT
+sed -i 's|-y "$HERE/vip_data.yaml"|-y "$THT/vip_data_default.yaml"|' "$TMP/nets-vip-default"/stacks/*/deploy.sh
+check "routed ctlplane: vip_data_default.yaml fails" 1 \
+  "openstack overcloud network vip provision --stack central" \
+  "Network ctlplane has multiple subnets, please add a subnet or an ip_address for the vip on this network." \
+  -- "nets-vip-default=$TMP/nets-vip-default"
+unset DCNC_FLOW_CTLPLANE_SUBNETS
+cp -a "$TMP/nets" "$TMP/nets-vip-subnet"
+sed -i 's|internal_api_dcn0|internal_api_dcn9|' "$TMP/nets-vip-subnet/stacks/dcn0/vip_data.yaml"
+check "a VIP on a subnet no network data made fails" 1 \
+  "openstack overcloud network vip provision --stack dcn0" \
+  "Subnet internal_api_dcn9 for Virtual IP not found on network internal_api." \
+  -- "nets-vip-subnet=$TMP/nets-vip-subnet"
 
 # The playbooks as a bare ansible-playbook runs them: ansible's host_key_checking is on, and no node
 # is in ~/.ssh/known_hosts (the client's own runs turn it off: utils.py run_ansible_playbook).

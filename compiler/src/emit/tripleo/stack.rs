@@ -83,7 +83,11 @@ pub(super) fn emit_stack(
         );
         if let Some(nets) = vip_networks(d, site) {
             let ctx = context! { vip_networks => v(&nets), ..s.ctx.clone() };
-            s.put_file(tree, "vip_data.yaml", render("tripleo/vip_data.yaml.j2", ctx));
+            s.put_file(
+                tree,
+                "vip_data.yaml",
+                render("tripleo/vip_data.yaml.j2", ctx),
+            );
         }
     }
     let own_files = env_files(&s, tree);
