@@ -1694,6 +1694,16 @@ def check_tree(name, tree, client, common, tht, verbose, inputs=None):
         for p in PREREQUISITES:
             with open(p.replace("~", home), "w", encoding="utf-8") as f:
                 f.write("ssh-ed25519 AAAA dcnc-flow\n" if p.endswith(".pub") else "PRIVATE\n")
+        # More ssh key pairs in the stack user's home (DCNC_FLOW_HOME_KEYS: paths under ~,
+        # comma-separated), each with a public key of its own: an undercloud where utils.get_key
+        # finds another pair first.
+        for rel in filter(None, os.environ.get("DCNC_FLOW_HOME_KEYS", "").split(",")):
+            path = os.path.join(home, rel)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "w", encoding="utf-8") as f:
+                f.write("PRIVATE\n")
+            with open(path + ".pub", "w", encoding="utf-8") as f:
+                f.write("ssh-ed25519 BBBB %s\n" % rel)
         bash_env = os.path.join(scratch, "bash_env.sh")
         with open(bash_env, "w", encoding="utf-8") as f:
             f.write(BASH_ENV)

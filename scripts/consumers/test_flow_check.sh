@@ -181,4 +181,22 @@ check "playbooks logging in with a key node provision did not give fail" 1 \
   "logs into the nodes of stack control-plane with ~/.ssh/id_ed25519, but node provision gave their user heat-admin the public key of another pair" \
   -- "other-key=$TMP/other-key"
 
+# 20.0.0's get_key looks for the stack's own pair in ~/overcloud-deploy/<stack> first (utils.py:1653,
+# get_default_working_dir): node provision gives the nodes that pair, and the playbooks must log in
+# with it, not with ~/.ssh/id_rsa.
+export DCNC_FLOW_HOME_KEYS=overcloud-deploy/control-plane/ssh_private_key
+check "a stack's own key pair (20.0.0's ~/overcloud-deploy/<stack>) passes" 0 "tht-18: ok" -- "tht-18=$TMP/tht-18"
+cp -r "$TMP/tht-18" "$TMP/key-dir"
+# shellcheck disable=SC2016 # deploy.sh's text, as written
+sed -i 's|"$HOME/overcloud-deploy/$STACK/ssh_private_key"|"$HOME/config-download/$STACK/ssh_private_key"|' \
+  "$TMP"/key-dir/stacks/*/deploy.sh
+# shellcheck disable=SC2016 # deploy.sh's text, as written
+grep -q 'config-download/$STACK/ssh_private_key' "$TMP/key-dir/stacks/control-plane/deploy.sh" \
+  || die "could not change the stack key directory in the tht-18 tree"
+check "a stack's own key pair looked for where 20.0.0 does not keep it fails" 1 \
+  "stacks/control-plane/deploy.sh:" \
+  "logs into the nodes of stack control-plane with ~/.ssh/id_rsa, but node provision gave their user tripleo-admin the public key of another pair" \
+  -- "key-dir=$TMP/key-dir"
+unset DCNC_FLOW_HOME_KEYS
+
 finish

@@ -181,6 +181,15 @@ pub struct Client {
     /// `--stack-only` writes, :1305-1315; 20.0.0 :609-610; 13.7.0's tripleo-ansible-inventory,
     /// tripleo-validations ussuri-eol scripts/tripleo-ansible-inventory:61-62).
     pub ssh_user: &'static str,
+    /// The directory of the stack's own key pair, the first place `utils.get_key(stack,
+    /// needs_pair=True)` looks (`<dir>/<stack>/ssh_private_key` and its `.pub`; then
+    /// `~/.ssh/id_rsa_tripleo`, `~/.ssh/id_rsa`, `~/config-download/.ssh/tripleo-admin-rsa`):
+    /// `constants.DEFAULT_WORK_DIR`, `$HOME/config-download`, in 13.7.0 (utils.py:1506) and
+    /// 16.5.0 (:1652); `get_default_working_dir(stack)`, `~/overcloud-deploy/<stack>`, in 20.0.0
+    /// (utils.py:1653, :2778-2781). `node provision` gives that pair's public half to the nodes
+    /// (`get_key_pair`, command.py:73-94 in 13.7.0 and 16.5.0, :39-59 in 20.0.0) and fails
+    /// without one; `deploy.sh` checks for it before its first step.
+    pub key_dir: &'static str,
 }
 
 /// Everything dcnc needs to know about one release target. `dcnc targets --format json` prints

@@ -178,6 +178,7 @@ pub static WALLABY: Target = Target {
         undercloud_heat: false,
         // 16.5.0 v2/overcloud_node.py:243-244
         ssh_user: "heat-admin",
+        key_dir: "$HOME/config-download",
     }),
 };
 
@@ -204,6 +205,7 @@ const CLIENT_13_7: Client = Client {
     stack_only_writes_playbooks: false,
     undercloud_heat: true,
     ssh_user: "heat-admin",
+    key_dir: "$HOME/config-download",
 };
 
 /// The proof of concept's flow on THT 12.7.0: central Glance learns the edge stores from generated
@@ -324,6 +326,8 @@ pub static THT_18: Target = Target {
         undercloud_heat: false,
         // 20.0.0 v2/overcloud_node.py:248-249
         ssh_user: "tripleo-admin",
+        // 20.0.0 utils.py:1653: get_default_working_dir(stack)
+        key_dir: "$HOME/overcloud-deploy",
     }),
 };
 
