@@ -114,6 +114,8 @@ pub struct RoleDef {
     /// Its `networks:` (THT network name, the `subnet:` given, where), when it lists them: a
     /// list (`- InternalApi`, THT 12.x) or a map (`InternalApi: {subnet: internal_api_subnet}`).
     pub networks: Option<Vec<RoleNet>>,
+    /// Its `default_route_networks` (THT network names) and where, when it has them.
+    pub default_route: Option<(Vec<String>, Loc)>,
 }
 
 /// A network of a role in a roles file.
@@ -199,6 +201,10 @@ pub fn read_roles(sources: &Sources, id: FileId) -> Result<Vec<RoleDef>, ImportE
             count_default,
             services,
             networks: role_networks(id, item),
+            default_route: item.get("default_route_networks").map(|d| {
+                let names = d.items().iter().filter_map(Node::scalar_text).collect();
+                (names, Loc::new(id, d.span))
+            }),
         });
     }
     Ok(out)
@@ -219,6 +225,11 @@ pub struct BaremetalRole {
     pub instance_networks: Vec<(Vec<PortNet>, Loc)>,
     /// `network_config.template` of the defaults, then of each instance that sets one.
     pub templates: Vec<(String, Loc)>,
+    /// `network_config.default_route_network` of the defaults (Neutron network names), where.
+    pub default_route: Option<(Vec<String>, Loc)>,
+    /// Instances with a `default_route_network` of their own (tripleo-ansible 6.0.0
+    /// baremetal_deploy.py:358-366 merges `network_config` over the defaults key by key).
+    pub instance_default_routes: Vec<(Vec<String>, Loc)>,
     /// Instances with a fixed ctlplane address: host name (if given), address, where.
     pub nodes: Vec<(Option<String>, String, Loc)>,
 }
@@ -262,6 +273,17 @@ fn fixed_ip(file: FileId, n: &Node) -> Option<(Option<String>, String, Loc)> {
 fn template(file: FileId, n: &Node) -> Option<(String, Loc)> {
     let t = n.get("network_config")?.get("template")?;
     Some((t.scalar_text()?, Loc::new(file, t.span)))
+}
+
+/// `network_config.default_route_network` of a baremetal `defaults` or instance: a list (a
+/// string is one network, as tripleo-ansible's `in` test reads it).
+fn default_route(file: FileId, n: &Node) -> Option<(Vec<String>, Loc)> {
+    let d = n.get("network_config")?.get("default_route_network")?;
+    let names = match &d.value {
+        Value::Seq(_) => d.items().iter().filter_map(Node::scalar_text).collect(),
+        _ => vec![d.scalar_text()?],
+    };
+    Some((names, Loc::new(file, d.span)))
 }
 
 /// Reads a baremetal deployment file: a list of `{name, count, instances: [...]}`.
@@ -311,6 +333,10 @@ pub fn read_baremetal(sources: &Sources, id: FileId) -> Result<Vec<BaremetalRole
                 .filter(|(p, _)| !p.is_empty())
                 .collect(),
             templates,
+            default_route: defaults.and_then(|d| default_route(id, d)),
+            instance_default_routes: (instances.iter())
+                .filter_map(|i| default_route(id, i))
+                .collect(),
             nodes: instances.iter().filter_map(|i| fixed_ip(id, i)).collect(),
         });
     }
@@ -512,6 +538,28 @@ mod tests {
         let b = read_baremetal(&s, id).unwrap();
         assert_eq!(b[0].count.unwrap().0, 3);
         assert_eq!(b[0].tags[0].0, "0-controller-0");
+    }
+
+    #[test]
+    fn default_routes_of_roles_and_baremetal() {
+        let (s, id) = one(
+            "roles.yaml",
+            "- name: Controller\n  default_route_networks: ['External']\n  networks:\n    External: {subnet: external_subnet}\n",
+        );
+        let r = read_roles(&s, id).unwrap();
+        assert_eq!(r[0].default_route.as_ref().unwrap().0, ["External"]);
+        let (s, id) = one(
+            "baremetal.yaml",
+            "- name: Controller\n  defaults:\n    network_config:\n      default_route_network: [external]\n  instances:\n    - hostname: c-0\n      network_config:\n        default_route_network: ctlplane\n    - hostname: c-1\n",
+        );
+        let b = read_baremetal(&s, id).unwrap();
+        let (d, l) = b[0].default_route.as_ref().unwrap();
+        assert_eq!(
+            (d.as_slice(), l.span.line),
+            (&["external".to_string()][..], 4)
+        );
+        assert_eq!(b[0].instance_default_routes.len(), 1);
+        assert_eq!(b[0].instance_default_routes[0].0, ["ctlplane"]);
     }
 
     #[test]

@@ -68,6 +68,9 @@ pub struct Provision {
     pub osd_spec: Option<Word>,
     /// `ceph deploy --config`: the ceph.conf the new cluster assimilates.
     pub config: Option<Word>,
+    /// `node provision --network-config`: apply the baremetal file's `network_config` to the
+    /// nodes (python-tripleoclient 16.5.0 v2/overcloud_node.py:266-268, 20.0.0 :271-273).
+    pub network_config: bool,
 }
 
 /// `openstack baremetal node set NODE --property capabilities=node:TAG,...`.
@@ -519,6 +522,8 @@ fn provision(args: &[Word], loc: Loc, ceph: bool) -> Provision {
                 "--config" if ceph => p.config = v,
                 _ => {}
             }
+        } else if opt == "--network-config" && !ceph {
+            p.network_config = true;
         } else if !opt.starts_with('-') && p.input.is_none() {
             p.input = Some(args[i].clone());
         }
@@ -610,6 +615,19 @@ mod tests {
             (c.section.as_str(), c.key.as_str()),
             ("glance_store", "default_backend")
         );
+    }
+
+    #[test]
+    fn node_provision_with_and_without_network_config() {
+        let o = ops(
+            "openstack overcloud node provision --stack dcn0 --network-config -o out.yaml bm.yaml\n\
+             openstack overcloud node provision --stack dcn1 -o out.yaml bm.yaml\n",
+        );
+        let Op::Provision(p) = &o[0] else { panic!() };
+        assert!(p.network_config);
+        assert_eq!(p.input.as_ref().map(|w| w.text.as_str()), Some("bm.yaml"));
+        let Op::Provision(p) = &o[1] else { panic!() };
+        assert!(!p.network_config);
     }
 
     #[test]

@@ -197,6 +197,7 @@ impl Read {
                 services: None,
                 count_default: None,
                 networks: None,
+                default_route: None,
             })
             .collect();
             return (roles, RolesSource::Default);
@@ -224,6 +225,7 @@ impl Read {
                         services: None,
                         count_default: None,
                         networks: None,
+                        default_route: None,
                     }
                 })
                 .collect();
@@ -253,5 +255,6 @@ fn role_in(d: RoleDef) -> RoleIn {
         services: Some(d.services),
         count_default: d.count_default,
         networks: d.networks,
+        default_route: d.default_route,
     }
 }

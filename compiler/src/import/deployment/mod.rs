@@ -123,6 +123,8 @@ pub struct RoleIn {
     pub count_default: Option<u32>,
     /// Its networks, when a roles file of the directory lists them.
     pub networks: Option<Vec<heat::RoleNet>>,
+    /// Its `default_route_networks`, when a roles file of the directory gives them.
+    pub default_route: Option<(Vec<String>, Loc)>,
 }
 
 /// Where the roles of a stack come from.
@@ -239,6 +241,27 @@ impl Read {
         self.ops.iter().find_map(|(file, op)| match op {
             Op::Provision(p) if !p.ceph && p.stack.as_ref().is_some_and(|s| s.text == d.stack) => {
                 self.file_of(*file, p.input.as_ref()?)
+            }
+            _ => None,
+        })
+    }
+
+    /// The command that provisions a stack's nodes from its baremetal file, and whether it
+    /// passes `--network-config`: the deploy itself with `--baremetal-deployment`, or its
+    /// `openstack overcloud node provision`.
+    pub fn node_provision(&self, d: &StackDeploy) -> Option<(Loc, bool)> {
+        if d.baremetal.is_some() {
+            let Op::Deploy(dep) = &self.ops.get(d.op)?.1 else {
+                return None;
+            };
+            return Some((
+                d.loc,
+                dep.other.iter().any(|w| w.text == "--network-config"),
+            ));
+        }
+        self.ops.iter().find_map(|(_, op)| match op {
+            Op::Provision(p) if !p.ceph && p.stack.as_ref().is_some_and(|s| s.text == d.stack) => {
+                Some((p.loc?, p.network_config))
             }
             _ => None,
         })
