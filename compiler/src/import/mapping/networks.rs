@@ -4,8 +4,11 @@
 //! directory with `InternalApi: {subnet: internal_api_leaf1}`, as upstream's spine-leaf roles
 //! have it), and the ports and `network_config` of its baremetal deployment file
 //! (`defaults.networks`, an instance's own `networks`). What the spec cannot hold (a network on
-//! two subnets in one stack, instances of one role on different networks, per-role templates)
-//! is reported.
+//! two subnets in one stack, instances of one role on different networks, per-role templates, a
+//! default route of a role's own) is reported, and so is what dcnc writes differently: a role's
+//! default route where the baremetal file leaves tripleo-ansible's, a hand-written roles file's
+//! networks and `default_route_networks` where they are not THT's role's (dcnc generates the
+//! role from THT's), `node provision` without `--network-config`.
 
 use std::collections::BTreeMap;
 
