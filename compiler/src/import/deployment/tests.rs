@@ -122,3 +122,24 @@ fn no_deploy_is_an_error() {
         .unwrap();
     assert!(e[0].message.contains("no deploy script"));
 }
+
+#[test]
+fn where_nodes_are_provisioned_and_with_network_config() {
+    let s = dir(&[
+        ("dcn0/deploy.sh", "openstack overcloud node provision --stack dcn0 -o ~/metal-dcn0.yaml ~/dcn0/baremetal.yaml\nopenstack overcloud deploy --stack dcn0 --templates -e ~/metal-dcn0.yaml\n"),
+        ("dcn1/deploy.sh", "openstack overcloud deploy --stack dcn1 --templates --baremetal-deployment ~/dcn1/baremetal.yaml --network-config\n"),
+        ("dcn2/deploy.sh", "openstack overcloud deploy --stack dcn2 --templates --baremetal-deployment ~/dcn2/baremetal.yaml\n"),
+        ("dcn0/baremetal.yaml", "- name: DistributedComputeHCI\n"),
+        ("dcn1/baremetal.yaml", "- name: DistributedComputeHCI\n"),
+        ("dcn2/baremetal.yaml", "- name: DistributedComputeHCI\n"),
+    ]);
+    let r = read(s, Options::default()).unwrap();
+    let of = |stack: &str| {
+        let d = r.deploys.iter().find(|d| d.stack == stack).unwrap();
+        let (at, with) = r.node_provision(d).unwrap();
+        (r.sources.path(at.file).to_string(), at.span.line, with)
+    };
+    assert_eq!(of("dcn0"), ("dcn0/deploy.sh".into(), 1, false));
+    assert_eq!(of("dcn1"), ("dcn1/deploy.sh".into(), 1, true));
+    assert_eq!(of("dcn2"), ("dcn2/deploy.sh".into(), 1, false));
+}
